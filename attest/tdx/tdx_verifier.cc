@@ -1,0 +1,640 @@
+// TdxVerifier: runs the checks documented in tdx_verifier.h in QVL order and records each one.
+// Expensive, input-determined results (PCK chain verification, collateral signatures, CRL
+// signatures, attestation-key objects) are cached by the SHA-256 of their exact input bytes;
+// anything that depends on `now` (validity windows) is re-checked on every call.
+#include "attest/tdx/tdx_verifier.h"
+
+#include <openssl/x509v3.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "attest/tdx/collateral.h"
+#include "attest/tdx/hex.h"
+#include "attest/tdx/openssl_util.h"
+#include "attest/tdx/pck_extensions.h"
+#include "attest/tdx/quote.h"
+#include "attest/tdx/status_macros.h"
+#include "attest/tdx/tcb_eval.h"
+
+namespace pv::attest::tdx {
+
+// SHA-256 of the DER of "Intel SGX Root CA" (44:A0:19:6B:...; ../shared/vectors/README.md).
+const std::array<uint8_t, 32> kIntelSgxRootCaSha256 = {
+    0x44, 0xa0, 0x19, 0x6b, 0x2b, 0x99, 0xf8, 0x89, 0xb8, 0xe1, 0x49, 0xe9, 0x5b, 0x80, 0x7a, 0x35,
+    0x0e, 0x74, 0x24, 0x96, 0x43, 0x99, 0xe8, 0x85, 0xa7, 0xcb, 0xb8, 0xcc, 0xfa, 0xb6, 0x74, 0xd3};
+
+namespace {
+
+constexpr size_t kMaxCacheEntries = 256;
+constexpr size_t kMaxChainCerts = 8;
+constexpr absl::string_view kTcbSigningCn = "Intel SGX TCB Signing";
+constexpr absl::string_view kPlatformCaCn = "Intel SGX PCK Platform CA";
+constexpr absl::string_view kProcessorCaCn = "Intel SGX PCK Processor CA";
+
+// A bounded map of shared immutable entries; cleared wholesale when full (simple, and a
+// refill costs only what an uncached verification costs).
+template <typename V>
+class BoundedCache {
+ public:
+  std::shared_ptr<const V> Get(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : it->second;
+  }
+  void Put(const std::string& key, std::shared_ptr<const V> value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.size() >= kMaxCacheEntries) map_.clear();
+    map_[key] = std::move(value);
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    map_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const V>> map_;
+};
+
+struct Anchor {
+  X509Ptr cert;
+  bool pinned = false;
+  std::string fingerprint;  // raw SHA-256 of DER
+};
+
+// A parsed (not necessarily trusted) PCK chain from a quote, plus its verification result.
+struct PckChain {
+  std::vector<X509Ptr> certs;  // as in the quote: leaf first
+  X509* leaf = nullptr;
+  X509* issuer = nullptr;  // the PCK CA certificate (Platform or Processor)
+  EvpPkeyPtr leaf_key;
+  absl::StatusOr<PckExtensions> extensions = absl::UnknownError("not parsed");
+  std::string ca;  // "platform" / "processor"
+  std::string serial_hex;
+};
+
+struct VerifiedChain {
+  std::shared_ptr<const PckChain> chain;
+  std::shared_ptr<const Anchor> anchor;
+  Validity validity;
+};
+
+struct VerifiedCollateral {
+  std::string document;  // owned copy; parsed views below point into it
+  std::optional<ParsedTcbInfo> tcb_info;
+  std::optional<ParsedQeIdentity> qe_identity;
+  X509Ptr signer;     // TCB signing certificate
+  Validity validity;  // of the signing chain
+};
+
+struct VerifiedCrl {
+  X509CrlPtr crl;
+  time_t this_update = 0;
+  time_t next_update = 0;
+};
+
+std::string Fail(absl::string_view reason) {
+  return absl::StrCat("fail:", reason);
+}
+
+void AddCheck(VerificationReport& report, std::string name, std::string value, bool passed) {
+  report.checks.push_back({std::move(name), value, passed});
+  if (!passed) report.reasons.push_back(absl::StrCat(report.checks.back().name, ": ", value));
+}
+
+bool IsSelfSigned(X509* cert) {
+  return X509_check_issued(cert, cert) == X509_V_OK;
+}
+
+absl::StatusOr<std::string> ExtensionDer(X509* cert) {
+  ASN1_OBJECT* obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+  if (obj == nullptr) return absl::InternalError("OBJ_txt2obj failed");
+  int idx = X509_get_ext_by_OBJ(cert, obj, -1);
+  ASN1_OBJECT_free(obj);
+  if (idx < 0) {
+    return absl::InvalidArgumentError("PCK certificate has no SGX extension 1.2.840.113741.1.13.1");
+  }
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                     ASN1_STRING_length(data));
+}
+
+absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view pem) {
+  auto chain = std::make_shared<PckChain>();
+  PV_TDX_ASSIGN_OR_RETURN(chain->certs, ParsePemCertificates(pem, kMaxChainCerts, "PCK chain"));
+  if (chain->certs.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("PCK chain has ", chain->certs.size(),
+                                                   " certificate(s), expected leaf and PCK CA"));
+  }
+  chain->leaf = chain->certs[0].get();
+  chain->issuer = chain->certs[1].get();
+  chain->leaf_key.reset(X509_get_pubkey(chain->leaf));
+  if (!chain->leaf_key || EVP_PKEY_get_base_id(chain->leaf_key.get()) != EVP_PKEY_EC ||
+      EVP_PKEY_get_bits(chain->leaf_key.get()) != 256) {
+    return absl::InvalidArgumentError("PCK leaf key is not EC P-256");
+  }
+  auto der = ExtensionDer(chain->leaf);
+  chain->extensions = der.ok() ? ParsePckExtensionsDer(*der) : der.status();
+  chain->serial_hex = SerialHex(X509_get0_serialNumber(chain->leaf));
+  const std::string issuer_cn = CommonName(X509_get_issuer_name(chain->leaf));
+  if (issuer_cn == kPlatformCaCn) chain->ca = "platform";
+  if (issuer_cn == kProcessorCaCn) chain->ca = "processor";
+  return std::shared_ptr<const PckChain>(std::move(chain));
+}
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ",";
+    out += absl::StrCat("\"", items[i], "\"");  // advisory IDs are [A-Z0-9-]
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+struct TdxVerifier::Impl {
+  BoundedCache<Anchor> anchors;
+  BoundedCache<PckChain> parsed_chains;
+  BoundedCache<VerifiedChain> verified_chains;
+  BoundedCache<VerifiedCollateral> collateral;
+  BoundedCache<VerifiedCrl> crls;
+  BoundedCache<EvpPkeyPtr> attestation_keys;
+
+  absl::StatusOr<std::shared_ptr<const Anchor>> GetAnchor(const TdxVerifyOptions& options,
+                                                          const PckChain* quote_chain);
+  absl::StatusOr<std::shared_ptr<const VerifiedChain>> VerifyPckChain(
+      absl::string_view pem, const std::shared_ptr<const PckChain>& chain,
+      const std::shared_ptr<const Anchor>& anchor, time_t now);
+  absl::StatusOr<std::shared_ptr<const VerifiedCollateral>> VerifyCollateral(
+      absl::string_view document, bool is_tcb_info, absl::string_view chain_pem,
+      const Anchor& anchor, time_t now);
+  absl::StatusOr<std::shared_ptr<const VerifiedCrl>> VerifyCrl(absl::string_view crl_bytes,
+                                                               X509* issuer, time_t now,
+                                                               absl::string_view what);
+  absl::StatusOr<std::shared_ptr<const EvpPkeyPtr>> AttestationKey(absl::string_view xy);
+};
+
+absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
+    const TdxVerifyOptions& options, const PckChain* quote_chain) {
+  std::string der;
+  if (!options.root_certificate.empty()) {
+    const std::string key = Sha256String(options.root_certificate);
+    if (auto hit = anchors.Get(key)) return hit;
+    PV_TDX_ASSIGN_OR_RETURN(X509Ptr cert,
+                            ParseCertificate(options.root_certificate, "root certificate"));
+    auto anchor = std::make_shared<Anchor>();
+    anchor->cert = std::move(cert);
+    der = DerOf(anchor->cert.get());
+    anchor->fingerprint = Sha256String(der);
+    anchor->pinned = anchor->fingerprint ==
+                     absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
+                                       kIntelSgxRootCaSha256.size());
+    std::shared_ptr<const Anchor> out = anchor;
+    anchors.Put(key, out);
+    return out;
+  }
+  if (quote_chain == nullptr || quote_chain->certs.size() < 3) {
+    return absl::InvalidArgumentError(
+        "no root certificate given and the quote's PCK chain has no root");
+  }
+  auto anchor = std::make_shared<Anchor>();
+  anchor->cert.reset(X509_dup(quote_chain->certs.back().get()));
+  der = DerOf(anchor->cert.get());
+  anchor->fingerprint = Sha256String(der);
+  anchor->pinned = anchor->fingerprint ==
+                   absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
+                                     kIntelSgxRootCaSha256.size());
+  return std::shared_ptr<const Anchor>(anchor);
+}
+
+absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPckChain(
+    absl::string_view pem, const std::shared_ptr<const PckChain>& chain,
+    const std::shared_ptr<const Anchor>& anchor, time_t now) {
+  const std::string key = absl::StrCat(Sha256String(pem), anchor->fingerprint);
+  if (auto hit = verified_chains.Get(key)) {
+    if (now >= hit->validity.not_before && now <= hit->validity.not_after) return hit;
+  }
+  if (!IsSelfSigned(anchor->cert.get())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("root \"", SubjectCn(anchor->cert.get()), "\" is not self-signed"));
+  }
+  if (!chain->extensions.ok()) return chain->extensions.status();
+  const std::string leaf_cn = SubjectCn(chain->leaf);
+  if (leaf_cn.find("SGX PCK Certificate") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("PCK leaf subject CN \"", leaf_cn,
+                                                   "\", expected \"Intel SGX PCK Certificate\""));
+  }
+  if (chain->ca.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PCK issuer CN \"", CommonName(X509_get_issuer_name(chain->leaf)),
+                     "\", expected \"", kPlatformCaCn, "\" or \"", kProcessorCaCn, "\""));
+  }
+  std::vector<X509*> intermediates;
+  for (size_t i = 1; i < chain->certs.size(); ++i) {
+    if (!IsSelfSigned(chain->certs[i].get())) intermediates.push_back(chain->certs[i].get());
+  }
+  PV_TDX_RETURN_IF_ERROR(
+      VerifyCertificateChain(chain->leaf, intermediates, anchor->cert.get(), now, "PCK chain"));
+  // The root's own signature: X509_verify_cert does not check a trust anchor's self-signature.
+  EvpPkeyPtr root_key(X509_get_pubkey(anchor->cert.get()));
+  if (!root_key || X509_verify(anchor->cert.get(), root_key.get()) != 1) {
+    DrainOpenSslErrors();
+    return absl::InvalidArgumentError("root certificate self-signature does not verify");
+  }
+  std::vector<X509*> all = {chain->leaf, chain->issuer, anchor->cert.get()};
+  PV_TDX_ASSIGN_OR_RETURN(Validity validity, ChainValidity(all));
+  auto verified = std::make_shared<VerifiedChain>();
+  verified->chain = chain;
+  verified->anchor = anchor;
+  verified->validity = validity;
+  std::shared_ptr<const VerifiedChain> out = verified;
+  verified_chains.Put(key, out);
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const VerifiedCollateral>> TdxVerifier::Impl::VerifyCollateral(
+    absl::string_view document, bool is_tcb_info, absl::string_view chain_pem, const Anchor& anchor,
+    time_t now) {
+  const absl::string_view what = is_tcb_info ? "TCB info" : "QE identity";
+  const std::string key = absl::StrCat(is_tcb_info ? "t" : "q", Sha256String(document),
+                                       Sha256String(chain_pem), anchor.fingerprint);
+  std::shared_ptr<const VerifiedCollateral> entry = collateral.Get(key);
+  if (entry && !(now >= entry->validity.not_before && now <= entry->validity.not_after)) {
+    entry = nullptr;  // re-verify to report precisely which certificate is out of validity
+  }
+  if (entry == nullptr) {
+    auto fresh = std::make_shared<VerifiedCollateral>();
+    fresh->document = std::string(document);
+    absl::string_view signed_bytes;
+    std::string signature;
+    if (is_tcb_info) {
+      PV_TDX_ASSIGN_OR_RETURN(fresh->tcb_info, ParseTcbInfoDocument(fresh->document));
+      signed_bytes = fresh->tcb_info->signed_json.signed_bytes;
+      signature = fresh->tcb_info->signed_json.signature;
+    } else {
+      PV_TDX_ASSIGN_OR_RETURN(fresh->qe_identity, ParseQeIdentityDocument(fresh->document));
+      signed_bytes = fresh->qe_identity->signed_json.signed_bytes;
+      signature = fresh->qe_identity->signed_json.signature;
+    }
+    if (chain_pem.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": no issuer chain supplied"));
+    }
+    PV_TDX_ASSIGN_OR_RETURN(auto certs, ParsePemCertificates(chain_pem, kMaxChainCerts,
+                                                             absl::StrCat(what, " issuer chain")));
+    X509* signer = certs[0].get();
+    if (SubjectCn(signer) != kTcbSigningCn) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " signer CN \"", SubjectCn(signer),
+                                                     "\", expected \"", kTcbSigningCn, "\""));
+    }
+    std::vector<X509*> intermediates;
+    for (size_t i = 1; i < certs.size(); ++i) {
+      if (!IsSelfSigned(certs[i].get())) intermediates.push_back(certs[i].get());
+    }
+    PV_TDX_RETURN_IF_ERROR(VerifyCertificateChain(signer, intermediates, anchor.cert.get(), now,
+                                                  absl::StrCat(what, " signing chain")));
+    EvpPkeyPtr key_obj(X509_get_pubkey(signer));
+    if (!key_obj) return absl::InvalidArgumentError(absl::StrCat(what, ": signer has no key"));
+    PV_TDX_RETURN_IF_ERROR(
+        VerifyEcdsaP256(key_obj.get(), signed_bytes, signature, absl::StrCat(what, " signature")));
+    std::vector<X509*> all = {signer, anchor.cert.get()};
+    for (X509* c : intermediates) all.push_back(c);
+    PV_TDX_ASSIGN_OR_RETURN(fresh->validity, ChainValidity(all));
+    fresh->signer.reset(X509_dup(signer));
+    entry = fresh;
+    collateral.Put(key, entry);
+  }
+  const time_t issue =
+      is_tcb_info ? entry->tcb_info->info.issue_date : entry->qe_identity->identity.issue_date;
+  const time_t next =
+      is_tcb_info ? entry->tcb_info->info.next_update : entry->qe_identity->identity.next_update;
+  if (now < issue || now > next) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " not valid at ", FormatUnixTime(now),
+                                                   ": issueDate ", FormatUnixTime(issue),
+                                                   ", nextUpdate ", FormatUnixTime(next)));
+  }
+  return entry;
+}
+
+absl::StatusOr<std::shared_ptr<const VerifiedCrl>> TdxVerifier::Impl::VerifyCrl(
+    absl::string_view crl_bytes, X509* issuer, time_t now, absl::string_view what) {
+  const std::string key = absl::StrCat(Sha256String(crl_bytes), Sha256String(DerOf(issuer)));
+  std::shared_ptr<const VerifiedCrl> entry = crls.Get(key);
+  if (entry == nullptr) {
+    auto fresh = std::make_shared<VerifiedCrl>();
+    PV_TDX_ASSIGN_OR_RETURN(fresh->crl, ParseCrl(crl_bytes, what));
+    if (X509_NAME_cmp(X509_CRL_get_issuer(fresh->crl.get()), X509_get_subject_name(issuer)) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": issuer \"", CommonName(X509_CRL_get_issuer(fresh->crl.get())),
+                       "\" is not the expected issuer \"", SubjectCn(issuer), "\""));
+    }
+    EvpPkeyPtr issuer_key(X509_get_pubkey(issuer));
+    if (!issuer_key || X509_CRL_verify(fresh->crl.get(), issuer_key.get()) != 1) {
+      DrainOpenSslErrors();
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": signature does not verify with \"", SubjectCn(issuer), "\""));
+    }
+    PV_TDX_ASSIGN_OR_RETURN(fresh->this_update,
+                            Asn1TimeToUnix(X509_CRL_get0_lastUpdate(fresh->crl.get())));
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(fresh->crl.get());
+    if (next == nullptr) return absl::InvalidArgumentError(absl::StrCat(what, ": no nextUpdate"));
+    PV_TDX_ASSIGN_OR_RETURN(fresh->next_update, Asn1TimeToUnix(next));
+    entry = fresh;
+    crls.Put(key, entry);
+  }
+  if (now < entry->this_update || now > entry->next_update) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " not valid at ", FormatUnixTime(now), ": thisUpdate ",
+        FormatUnixTime(entry->this_update), ", nextUpdate ", FormatUnixTime(entry->next_update)));
+  }
+  return entry;
+}
+
+absl::StatusOr<std::shared_ptr<const EvpPkeyPtr>> TdxVerifier::Impl::AttestationKey(
+    absl::string_view xy) {
+  const std::string key(xy);
+  if (auto hit = attestation_keys.Get(key)) return hit;
+  PV_TDX_ASSIGN_OR_RETURN(EvpPkeyPtr pkey, P256KeyFromXY(xy));
+  auto out = std::make_shared<const EvpPkeyPtr>(std::move(pkey));
+  attestation_keys.Put(key, out);
+  return out;
+}
+
+namespace {
+
+// Is `cert` listed in `crl`? Returns the revocation as an error message.
+absl::Status CheckNotRevoked(const VerifiedCrl& crl, X509* cert, absl::string_view what) {
+  X509_REVOKED* revoked = nullptr;
+  if (X509_CRL_get0_by_serial(crl.crl.get(), &revoked,
+                              const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(cert))) == 1) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("revoked ", what, " \"", SubjectCn(cert),
+                     "\" serial=", SerialHex(X509_get0_serialNumber(cert))));
+  }
+  return absl::OkStatus();
+}
+
+std::string StatusReason(absl::string_view tag, const absl::Status& status) {
+  return Fail(absl::StrCat(tag, " ", status.message()));
+}
+
+}  // namespace
+
+TdxVerifier::TdxVerifier() : impl_(std::make_unique<Impl>()) {}
+TdxVerifier::~TdxVerifier() = default;
+
+void TdxVerifier::ClearCaches() {
+  impl_->anchors.Clear();
+  impl_->parsed_chains.Clear();
+  impl_->verified_chains.Clear();
+  impl_->collateral.Clear();
+  impl_->crls.Clear();
+  impl_->attestation_keys.Clear();
+}
+
+absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
+                                                       const TdxCollateral& collateral,
+                                                       const TdxVerifyOptions& options) {
+  if (options.now == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("TdxVerifyOptions.now must be set (verification time)");
+  }
+  const time_t now = absl::ToTimeT(options.now);
+  PV_TDX_ASSIGN_OR_RETURN(ParsedQuote q, ParseQuote(absl::string_view(quote.data(), quote.size())));
+  VerificationReport report;
+  report.tee = Tee::kTdx;
+  report.version = q.version;
+  report.fields = DecodeQuoteFields(q);
+  auto skipped = [&](const char* check, const char* what, bool allowed) {
+    AddCheck(report, check, absl::StrCat("skipped:no-", what), allowed);
+  };
+
+  // Parse (not yet trust) the PCK chain; its leaf key is needed for the QE report signature.
+  const std::string chain_key = Sha256String(q.pck_chain_pem);
+  std::shared_ptr<const PckChain> chain = impl_->parsed_chains.Get(chain_key);
+  absl::Status chain_parse = absl::OkStatus();
+  if (chain == nullptr) {
+    auto parsed = ParsePckChain(q.pck_chain_pem);
+    if (parsed.ok()) {
+      chain = *parsed;
+      impl_->parsed_chains.Put(chain_key, chain);
+    } else {
+      chain_parse = parsed.status();
+    }
+  }
+  if (chain && chain->extensions.ok()) {
+    const PckExtensions& ext = *chain->extensions;
+    report.fields.emplace_back("PCK.CA", chain->ca);
+    report.fields.emplace_back("PCK.FMSPC", HexEncode(ext.fmspc));
+    report.fields.emplace_back("PCK.PCEID", HexEncode(ext.pceid));
+    report.fields.emplace_back("PCK.PCESVN", absl::StrCat(ext.pcesvn));
+    report.fields.emplace_back("PCK.CPUSVN", HexEncode(ext.cpusvn));
+    report.fields.emplace_back(
+        "PCK.TCB_COMPONENTS",
+        HexEncode(absl::string_view(reinterpret_cast<const char*>(ext.tcb_components.data()), 16)));
+    report.fields.emplace_back("PCK.SERIAL", chain->serial_hex);
+  }
+
+  // 1. Quote signature by the attestation key.
+  {
+    auto ak = impl_->AttestationKey(q.attestation_key);
+    absl::Status s =
+        ak.ok() ? VerifyEcdsaP256((*ak)->get(), q.signed_data, q.signature, "quote signature")
+                : ak.status();
+    AddCheck(report, "quote_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+  }
+  // 2. QE report signature by the PCK leaf key.
+  {
+    absl::Status s = chain ? VerifyEcdsaP256(chain->leaf_key.get(), q.qe_report,
+                                             q.qe_report_signature, "QE report signature")
+                           : chain_parse;
+    AddCheck(report, "qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+  }
+  // 3. Attestation key bound to the QE: REPORT_DATA = SHA-256(AK || QE auth data) || 0^32.
+  {
+    std::string material(q.attestation_key);
+    material.append(q.qe_auth_data.data(), q.qe_auth_data.size());
+    const std::string expected = Sha256String(material) + std::string(32, '\0');
+    absl::string_view seen = q.QeField(QeReportLayout::kReportData, 64);
+    const bool ok = seen == expected;
+    AddCheck(report, "ak_binding",
+             ok ? "ok"
+                : Fail(absl::StrCat("hash-mismatch QE_REPORT.REPORT_DATA seen=", HexEncode(seen),
+                                    " expected=", HexEncode(expected))),
+             ok);
+  }
+  // 4. PCK chain to the pinned root.
+  std::shared_ptr<const VerifiedChain> verified;
+  std::shared_ptr<const Anchor> anchor;
+  {
+    std::string value;
+    auto anchor_or = impl_->GetAnchor(options, chain.get());
+    if (!chain) {
+      value = StatusReason("malformed", chain_parse);
+    } else if (!anchor_or.ok()) {
+      value = StatusReason("no-root", anchor_or.status());
+    } else if (!(*anchor_or)->pinned && !options.allow_unpinned_root) {
+      value = Fail(absl::StrCat(
+          "root-not-pinned sha256=", HexEncode((*anchor_or)->fingerprint), " expected=",
+          HexEncode(
+              absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()), 32)),
+          " (use allow_unpinned_root / --allow-root for test roots)"));
+    } else {
+      anchor = *anchor_or;
+      auto v = impl_->VerifyPckChain(q.pck_chain_pem, chain, anchor, now);
+      if (v.ok()) {
+        verified = *v;
+        value = "ok";
+      } else {
+        value = StatusReason("untrusted", v.status());
+      }
+    }
+    if (anchor_or.ok()) {
+      report.fields.emplace_back("ROOT_SHA256", HexEncode((*anchor_or)->fingerprint));
+      report.fields.emplace_back("ROOT_PINNED", (*anchor_or)->pinned ? "true" : "false");
+    }
+    AddCheck(report, "pck_chain", value, verified != nullptr);
+  }
+  // 5. PCK CRL (by the PCK CA) and root CRL (by the root).
+  if (collateral.pck_crl.empty()) {
+    skipped("pck_crl", "pck-crl", options.allow_missing_crls);
+  } else if (!verified) {
+    AddCheck(report, "pck_crl", Fail("pck-chain-untrusted"), false);
+  } else {
+    auto crl = impl_->VerifyCrl(collateral.pck_crl, chain->issuer, now, "PCK CRL");
+    absl::Status s =
+        crl.ok() ? CheckNotRevoked(**crl, chain->leaf, "PCK certificate") : crl.status();
+    AddCheck(
+        report, "pck_crl",
+        s.ok() ? "ok,not-revoked" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)),
+        s.ok());
+  }
+  // Collateral first (the root CRL also covers the TCB signing certificate).
+  std::shared_ptr<const VerifiedCollateral> tcb_info, qe_identity;
+  absl::Status collateral_status = absl::OkStatus();
+  const bool have_collateral =
+      !collateral.tcb_info_json.empty() || !collateral.qe_identity_json.empty();
+  if (have_collateral && !anchor) {
+    collateral_status = absl::FailedPreconditionError("no trusted root");
+  }
+  if (have_collateral && anchor) {
+    if (!collateral.tcb_info_json.empty()) {
+      auto r = impl_->VerifyCollateral(collateral.tcb_info_json, true,
+                                       collateral.tcb_info_issuer_chain_pem, *anchor, now);
+      if (r.ok()) {
+        tcb_info = *r;
+      } else {
+        collateral_status = r.status();
+      }
+    }
+    if (collateral_status.ok() && !collateral.qe_identity_json.empty()) {
+      const std::string& chain_pem = collateral.qe_identity_issuer_chain_pem.empty()
+                                         ? collateral.tcb_info_issuer_chain_pem
+                                         : collateral.qe_identity_issuer_chain_pem;
+      auto r = impl_->VerifyCollateral(collateral.qe_identity_json, false, chain_pem, *anchor, now);
+      if (r.ok()) {
+        qe_identity = *r;
+      } else {
+        collateral_status = r.status();
+      }
+    }
+  }
+  if (collateral.root_ca_crl.empty()) {
+    skipped("root_crl", "root-crl", options.allow_missing_crls);
+  } else if (!anchor || !verified) {
+    AddCheck(report, "root_crl", Fail("pck-chain-untrusted"), false);
+  } else {
+    auto crl = impl_->VerifyCrl(collateral.root_ca_crl, anchor->cert.get(), now, "root CA CRL");
+    absl::Status s = crl.ok() ? CheckNotRevoked(**crl, chain->issuer, "PCK CA") : crl.status();
+    for (const auto& c : {tcb_info, qe_identity}) {
+      if (s.ok() && c) s = CheckNotRevoked(**crl, c->signer.get(), "TCB signing certificate");
+    }
+    AddCheck(report, "root_crl",
+             s.ok() ? "ok" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)),
+             s.ok());
+  }
+  if (!have_collateral) {
+    skipped("collateral_sigs", "collateral", false);
+  } else {
+    AddCheck(report, "collateral_sigs",
+             collateral_status.ok() ? "ok" : StatusReason("untrusted", collateral_status),
+             collateral_status.ok());
+  }
+  // 6. QE identity.
+  QeIdentityResult qe_result;
+  const QeIdentityResult* qe_for_tcb = nullptr;
+  if (collateral.qe_identity_json.empty()) {
+    skipped("qe_identity", "qe-identity", options.allow_missing_qe_identity);
+  } else if (!qe_identity) {
+    AddCheck(report, "qe_identity", Fail("collateral-untrusted"), false);
+  } else {
+    qe_result = EvaluateQeIdentity(qe_identity->qe_identity->identity, q.qe_report);
+    qe_for_tcb = &qe_result;
+    report.fields.emplace_back("QE_IDENTITY_STATUS",
+                               qe_result.failure.empty() ? qe_result.status : "mismatch");
+    if (!qe_result.failure.empty()) {
+      AddCheck(report, "qe_identity", Fail(qe_result.failure), false);
+    } else {
+      const auto& acc = options.accepted_tcb_statuses;
+      AddCheck(report, "qe_identity", qe_result.status,
+               std::find(acc.begin(), acc.end(), qe_result.status) != acc.end());
+    }
+  }
+  // 7. TCB status and advisories.
+  if (collateral.tcb_info_json.empty()) {
+    skipped("tcb", "tcb-info", false);
+    skipped("advisories", "tcb-info", false);
+  } else if (!tcb_info) {
+    AddCheck(report, "tcb", Fail("collateral-untrusted"), false);
+    AddCheck(report, "advisories", Fail("collateral-untrusted"), false);
+  } else if (!verified) {
+    AddCheck(report, "tcb", Fail("pck-chain-untrusted"), false);
+    AddCheck(report, "advisories", Fail("pck-chain-untrusted"), false);
+  } else if (qe_for_tcb && !qe_for_tcb->failure.empty()) {
+    AddCheck(report, "tcb", Fail("qe-identity-mismatch"), false);
+    AddCheck(report, "advisories", Fail("qe-identity-mismatch"), false);
+  } else {
+    const TcbInfo& info = tcb_info->tcb_info->info;
+    TcbEvaluation ev = EvaluateTdxTcb(info, *chain->extensions, q.body, qe_for_tcb);
+    report.fields.emplace_back("TCB_EVALUATION_DATA_NUMBER",
+                               absl::StrCat(info.tcb_evaluation_data_number));
+    if (!ev.failure.empty()) {
+      AddCheck(report, "tcb", Fail(ev.failure), false);
+      AddCheck(report, "advisories", Fail("tcb-info-mismatch"), false);
+    } else {
+      report.fields.emplace_back("TCB_STATUS", ev.status);
+      report.fields.emplace_back("PLATFORM_TCB_STATUS", ev.platform_status);
+      report.fields.emplace_back("TDX_MODULE_TCB_STATUS", ev.module_status);
+      report.fields.emplace_back("TCB_DATE", ev.tcb_date);
+      report.fields.emplace_back("ADVISORY_IDS", absl::StrJoin(ev.advisory_ids, ","));
+      const auto& acc = options.accepted_tcb_statuses;
+      AddCheck(report, "tcb", ev.status, std::find(acc.begin(), acc.end(), ev.status) != acc.end());
+      AddCheck(report, "advisories", JsonArray(ev.advisory_ids), true);
+    }
+  }
+  return report;
+}
+
+absl::StatusOr<VerificationReport> VerifyTdxQuote(std::string_view quote,
+                                                  const TdxCollateral& collateral,
+                                                  const TdxVerifyOptions& options) {
+  TdxVerifier verifier;
+  return verifier.Verify(quote, collateral, options);
+}
+
+absl::StatusOr<CollateralKey> CollateralKeyForQuote(std::string_view quote) {
+  PV_TDX_ASSIGN_OR_RETURN(ParsedQuote q, ParseQuote(absl::string_view(quote.data(), quote.size())));
+  PV_TDX_ASSIGN_OR_RETURN(auto chain, ParsePckChain(q.pck_chain_pem));
+  if (!chain->extensions.ok()) return chain->extensions.status();
+  if (chain->ca.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PCK issuer CN \"", CommonName(X509_get_issuer_name(chain->leaf)),
+                     "\" is neither the Platform nor the Processor CA"));
+  }
+  return CollateralKey{HexEncode(chain->extensions->fmspc), chain->ca};
+}
+
+}  // namespace pv::attest::tdx
