@@ -25,10 +25,10 @@ struct CheckOutcome {
 
 struct VerificationReport {
   Tee tee = Tee::kSevSnp;
-  int version = 0;                    // report / quote version
-  std::vector<CheckOutcome> checks;   // in the order they were run
-  std::string policy = "accept";      // "accept" or "reject:<reason>"
-  std::vector<std::string> reasons;   // human-readable reasons for any failure or rejection
+  int version = 0;                   // report / quote version
+  std::vector<CheckOutcome> checks;  // in the order they were run
+  std::string policy = "accept";     // "accept" or "reject:<reason>"
+  std::vector<std::string> reasons;  // human-readable reasons for any failure or rejection
   std::vector<std::pair<std::string, std::string>> fields;  // decoded fields, name -> value
 
   // Accepted only if every check passed and the policy accepted.

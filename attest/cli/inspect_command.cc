@@ -1,0 +1,160 @@
+// `pvattest inspect FILE`: prints every field of an SNP report, a TDX quote, a GHCB certificate
+// table, certificates (with AMD VEK extensions decoded), a CRL, or a JSON collateral document.
+// The file type is recognised from its content, not its name.
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "attest/cli/args.h"
+#include "attest/cli/commands.h"
+#include "attest/cli/tdx_bridge.h"
+#include "attest/common/cert_util.h"
+#include "attest/snp/cert_table.h"
+#include "attest/snp/snp_report.h"
+#include "attest/snp/vek_cert.h"
+
+namespace pv::attest::cli {
+namespace {
+
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields,
+                 std::ostream& out) {
+  size_t width = 0;
+  for (const auto& f : fields) width = std::max(width, f.first.size());
+  for (const auto& [name, value] : fields) {
+    out << "  " << name << std::string(width - name.size() + 1, ' ') << value << "\n";
+  }
+}
+
+void PrintCertificate(const X509* cert, std::ostream& out) {
+  out << CertificateText(cert);
+  if (auto digest = CertificateSha256(cert); digest.ok()) {
+    out << "  SHA-256 fingerprint: " << HexEncode(*digest) << "\n";
+  }
+  if (auto ext = snp::ParseVekExtensions(cert); ext.ok()) {
+    auto fields = snp::DescribeVekExtensions(*ext, "AMD.");
+    if (!fields.empty()) {
+      out << "  AMD SEV extensions:\n";
+      PrintFields(fields, out);
+    }
+  } else {
+    out << "  AMD SEV extensions: malformed: " << ext.status().message() << "\n";
+  }
+}
+
+bool LooksLikeSnpReport(const Bytes& data) {
+  if (data.size() != snp::kReportSize) return false;
+  const uint32_t version = LoadLe32(data.data());
+  return version >= snp::kMinReportVersion && version <= snp::kMaxReportVersion;
+}
+
+bool LooksLikeTdxQuote(const Bytes& data) {
+  if (data.size() < 48) return false;
+  const uint16_t version = LoadLe16(data.data());
+  const uint16_t key_type = LoadLe16(data.data() + 2);
+  return (version == 4 || version == 5) && key_type == 2;
+}
+
+bool LooksLikeHexQuote(const Bytes& data) {
+  std::string compact;
+  for (uint8_t c : data) {
+    if (!isspace(c)) compact.push_back(static_cast<char>(c));
+    if (compact.size() > 16) break;
+  }
+  if (compact.rfind("0x", 0) == 0) compact = compact.substr(2);
+  return compact.rfind("04000200", 0) == 0 || compact.rfind("05000200", 0) == 0;
+}
+
+int InspectCrl(const Bytes& data, std::ostream& out) {
+  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  X509_CRL* raw = LooksLikePem(data) ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)
+                                     : d2i_X509_CRL_bio(bio.get(), nullptr);
+  if (raw == nullptr) {
+    DrainOpenSslErrors();
+    return -1;
+  }
+  X509CrlPtr crl(raw);
+  BioPtr text(BIO_new(BIO_s_mem()));
+  X509_CRL_print_ex(text.get(), crl.get(), XN_FLAG_RFC2253);
+  char* p = nullptr;
+  const long len = BIO_get_mem_data(text.get(), &p);
+  out << "X.509 CRL\n" << std::string(p, static_cast<size_t>(len));
+  return kExitAccepted;
+}
+
+}  // namespace
+
+int RunInspect(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() != 1) {
+    err << "usage: pvattest inspect FILE\n";
+    return kExitUnusable;
+  }
+  const std::string& path = argv[0];
+  auto data = ReadFileBytes(path);
+  if (!data.ok()) {
+    err << "pvattest: " << data.status().message() << "\n";
+    return kExitUnusable;
+  }
+
+  if (LooksLikeSnpReport(*data)) {
+    auto report = snp::ParseSnpReport(*data);
+    if (!report.ok()) {
+      err << "pvattest: " << path << ": " << report.status().message() << "\n";
+      return kExitUnusable;
+    }
+    out << path << ": AMD SEV-SNP attestation report, version " << report->version << "\n";
+    PrintFields(snp::DescribeSnpReport(*report), out);
+    return kExitAccepted;
+  }
+
+  if (LooksLikeTdxQuote(*data) || LooksLikeHexQuote(*data)) {
+    auto fields = InspectTdxQuote(path);
+    if (!fields.ok()) {
+      err << "pvattest: " << path << ": " << fields.status().message() << "\n";
+      return kExitUnusable;
+    }
+    out << path << ": Intel TDX quote\n";
+    PrintFields(*fields, out);
+    return kExitAccepted;
+  }
+
+  if (auto entries = snp::ParseCertTable(*data); entries.ok() && !entries->empty()) {
+    out << path << ": GHCB extended-report certificate table, " << entries->size() << " entries\n";
+    for (size_t i = 0; i < entries->size(); ++i) {
+      const auto& e = (*entries)[i];
+      out << "entry " << i << ": GUID " << snp::GuidToString(e.guid) << " ("
+          << snp::CertTableKindName(e.kind) << "), offset 0x" << std::hex << e.offset
+          << ", length 0x" << e.length << std::dec << ", " << (LooksLikePem(e.data) ? "PEM" : "DER")
+          << "\n";
+      auto certs = ParseCertificates(e.data, absl::StrCat("entry ", i));
+      if (!certs.ok()) {
+        out << "  (not a certificate: " << certs.status().message() << ")\n";
+        continue;
+      }
+      for (const auto& cert : *certs) PrintCertificate(cert.get(), out);
+    }
+    return kExitAccepted;
+  }
+
+  if (auto certs = ParseCertificates(*data, path); certs.ok()) {
+    out << path << ": " << certs->size() << " X.509 certificate(s)\n";
+    for (const auto& cert : *certs) PrintCertificate(cert.get(), out);
+    return kExitAccepted;
+  }
+  DrainOpenSslErrors();
+
+  if (InspectCrl(*data, out) == kExitAccepted) return kExitAccepted;
+
+  const auto json = nlohmann::ordered_json::parse(data->begin(), data->end(), nullptr, false);
+  if (!json.is_discarded()) {
+    out << path << ": JSON document\n" << json.dump(2) << "\n";
+    return kExitAccepted;
+  }
+
+  err << "pvattest: " << path
+      << ": not an SNP report, TDX quote, certificate table, certificate, CRL or JSON\n";
+  return kExitUnusable;
+}
+
+}  // namespace pv::attest::cli

@@ -1,0 +1,169 @@
+#include "attest/common/cert_util.h"
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace pv::attest {
+
+std::string DrainOpenSslErrors() {
+  std::string out;
+  unsigned long code;
+  int count = 0;
+  while ((code = ERR_get_error()) != 0) {
+    if (count++ < 4) {
+      char buf[256];
+      ERR_error_string_n(code, buf, sizeof(buf));
+      if (!out.empty()) out += "; ";
+      out += buf;
+    }
+  }
+  return out;
+}
+
+bool LooksLikePem(ByteSpan data) {
+  static constexpr absl::string_view kMarker = "-----BEGIN ";
+  const absl::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  return text.find(kMarker) != absl::string_view::npos;
+}
+
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(ByteSpan data, absl::string_view what) {
+  std::vector<X509Ptr> certs;
+  if (data.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty input"));
+  if (data.size() > static_cast<size_t>(INT32_MAX)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": input too large"));
+  }
+  ERR_clear_error();
+  if (LooksLikePem(data)) {
+    BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+    if (!bio) return absl::ResourceExhaustedError("BIO_new_mem_buf failed");
+    while (true) {
+      X509* raw = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+      if (raw == nullptr) break;
+      certs.emplace_back(raw);
+      if (certs.size() > kMaxCertificatesPerFile) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": more than ", kMaxCertificatesPerFile, " certificates"));
+      }
+    }
+    // PEM_read_bio_X509 signals the normal end of input with PEM_R_NO_START_LINE; anything
+    // else means a block was present but malformed.
+    const unsigned long err = ERR_peek_last_error();
+    if (err != 0 &&
+        !(ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": malformed PEM certificate: ", DrainOpenSslErrors()));
+    }
+    ERR_clear_error();
+    if (certs.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": no CERTIFICATE block in PEM"));
+    }
+    return certs;
+  }
+  const unsigned char* p = data.data();
+  X509* raw = d2i_X509(nullptr, &p, static_cast<long>(data.size()));
+  if (raw == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a DER or PEM certificate: ", DrainOpenSslErrors()));
+  }
+  certs.emplace_back(raw);
+  const size_t consumed = static_cast<size_t>(p - data.data());
+  if (consumed != data.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", data.size() - consumed,
+                                                   " trailing bytes after the DER certificate"));
+  }
+  return certs;
+}
+
+absl::StatusOr<X509Ptr> ParseSingleCertificate(ByteSpan data, absl::string_view what) {
+  auto certs = ParseCertificates(data, what);
+  if (!certs.ok()) return certs.status();
+  if (certs->size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected one certificate, found ", certs->size()));
+  }
+  return std::move(certs->front());
+}
+
+absl::StatusOr<Bytes> CertificateDer(const X509* cert) {
+  const int len = i2d_X509(cert, nullptr);
+  if (len <= 0) return absl::InternalError("i2d_X509 failed");
+  Bytes der(static_cast<size_t>(len));
+  unsigned char* p = der.data();
+  if (i2d_X509(cert, &p) != len) return absl::InternalError("i2d_X509 length changed");
+  return der;
+}
+
+Sha256Digest Sha256(ByteSpan data) {
+  Sha256Digest out;
+  SHA256(data.data(), data.size(), out.data());
+  return out;
+}
+
+absl::StatusOr<Sha256Digest> CertificateSha256(const X509* cert) {
+  auto der = CertificateDer(cert);
+  if (!der.ok()) return der.status();
+  return Sha256(*der);
+}
+
+bool CertificateValidityRange(const X509* cert, UnixTime* not_before, UnixTime* not_after) {
+  std::tm tm_before = {}, tm_after = {};
+  const ASN1_TIME* nb = X509_get0_notBefore(cert);
+  const ASN1_TIME* na = X509_get0_notAfter(cert);
+  if (nb == nullptr || na == nullptr || ASN1_TIME_to_tm(nb, &tm_before) != 1 ||
+      ASN1_TIME_to_tm(na, &tm_after) != 1) {
+    return false;
+  }
+  *not_before = static_cast<UnixTime>(timegm(&tm_before));
+  *not_after = static_cast<UnixTime>(timegm(&tm_after));
+  return true;
+}
+
+Validity CertificateValidityAt(const X509* cert, UnixTime now) {
+  UnixTime not_before, not_after;
+  if (!CertificateValidityRange(cert, &not_before, &not_after)) return Validity::kUnreadable;
+  if (now < not_before) return Validity::kNotYetValid;
+  if (now > not_after) return Validity::kExpired;
+  return Validity::kValid;
+}
+
+namespace {
+std::string NameToString(const X509_NAME* name) {
+  if (name == nullptr) return "(none)";
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return "(?)";
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+}  // namespace
+
+std::string SubjectName(const X509* cert) {
+  return NameToString(X509_get_subject_name(cert));
+}
+std::string IssuerName(const X509* cert) {
+  return NameToString(X509_get_issuer_name(cert));
+}
+
+bool IssuedBy(const X509* child, const X509* parent) {
+  return X509_NAME_cmp(X509_get_issuer_name(child), X509_get_subject_name(parent)) == 0;
+}
+
+std::string CertificateText(const X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return "";
+  X509_print_ex(bio.get(), const_cast<X509*>(cert), XN_FLAG_RFC2253, 0);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+}  // namespace pv::attest
