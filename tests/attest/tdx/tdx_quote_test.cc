@@ -1,0 +1,243 @@
+// Quote parsing and mutation tests on real quotes: decoded fields cross-checked against
+// trustee's expected claims, a flipped bit in each field class (header, body, quote signature,
+// attestation key, QE report, QE report signature, QE auth data, certification data), every
+// truncation, trailing garbage, and the file loaders for hex quotes.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/time.h"
+#include "attest/tdx/quote.h"
+#include "attest/tdx/tdx_verifier.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/attest/tdx/test_files.h"
+
+namespace pv::attest::tdx {
+namespace {
+
+using testing::HasSubstr;
+using testing::StartsWith;
+
+std::string Field(const VerificationReport& r, const std::string& name) {
+  for (const auto& [k, v] : r.fields) {
+    if (k == name) return v;
+  }
+  return "<missing>";
+}
+std::string Value(const VerificationReport& r, const std::string& name) {
+  const CheckOutcome* c = r.Find(name);
+  return c ? c->value : "<missing>";
+}
+
+// tdx-spr-v4-gtg from the manifest: a real v4 quote with full collateral at 2023-07-01.
+class RealQuoteTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    quote_ = ReadVector("tdx/go-tdx-guest/tdx_prod_quote_SPR_E4.dat");
+    ASSERT_FALSE(quote_.empty());
+    collateral_.tcb_info_json = ReadVector("tdx/go-tdx-guest/sample_tcbInfo_response");
+    collateral_.tcb_info_issuer_chain_pem = ReadVector("tdx/go-tdx-guest/tcbInfoIssuerChain.pem");
+    collateral_.qe_identity_json = ReadVector("tdx/go-tdx-guest/sample_qeIdentity_response");
+    collateral_.pck_crl = ReadVector("tdx/go-tdx-guest/pckcrl");
+    collateral_.root_ca_crl = ReadVector("tdx/go-tdx-guest/rootcrl.der");
+    options_.now = absl::FromCivil(absl::CivilSecond(2023, 7, 1, 1, 0, 0), absl::UTCTimeZone());
+    options_.root_certificate = ReadVector("tdx/go-tdx-guest/trusted_root.pem");
+  }
+  VerificationReport Run(const std::string& quote) {
+    auto r = verifier_.Verify(quote, collateral_, options_);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : VerificationReport{};
+  }
+  // Offsets of the field classes in this v4 quote.
+  size_t QeReportOffset() const { return 632 + 4 + 64 + 64 + 6; }
+
+  std::string quote_;
+  TdxCollateral collateral_;
+  TdxVerifyOptions options_;
+  TdxVerifier verifier_;
+};
+
+TEST_F(RealQuoteTest, BaselineAllSignatureChecksPass) {
+  VerificationReport r = Run(quote_);
+  for (const char* check :
+       {"quote_sig", "qe_report_sig", "ak_binding", "pck_chain", "collateral_sigs"}) {
+    EXPECT_EQ(Value(r, check), "ok") << check;
+  }
+  EXPECT_EQ(Value(r, "pck_crl"), "ok,not-revoked");
+  EXPECT_EQ(Value(r, "root_crl"), "ok");
+  EXPECT_EQ(Field(r, "ROOT_PINNED"), "true");
+}
+
+struct Flip {
+  const char* field_class;
+  size_t offset;  // relative to the quote start (QE-relative ones are added in the test)
+  bool qe_relative;
+  std::vector<const char*> must_fail;
+  std::vector<const char*> must_pass;
+};
+
+TEST_F(RealQuoteTest, FlippedBitInEachFieldClassFailsExactlyItsChecks) {
+  const size_t qe = QeReportOffset();
+  ParsedQuote parsed = *ParseQuote(quote_);
+  const size_t auth_off = qe + 384 + 64 + 2;
+  ASSERT_GT(parsed.qe_auth_data.size(), 0u);
+  const size_t pem_off = auth_off + parsed.qe_auth_data.size() + 6;
+  const std::vector<Flip> flips = {
+      {"header.user_data", 30, false, {"quote_sig"}, {"qe_report_sig", "ak_binding", "pck_chain"}},
+      {"header.qe_vendor_id", 14, false, {"quote_sig"}, {"qe_report_sig", "ak_binding"}},
+      {"body.MRTD", 48 + 136 + 5, false, {"quote_sig"}, {"qe_report_sig", "ak_binding"}},
+      {"body.REPORT_DATA", 48 + 520, false, {"quote_sig"}, {"qe_report_sig", "pck_chain"}},
+      {"body.RTMR3", 48 + 328 + 3 * 48, false, {"quote_sig"}, {"qe_report_sig"}},
+      {"signature.r", 636 + 3, false, {"quote_sig"}, {"qe_report_sig", "ak_binding"}},
+      {"signature.s", 636 + 40, false, {"quote_sig"}, {"qe_report_sig", "ak_binding"}},
+      {"attestation_key", 700 + 10, false, {"quote_sig", "ak_binding"}, {"qe_report_sig"}},
+      {"qe_report.MRENCLAVE", qe + 64 + 1, false, {"qe_report_sig"}, {"quote_sig", "ak_binding"}},
+      {"qe_report.ISVSVN", qe + 258, false, {"qe_report_sig"}, {"quote_sig", "ak_binding"}},
+      {"qe_report.REPORT_DATA", qe + 320, false, {"qe_report_sig", "ak_binding"}, {"quote_sig"}},
+      {"qe_report_signature", qe + 384 + 7, false, {"qe_report_sig"}, {"quote_sig", "ak_binding"}},
+      {"qe_auth_data", auth_off + 1, false, {"ak_binding"}, {"quote_sig", "qe_report_sig"}},
+      {"certification_data.pem_body", pem_off + 200, false, {"pck_chain"}, {"quote_sig"}},
+  };
+  for (const Flip& f : flips) {
+    SCOPED_TRACE(f.field_class);
+    std::string mutated = quote_;
+    ASSERT_LT(f.offset, mutated.size());
+    // Flip a bit that keeps PEM base64 text valid base64 where it matters ('A' <-> 'C' etc.).
+    mutated[f.offset] = static_cast<char>(mutated[f.offset] ^ 0x02);
+    auto r = verifier_.Verify(mutated, collateral_, options_);
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const char* check : f.must_fail) {
+      EXPECT_THAT(Value(*r, check), StartsWith("fail:")) << check;
+      EXPECT_FALSE(r->Find(check)->passed) << check;
+    }
+    for (const char* check : f.must_pass) EXPECT_EQ(Value(*r, check), "ok") << check;
+    EXPECT_FALSE(r->Accepted());
+  }
+}
+
+TEST_F(RealQuoteTest, HeaderFieldsThatSelectTheFormatAreParseErrors) {
+  struct Case {
+    size_t offset;
+    const char* message;
+  };
+  for (const Case& c :
+       {Case{0, "header.version"}, Case{2, "header.att_key_type"}, Case{4, "header.tee_type"}}) {
+    std::string mutated = quote_;
+    mutated[c.offset] ^= 0x10;
+    auto r = verifier_.Verify(mutated, collateral_, options_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.message));
+  }
+}
+
+TEST_F(RealQuoteTest, EveryTruncationIsAParseErrorNamingTheField) {
+  ParsedQuote parsed = *ParseQuote(quote_);
+  for (size_t len = 0; len < parsed.consumed; ++len) {
+    auto q = ParseQuote(absl::string_view(quote_.data(), len));
+    ASSERT_FALSE(q.ok()) << "length " << len;
+    ASSERT_THAT(std::string(q.status().message()), HasSubstr("truncated")) << "length " << len;
+  }
+  auto r = verifier_.Verify(quote_.substr(0, 1000), collateral_, options_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("signature_data at offset 636"));
+}
+
+TEST_F(RealQuoteTest, TrailingBytesAreIgnored) {
+  VerificationReport base = Run(quote_);
+  VerificationReport padded = Run(quote_ + std::string(3000, '\0'));
+  VerificationReport garbage = Run(quote_ + "trailing garbage \x01\x02\xff");
+  ASSERT_EQ(base.checks.size(), padded.checks.size());
+  for (size_t i = 0; i < base.checks.size(); ++i) {
+    EXPECT_EQ(base.checks[i].value, padded.checks[i].value);
+    EXPECT_EQ(base.checks[i].value, garbage.checks[i].value);
+  }
+}
+
+TEST_F(RealQuoteTest, SignatureDataLengthBeyondTheQuoteIsRejected) {
+  std::string mutated = quote_;
+  mutated[632 + 2] = '\x10';  // signature data length += 0x100000
+  auto q = ParseQuote(mutated);
+  ASSERT_FALSE(q.ok());
+  EXPECT_THAT(std::string(q.status().message()), HasSubstr("signature_data"));
+}
+
+TEST(TdxQuoteFields, MatchTrusteeExpectedClaims) {
+  const std::string quote = ReadVector("trustee/tdx/tdx_quote_4.dat");
+  auto parsed = ParseQuote(quote);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto fields = DecodeQuoteFields(*parsed);
+  auto get = [&](const std::string& n) {
+    for (const auto& [k, v] : fields) {
+      if (k == n) return v;
+    }
+    return std::string("<missing>");
+  };
+  nlohmann::json expected = nlohmann::json::parse(
+      ReadVector("trustee/tdx/parse_tdx_claims_expected.json"), nullptr, false);
+  ASSERT_TRUE(expected.is_object());
+  const auto& body = expected["quote"]["body"];
+  const std::vector<std::pair<std::string, std::string>> map = {
+      {"MRCONFIGID", "mr_config_id"},
+      {"MROWNER", "mr_owner"},
+      {"MROWNERCONFIG", "mr_owner_config"},
+      {"MRSEAM", "mr_seam"},
+      {"MRTD", "mr_td"},
+      {"MRSIGNERSEAM", "mrsigner_seam"},
+      {"REPORT_DATA", "report_data"},
+      {"RTMR0", "rtmr_0"},
+      {"RTMR1", "rtmr_1"},
+      {"RTMR2", "rtmr_2"},
+      {"RTMR3", "rtmr_3"},
+      {"SEAM_ATTRIBUTES", "seam_attributes"},
+      {"TEE_TCB_SVN", "tcb_svn"},
+      {"TD_ATTRIBUTES", "td_attributes"},
+      {"XFAM", "xfam"}};
+  for (const auto& [ours, theirs] : map) {
+    EXPECT_EQ(get(ours), body[theirs].get<std::string>()) << ours;
+  }
+  EXPECT_EQ(get("USER_DATA"), expected["quote"]["header"]["user_data"].get<std::string>());
+  EXPECT_EQ(get("QE_VENDOR_ID"), expected["quote"]["header"]["vendor_id"].get<std::string>());
+  EXPECT_EQ(get("TD_ATTRIBUTES.DEBUG"), "true");
+  EXPECT_EQ(get("VERSION"), "4");
+  EXPECT_EQ(get("TEE_TYPE"), "00000081");
+  EXPECT_EQ(get("TDX_MODULE_MAJOR"), "0");
+  EXPECT_EQ(get("TDX_MODULE_MINOR"), "3");
+}
+
+TEST(TdxQuoteFields, V5QuoteHasTd15Fields) {
+  auto parsed = ParseQuote(ReadVector("tdx/go-tdx-guest/quote_v5_sample.dat"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->version, 5);
+  EXPECT_EQ(parsed->body_type, 3);
+  EXPECT_EQ(parsed->body.size(), kTdReportBody15Size);
+  auto fields = DecodeQuoteFields(*parsed);
+  std::vector<std::string> names;
+  for (const auto& f : fields) names.push_back(f.first);
+  EXPECT_THAT(names, testing::IsSupersetOf({"BODY_TYPE", "BODY_SIZE", "TEE_TCB_SVN_2",
+                                            "MRSERVICETD", "QE_REPORT.MRSIGNER", "QE_AUTH_DATA"}));
+}
+
+TEST(TdxQuoteFields, UnknownV5BodyTypeIsRejected) {
+  std::string quote = ReadVector("tdx/go-tdx-guest/quote_v5_sample.dat");
+  quote[48] = 1;  // SGX enclave report body
+  auto parsed = ParseQuote(quote);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("body_type (offset 48) = 1"));
+}
+
+TEST(TdxQuoteLoader, HexFilesDecodeToTheBinaryQuotes) {
+  auto hex = LoadQuoteFile(VectorPath("tdx/phala-dcap-qvl/tdx-quote.hex"));
+  ASSERT_TRUE(hex.ok()) << hex.status();
+  EXPECT_EQ(*hex, ReadVector("tdx/phala-dcap-qvl/tdx-quote-hex.bin"));
+  auto tappd = LoadQuoteFile(VectorPath("tdx/phala-dcap-qvl/quote-from-tappd.hex"));
+  ASSERT_TRUE(tappd.ok()) << tappd.status();
+  EXPECT_EQ(*tappd, ReadVector("tdx/phala-dcap-qvl/quote-from-tappd.bin"));
+  auto bin = LoadQuoteFile(VectorPath("tdx/phala-dcap-qvl/tdx_quote"));
+  ASSERT_TRUE(bin.ok());
+  EXPECT_EQ(*bin, ReadVector("tdx/phala-dcap-qvl/tdx_quote"));
+  EXPECT_FALSE(LoadQuoteFile(VectorPath("does-not-exist")).ok());
+}
+
+}  // namespace
+}  // namespace pv::attest::tdx
