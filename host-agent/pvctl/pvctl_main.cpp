@@ -1,0 +1,493 @@
+// pvctl: command-line client of pv-agent (pv.v1.PartitionManager over a Unix socket).
+//
+// Exit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 already exists, 5 wrong state
+// (failed precondition), 6 invalid argument, 7 agent unreachable / platform unavailable,
+// 8 the partition failed or its guest did not exit with 0 (launch, wait).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "grpcpp/grpcpp.h"
+#include "output.h"
+#include "pv/v1/partition_manager.grpc.pb.h"
+
+namespace {
+
+using pv::pvctl::StateName;
+
+enum ExitCode {
+  kOk = 0,
+  kError = 1,
+  kUsage = 2,
+  kNotFound = 3,
+  kAlreadyExists = 4,
+  kWrongState = 5,
+  kInvalidArgument = 6,
+  kUnavailable = 7,
+  kPartitionFailed = 8,
+};
+
+constexpr char kUsageText[] =
+    R"(usage: pvctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]
+
+commands:
+  create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
+              [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
+              [--debug] [--no-console]
+  start NAME                      start a CREATED, STOPPED or FAILED partition
+  stop NAME [--grace-ms MS] [--force]
+  delete NAME [--force]           --force stops a running partition first
+  list
+  get NAME
+  console NAME [-f|--follow] [--firmware] [--offset BYTES]
+  events [--partition NAME] [--after SEQ] [-f|--follow]
+  stats NAME
+  capabilities
+  launch NAME --firmware FILE [create options] [--replace]
+                                  create + start + follow the console until the guest ends
+
+The socket defaults to $PV_AGENT_SOCKET, else /run/pv-agent/pv-agent.sock (root) or
+$XDG_RUNTIME_DIR/pv-agent.sock. Exit codes: 0 ok, 1 error, 2 usage, 3 not found,
+4 already exists, 5 wrong state, 6 invalid argument, 7 agent unreachable or platform
+unavailable, 8 partition failed / guest exit code not 0.
+)";
+
+std::string DefaultSocket() {
+  if (const char* env = std::getenv("PV_AGENT_SOCKET"); env != nullptr && *env) return env;
+  if (::geteuid() == 0) return "/run/pv-agent/pv-agent.sock";
+  if (const char* rt = std::getenv("XDG_RUNTIME_DIR"); rt != nullptr && *rt) {
+    return absl::StrCat(rt, "/pv-agent.sock");
+  }
+  return absl::StrCat("/tmp/pv-agent-", ::geteuid(), ".sock");
+}
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // "--x" -> value ("" for switches)
+  bool Has(const std::string& key) const { return options.count(key) > 0; }
+  std::string Get(const std::string& key, const std::string& def = "") const {
+    auto it = options.find(key);
+    return it == options.end() ? def : it->second;
+  }
+};
+
+const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
+  static const std::map<std::string, bool> known = {
+      {"--firmware", true},      {"--guest", true},       {"--memory", true},
+      {"--vcpus", true},         {"--platform", true},    {"--cmdline", true},
+      {"--debug", false},        {"--no-console", false}, {"--grace-ms", true},
+      {"--force", false},        {"--follow", false},     {"-f", false},
+      {"--firmware-log", false}, {"--offset", true},      {"--partition", true},
+      {"--after", true},         {"--replace", false},
+  };
+  return known;
+}
+
+class Cli {
+ public:
+  Cli(std::shared_ptr<grpc::Channel> channel, bool json, int timeout_s, std::string socket)
+      : stub_(pv::v1::PartitionManager::NewStub(channel)),
+        json_(json),
+        timeout_s_(timeout_s),
+        socket_(std::move(socket)) {}
+
+  int Run(const std::string& command, const Args& args);
+
+ private:
+  std::unique_ptr<grpc::ClientContext> Context(bool streaming = false) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!streaming) {
+      ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s_));
+    }
+    return ctx;
+  }
+  int Fail(const grpc::Status& s) {
+    std::fprintf(stderr, "pvctl: %s\n", s.error_message().c_str());
+    switch (s.error_code()) {
+      case grpc::StatusCode::NOT_FOUND:
+        return kNotFound;
+      case grpc::StatusCode::ALREADY_EXISTS:
+        return kAlreadyExists;
+      case grpc::StatusCode::FAILED_PRECONDITION:
+        return kWrongState;
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return kInvalidArgument;
+      case grpc::StatusCode::UNAVAILABLE:
+        if (s.error_message().find("connect") != std::string::npos) {
+          std::fprintf(stderr, "pvctl: is pv-agent running on %s?\n", socket_.c_str());
+        }
+        return kUnavailable;
+      default:
+        return kError;
+    }
+  }
+  void Progress(const std::string& text) {
+    if (!json_) std::fprintf(stderr, "%s\n", text.c_str());
+  }
+  int PrintPartition(const pv::v1::Partition& p) {
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ToJson(p).c_str());
+    } else {
+      pv::pvctl::PrintPartitionTable({p});
+    }
+    return kOk;
+  }
+  int Create(const Args& args, const std::string& name, pv::v1::Partition* out);
+  int Start(const std::string& name, pv::v1::Partition* out);
+  int Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink);
+  int Launch(const Args& args, const std::string& name);
+
+  std::unique_ptr<pv::v1::PartitionManager::Stub> stub_;
+  bool json_;
+  int timeout_s_;
+  std::string socket_;
+};
+
+bool ParsePlatform(const std::string& text, pv::v1::Platform* out) {
+  static const std::map<std::string, pv::v1::Platform> names = {
+      {"svm-tcg", pv::v1::PLATFORM_SVM_TCG},
+      {"kvm-nested", pv::v1::PLATFORM_KVM_NESTED},
+      {"sev-snp", pv::v1::PLATFORM_SEV_SNP},
+      {"tdx", pv::v1::PLATFORM_TDX}};
+  auto it = names.find(text);
+  if (it == names.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* out) {
+  pv::v1::CreatePartitionRequest req;
+  pv::v1::PartitionSpec* spec = req.mutable_spec();
+  spec->set_name(name);
+  spec->set_firmware_path(args.Get("--firmware"));
+  spec->set_guest_image_path(args.Get("--guest"));
+  spec->set_firmware_cmdline(args.Get("--cmdline"));
+  uint32_t number = 0;
+  if (args.Has("--memory")) {
+    if (!absl::SimpleAtoi(args.Get("--memory"), &number)) {
+      std::fprintf(stderr, "pvctl: --memory needs a number of MiB\n");
+      return kUsage;
+    }
+    spec->set_memory_mib(number);
+  }
+  if (args.Has("--vcpus")) {
+    if (!absl::SimpleAtoi(args.Get("--vcpus"), &number)) {
+      std::fprintf(stderr, "pvctl: --vcpus needs a number\n");
+      return kUsage;
+    }
+    spec->set_vcpus(number);
+  }
+  if (args.Has("--platform")) {
+    pv::v1::Platform platform;
+    if (!ParsePlatform(args.Get("--platform"), &platform)) {
+      std::fprintf(stderr, "pvctl: --platform must be svm-tcg, kvm-nested, sev-snp or tdx\n");
+      return kUsage;
+    }
+    spec->set_platform(platform);
+  }
+  spec->mutable_policy()->set_debug(args.Has("--debug"));
+  spec->mutable_policy()->set_suppress_console(args.Has("--no-console"));
+  auto ctx = Context();
+  grpc::Status s = stub_->CreatePartition(ctx.get(), req, out);
+  return s.ok() ? kOk : Fail(s);
+}
+
+int Cli::Start(const std::string& name, pv::v1::Partition* out) {
+  Progress(absl::StrCat("starting partition '", name, "' ..."));
+  const auto begin = std::chrono::steady_clock::now();
+  pv::v1::StartPartitionRequest req;
+  req.set_name(name);
+  auto ctx = Context();
+  grpc::Status s = stub_->StartPartition(ctx.get(), req, out);
+  if (!s.ok()) return Fail(s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  Progress(absl::StrFormat("partition '%s' is %s (QEMU pid %d) after %.2f s", name,
+                           StateName(out->state()), out->qemu_pid(), seconds));
+  return kOk;
+}
+
+int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink) {
+  pv::v1::StreamConsoleRequest req;
+  req.set_name(name);
+  req.set_follow(follow);
+  req.set_offset(offset);
+  req.set_source(firmware ? pv::v1::CONSOLE_SOURCE_FIRMWARE : pv::v1::CONSOLE_SOURCE_GUEST);
+  auto ctx = Context(/*streaming=*/true);
+  auto reader = stub_->StreamConsole(ctx.get(), req);
+  pv::v1::ConsoleChunk chunk;
+  while (reader->Read(&chunk)) {
+    std::fwrite(chunk.data().data(), 1, chunk.data().size(), sink);
+    std::fflush(sink);
+  }
+  grpc::Status s = reader->Finish();
+  return s.ok() ? kOk : Fail(s);
+}
+
+int Cli::Launch(const Args& args, const std::string& name) {
+  pv::v1::Partition created;
+  if (args.Has("--replace")) {
+    pv::v1::DeletePartitionRequest del;
+    del.set_name(name);
+    del.set_force(true);
+    pv::v1::DeletePartitionResponse ignored;
+    auto ctx = Context();
+    grpc::Status s = stub_->DeletePartition(ctx.get(), del, &ignored);
+    if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) return Fail(s);
+  }
+  Progress(absl::StrCat("creating partition '", name, "' ..."));
+  if (int rc = Create(args, name, &created); rc != kOk) return rc;
+  pv::v1::Partition started;
+  if (int rc = Start(name, &started); rc != kOk) return rc;
+  Progress("--- guest console (through the exit proxy) ---");
+  // With --json the console goes to stderr so stdout stays one JSON document.
+  if (int rc = Console(name, /*follow=*/true, /*firmware=*/false, 0, json_ ? stderr : stdout);
+      rc != kOk) {
+    return rc;
+  }
+  Progress("--- end of console ---");
+  pv::v1::GetPartitionRequest get;
+  get.set_name(name);
+  pv::v1::Partition final_state;
+  auto ctx = Context();
+  grpc::Status s = stub_->GetPartition(ctx.get(), get, &final_state);
+  if (!s.ok()) return Fail(s);
+  if (json_) {
+    std::printf("%s\n", pv::pvctl::ToJson(final_state).c_str());
+  } else {
+    std::string detail = final_state.failure_reason();
+    if (detail.empty() && final_state.has_exit()) {
+      detail = final_state.exit().success()
+                   ? "guest exited with code 0"
+                   : absl::StrCat("QEMU status ", final_state.exit().qemu_status());
+    }
+    std::fprintf(stderr, "partition '%s' is %s: %s\n", name.c_str(),
+                 StateName(final_state.state()).c_str(), detail.c_str());
+  }
+  const bool ok =
+      final_state.state() == pv::v1::PARTITION_STATE_STOPPED && final_state.exit().success();
+  return ok ? kOk : kPartitionFailed;
+}
+
+int Cli::Run(const std::string& command, const Args& args) {
+  const auto& pos = args.positional;
+  auto need_name = [&]() -> bool {
+    if (pos.empty()) {
+      std::fprintf(stderr, "pvctl %s: NAME is required\n", command.c_str());
+      return false;
+    }
+    return true;
+  };
+  if (command == "create") {
+    if (!need_name()) return kUsage;
+    pv::v1::Partition p;
+    if (int rc = Create(args, pos[0], &p); rc != kOk) return rc;
+    return PrintPartition(p);
+  }
+  if (command == "start") {
+    if (!need_name()) return kUsage;
+    pv::v1::Partition p;
+    if (int rc = Start(pos[0], &p); rc != kOk) return rc;
+    return PrintPartition(p);
+  }
+  if (command == "stop") {
+    if (!need_name()) return kUsage;
+    pv::v1::StopPartitionRequest req;
+    req.set_name(pos[0]);
+    uint32_t grace = 0;
+    if (args.Has("--grace-ms") && !absl::SimpleAtoi(args.Get("--grace-ms"), &grace)) {
+      std::fprintf(stderr, "pvctl: --grace-ms needs a number\n");
+      return kUsage;
+    }
+    req.set_grace_ms(grace);
+    req.set_force(args.Has("--force"));
+    Progress(absl::StrCat("stopping partition '", pos[0], "'",
+                          req.force() ? " (forced)" : " (graceful, then forced)", " ..."));
+    pv::v1::Partition p;
+    auto ctx = Context();
+    grpc::Status s = stub_->StopPartition(ctx.get(), req, &p);
+    if (!s.ok()) return Fail(s);
+    return PrintPartition(p);
+  }
+  if (command == "delete") {
+    if (!need_name()) return kUsage;
+    pv::v1::DeletePartitionRequest req;
+    req.set_name(pos[0]);
+    req.set_force(args.Has("--force"));
+    pv::v1::DeletePartitionResponse resp;
+    auto ctx = Context();
+    grpc::Status s = stub_->DeletePartition(ctx.get(), req, &resp);
+    if (!s.ok()) return Fail(s);
+    if (json_) {
+      std::printf("{\"deleted\": \"%s\"}\n", pos[0].c_str());
+    } else {
+      std::printf("deleted %s\n", pos[0].c_str());
+    }
+    return kOk;
+  }
+  if (command == "list") {
+    pv::v1::ListPartitionsResponse resp;
+    auto ctx = Context();
+    grpc::Status s = stub_->ListPartitions(ctx.get(), {}, &resp);
+    if (!s.ok()) return Fail(s);
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ToJson(resp).c_str());
+    } else {
+      pv::pvctl::PrintPartitionTable({resp.partitions().begin(), resp.partitions().end()});
+    }
+    return kOk;
+  }
+  if (command == "get") {
+    if (!need_name()) return kUsage;
+    pv::v1::GetPartitionRequest req;
+    req.set_name(pos[0]);
+    pv::v1::Partition p;
+    auto ctx = Context();
+    grpc::Status s = stub_->GetPartition(ctx.get(), req, &p);
+    if (!s.ok()) return Fail(s);
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ToJson(p).c_str());
+    } else {
+      pv::pvctl::PrintPartitionDetail(p);
+    }
+    return kOk;
+  }
+  if (command == "console") {
+    if (!need_name()) return kUsage;
+    uint64_t offset = 0;
+    if (args.Has("--offset") && !absl::SimpleAtoi(args.Get("--offset"), &offset)) {
+      std::fprintf(stderr, "pvctl: --offset needs a number\n");
+      return kUsage;
+    }
+    return Console(pos[0], args.Has("--follow") || args.Has("-f"), args.Has("--firmware-log"),
+                   offset, stdout);
+  }
+  if (command == "events") {
+    pv::v1::WatchEventsRequest req;
+    uint64_t after = 0;
+    if (args.Has("--after") && !absl::SimpleAtoi(args.Get("--after"), &after)) {
+      std::fprintf(stderr, "pvctl: --after needs a sequence number\n");
+      return kUsage;
+    }
+    req.set_after_sequence(after);
+    req.set_partition(args.Get("--partition"));
+    req.set_follow(args.Has("--follow") || args.Has("-f"));
+    auto ctx = Context(/*streaming=*/true);
+    auto reader = stub_->WatchEvents(ctx.get(), req);
+    pv::v1::Event e;
+    while (reader->Read(&e)) {
+      if (json_) {
+        std::string line = pv::pvctl::ToJson(e);
+        line.erase(std::remove(line.begin(), line.end(), '\n'), line.end());
+        std::printf("%s\n", line.c_str());  // one JSON object per line
+        std::fflush(stdout);
+      } else {
+        pv::pvctl::PrintEvent(e);
+      }
+    }
+    grpc::Status s = reader->Finish();
+    return s.ok() ? kOk : Fail(s);
+  }
+  if (command == "stats") {
+    if (!need_name()) return kUsage;
+    pv::v1::GetStatsRequest req;
+    req.set_name(pos[0]);
+    pv::v1::PartitionStats stats;
+    auto ctx = Context();
+    grpc::Status s = stub_->GetStats(ctx.get(), req, &stats);
+    if (!s.ok()) return Fail(s);
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ToJson(stats).c_str());
+    } else {
+      pv::pvctl::PrintStats(stats);
+    }
+    return kOk;
+  }
+  if (command == "capabilities") {
+    pv::v1::CapabilitiesResponse caps;
+    auto ctx = Context();
+    grpc::Status s = stub_->Capabilities(ctx.get(), {}, &caps);
+    if (!s.ok()) return Fail(s);
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ToJson(caps).c_str());
+    } else {
+      pv::pvctl::PrintCapabilities(caps);
+    }
+    return kOk;
+  }
+  if (command == "launch") {
+    if (!need_name()) return kUsage;
+    return Launch(args, pos[0]);
+  }
+  std::fprintf(stderr, "pvctl: unknown command '%s'\n%s", command.c_str(), kUsageText);
+  return kUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket = DefaultSocket();
+  bool json = false;
+  int timeout_s = 60;
+  std::string command;
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kUsageText);
+      return kOk;
+    }
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--socket" || a == "--timeout") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "pvctl: %s needs a value\n", a.c_str());
+        return kUsage;
+      }
+      std::string v = argv[++i];
+      if (a == "--socket") {
+        socket = v;
+      } else if (!absl::SimpleAtoi(v, &timeout_s) || timeout_s <= 0) {
+        std::fprintf(stderr, "pvctl: --timeout needs a positive number of seconds\n");
+        return kUsage;
+      }
+    } else if (a.size() > 1 && a[0] == '-') {
+      if (a == "--firmware" && command == "console") a = "--firmware-log";
+      auto it = KnownOptions().find(a);
+      if (it == KnownOptions().end()) {
+        std::fprintf(stderr, "pvctl: unknown option '%s'\n", a.c_str());
+        return kUsage;
+      }
+      if (it->second) {
+        if (i + 1 >= argc) {
+          std::fprintf(stderr, "pvctl: %s needs a value\n", a.c_str());
+          return kUsage;
+        }
+        args.options[a] = argv[++i];
+      } else {
+        args.options[a] = "";
+      }
+    } else if (command.empty()) {
+      command = a;
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  if (command.empty()) {
+    std::fprintf(stderr, "%s", kUsageText);
+    return kUsage;
+  }
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("unix:", socket), grpc::InsecureChannelCredentials());
+  Cli cli(channel, json, timeout_s, socket);
+  return cli.Run(command, args);
+}

@@ -1,0 +1,72 @@
+// Serves one partition's exit-proxy rings: a thread that drains every vCPU's request ring,
+// hands each message (copied out of shared memory once, into an aligned private buffer) to the
+// ExitHandler, and pushes the responses.
+//
+// Doorbells: while busy, the server keeps `consumer_polling` set on the request rings so the
+// paravisor does not ring; after a short idle spin it clears the flag, looks once more, and
+// sleeps in epoll on its ivshmem eventfd. A re-attached server (agent restart) has no eventfd
+// (QEMU keeps the one of the previous agent), so it stays in polling mode with short sleeps.
+#ifndef PV_HOST_AGENT_EXIT_PROXY_SERVER_H_
+#define PV_HOST_AGENT_EXIT_PROXY_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "device_models.h"
+#include "exit_handler.h"
+#include "ring/spsc_ring.h"
+#include "shared_region.h"
+#include "unique_fd.h"
+
+namespace pv::agent {
+
+struct ExitProxyStats {
+  uint64_t round_trips = 0;
+  uint64_t notifications = 0;
+  uint64_t errors = 0;
+  uint64_t doorbells_received = 0;
+  uint64_t doorbells_sent = 0;
+};
+
+class ExitProxyServer {
+ public:
+  // `agent_eventfd` < 0 selects polling mode. `reattach` resumes from the indices in shared
+  // memory instead of a fresh ring and treats the channel as already negotiated.
+  ExitProxyServer(std::string name, SharedRegion region, int agent_eventfd, int paravisor_eventfd,
+                  ExitSink* sink, bool reattach);
+  ~ExitProxyServer();
+
+  void Start();
+  void Stop();
+  ExitProxyStats stats() const;
+
+ private:
+  void Run();
+  bool ServeOnce();  // true if any message was handled
+  void SetPolling(bool polling);
+
+  std::string name_;
+  SharedRegion region_;
+  int agent_eventfd_;
+  int paravisor_eventfd_;
+  ExitSink* sink_;
+  DeviceBus bus_;
+  ExitHandler handler_;
+  std::vector<proxy::RingConsumer> requests_;
+  std::vector<proxy::RingProducer> responses_;
+  std::vector<bool> broken_;
+  UniqueFd stop_eventfd_;
+  std::thread thread_;
+  std::atomic<uint64_t> doorbells_received_{0};
+  std::atomic<uint64_t> doorbells_sent_{0};
+  mutable absl::Mutex stats_mu_;
+  ExitHandlerCounters published_counters_ ABSL_GUARDED_BY(stats_mu_);
+};
+
+}  // namespace pv::agent
+
+#endif  // PV_HOST_AGENT_EXIT_PROXY_SERVER_H_

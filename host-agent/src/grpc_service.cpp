@@ -1,0 +1,144 @@
+#include "grpc_service.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "unique_fd.h"
+
+namespace pv::agent {
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+template <typename T>
+grpc::Status Assign(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return ToGrpc(result.status());
+  *out = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status RequireName(const std::string& name) {
+  if (name.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "name is required");
+  return grpc::Status::OK;
+}
+
+constexpr size_t kConsoleChunk = 16 * 1024;
+
+}  // namespace
+
+grpc::Status PartitionManagerService::CreatePartition(grpc::ServerContext*,
+                                                      const pv::v1::CreatePartitionRequest* req,
+                                                      pv::v1::Partition* resp) {
+  return Assign(manager_->Create(req->spec()), resp);
+}
+
+grpc::Status PartitionManagerService::StartPartition(grpc::ServerContext*,
+                                                     const pv::v1::StartPartitionRequest* req,
+                                                     pv::v1::Partition* resp) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Start(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext*,
+                                                    const pv::v1::StopPartitionRequest* req,
+                                                    pv::v1::Partition* resp) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  if (req->grace_ms() > 600000) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "grace_ms exceeds 600000");
+  }
+  const auto grace = std::chrono::milliseconds(req->grace_ms() == 0 ? 3000 : req->grace_ms());
+  return Assign(manager_->Stop(req->name(), grace, req->force()), resp);
+}
+
+grpc::Status PartitionManagerService::DeletePartition(grpc::ServerContext*,
+                                                      const pv::v1::DeletePartitionRequest* req,
+                                                      pv::v1::DeletePartitionResponse*) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return ToGrpc(manager_->Delete(req->name(), req->force()));
+}
+
+grpc::Status PartitionManagerService::GetPartition(grpc::ServerContext*,
+                                                   const pv::v1::GetPartitionRequest* req,
+                                                   pv::v1::Partition* resp) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Get(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ListPartitions(grpc::ServerContext*,
+                                                     const pv::v1::ListPartitionsRequest*,
+                                                     pv::v1::ListPartitionsResponse* resp) {
+  for (pv::v1::Partition& p : manager_->List()) *resp->add_partitions() = std::move(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status PartitionManagerService::StreamConsole(
+    grpc::ServerContext* ctx, const pv::v1::StreamConsoleRequest* req,
+    grpc::ServerWriter<pv::v1::ConsoleChunk>* writer) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  absl::StatusOr<std::string> path = manager_->ConsolePath(req->name(), req->source());
+  if (!path.ok()) return ToGrpc(path.status());
+  uint64_t offset = req->offset();
+  UniqueFd fd;
+  std::string buffer(kConsoleChunk, '\0');
+  while (!ctx->IsCancelled() && !closing_) {
+    // Sample "still running" before reading, so output written just before the stop is sent.
+    const bool may_grow = req->follow() && manager_->MayProduceOutput(req->name());
+    if (!fd.valid()) fd.Reset(::open(path->c_str(), O_RDONLY | O_CLOEXEC));
+    ssize_t n = fd.valid() ? ::pread(fd.get(), buffer.data(), buffer.size(), offset) : 0;
+    if (n > 0) {
+      pv::v1::ConsoleChunk chunk;
+      chunk.set_offset(offset);
+      chunk.set_data(buffer.data(), n);
+      if (!writer->Write(chunk)) break;  // client went away
+      offset += n;
+      continue;
+    }
+    if (!may_grow) break;
+    // The guest console signals new bytes; the firmware log (written by QEMU) is polled.
+    if (req->source() == pv::v1::CONSOLE_SOURCE_GUEST) {
+      manager_->WaitForConsole(req->name(), offset, std::chrono::milliseconds(100));
+    } else {
+      ::usleep(50 * 1000);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PartitionManagerService::WatchEvents(grpc::ServerContext* ctx,
+                                                  const pv::v1::WatchEventsRequest* req,
+                                                  grpc::ServerWriter<pv::v1::Event>* writer) {
+  uint64_t after = req->after_sequence();
+  while (!ctx->IsCancelled() && !closing_) {
+    const uint64_t last = manager_->events().last_sequence();
+    for (const pv::v1::Event& e : manager_->events().Since(after, req->partition())) {
+      if (!writer->Write(e)) return grpc::Status::OK;
+      after = e.sequence();
+    }
+    // Events for other partitions also advance the position we wait from.
+    after = std::max(after, last);
+    if (!req->follow()) break;
+    manager_->events().WaitForNewerThan(after, std::chrono::milliseconds(200));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PartitionManagerService::GetStats(grpc::ServerContext*,
+                                               const pv::v1::GetStatsRequest* req,
+                                               pv::v1::PartitionStats* resp) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Stats(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext*,
+                                                   const pv::v1::CapabilitiesRequest*,
+                                                   pv::v1::CapabilitiesResponse* resp) {
+  *resp = manager_->Capabilities();
+  return grpc::Status::OK;
+}
+
+}  // namespace pv::agent

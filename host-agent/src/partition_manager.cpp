@@ -1,0 +1,666 @@
+#include "partition_manager.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <regex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "capabilities.h"
+#include "file_util.h"
+#include "google/protobuf/util/json_util.h"
+#include "log.h"
+#include "partition_runtime.h"
+#include "qemu_process.h"
+#include "shared_region.h"
+
+namespace pv::agent {
+
+using pv::v1::PartitionState;
+
+namespace {
+
+constexpr uint64_t kMaxStateFile = 1 << 20;
+constexpr auto kLaunchTimeout = std::chrono::seconds(15);
+constexpr auto kKillWait = std::chrono::seconds(10);
+
+std::string StateName(PartitionState s) {
+  std::string name = pv::v1::PartitionState_Name(s);
+  return absl::StartsWith(name, "PARTITION_STATE_") ? name.substr(16) : name;
+}
+
+absl::Status WrongState(const pv::v1::Partition& p, const std::string& call,
+                        const std::string& allowed) {
+  return absl::FailedPreconditionError(absl::StrCat("partition '", p.spec().name(), "' is ",
+                                                    StateName(p.state()), "; ", call, " needs ",
+                                                    allowed));
+}
+
+std::string NewUuid() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> dist;
+  uint32_t w[4] = {dist(rd), dist(rd), dist(rd), dist(rd)};
+  w[1] = (w[1] & 0xffff0fffu) | 0x00004000u;  // version 4
+  w[2] = (w[2] & 0x3fffffffu) | 0x80000000u;  // variant 1
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%04x%08x", w[0], w[1] >> 16, w[1] & 0xffff,
+                         w[2] >> 16, w[2] & 0xffff, w[3]);
+}
+
+// Last "PV-RESULT:" line of the paravisor log, or "".
+std::string LastResultLine(const std::string& firmware_log) {
+  std::ifstream in(firmware_log);
+  std::string line, result;
+  size_t lines = 0;
+  while (std::getline(in, line) && ++lines < 1000000) {
+    if (absl::StrContains(line, "PV-RESULT:")) result = line;
+  }
+  while (!result.empty() && (result.back() == '\r' || result.back() == '\n')) result.pop_back();
+  return result;
+}
+
+std::string LastLines(const std::string& path, size_t max_bytes) {
+  absl::StatusOr<std::string> text = ReadFileLimited(path, 16 << 20);
+  if (!text.ok() || text->empty()) return "";
+  std::string tail = text->size() > max_bytes ? text->substr(text->size() - max_bytes) : *text;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  return tail;
+}
+
+absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
+  static const std::regex kName("[a-z0-9][a-z0-9._-]{0,62}");
+  if (spec->name().empty()) return absl::InvalidArgumentError("spec.name is required");
+  if (!std::regex_match(spec->name(), kName)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.name '", spec->name(), "' must match [a-z0-9][a-z0-9._-]{0,62}"));
+  }
+  auto check_file = [](const std::string& field, std::string* path) -> absl::Status {
+    if (path->empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+    struct stat st;
+    if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " '", *path, "' is not a readable regular file"));
+    }
+    char resolved[PATH_MAX];
+    if (::realpath(path->c_str(), resolved) != nullptr) *path = resolved;
+    return absl::OkStatus();
+  };
+  if (absl::Status s = check_file("spec.firmware_path", spec->mutable_firmware_path()); !s.ok()) {
+    return s;
+  }
+  if (!spec->guest_image_path().empty()) {
+    if (absl::Status s = check_file("spec.guest_image_path", spec->mutable_guest_image_path());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (spec->memory_mib() == 0) spec->set_memory_mib(256);
+  if (spec->memory_mib() < 16 || spec->memory_mib() > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.memory_mib ", spec->memory_mib(), " is outside 16..4096"));
+  }
+  if (spec->vcpus() == 0) spec->set_vcpus(1);
+  if (spec->vcpus() > proxy::kMaxVcpus) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.vcpus ", spec->vcpus(), " is outside 1..", proxy::kMaxVcpus));
+  }
+  if (spec->platform() == pv::v1::PLATFORM_UNSPECIFIED) {
+    spec->set_platform(pv::v1::PLATFORM_SVM_TCG);
+  }
+  if (spec->firmware_cmdline().size() > 4096) {
+    return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
+  }
+  if (spec->firmware_cmdline().find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("spec.firmware_cmdline contains a NUL byte");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+PartitionManager::PartitionManager(AgentOptions options)
+    : options_(std::move(options)),
+      partitions_dir_(options_.state_dir + "/partitions"),
+      events_(options_.state_dir + "/events.jsonl") {}
+
+PartitionManager::~PartitionManager() {
+  Shutdown();
+}
+
+absl::Status PartitionManager::Init() {
+  if (absl::Status s = MakeDirectories(partitions_dir_); !s.ok()) return s;
+  if (absl::Status s = events_.Load(); !s.ok()) return s;
+  capabilities_ = ProbeCapabilities(options_.qemu_binary);
+  DIR* dir = ::opendir(partitions_dir_.c_str());
+  if (dir == nullptr) return absl::InternalError(absl::StrCat("cannot list ", partitions_dir_));
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string n = entry->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(dir);
+  absl::MutexLock lock(&mu_);
+  for (const std::string& n : names) {
+    const std::string pdir = absl::StrCat(partitions_dir_, "/", n);
+    absl::StatusOr<std::string> json = ReadFileLimited(pdir + "/partition.json", kMaxStateFile);
+    pv::v1::Partition record;
+    google::protobuf::util::JsonParseOptions opts;
+    opts.ignore_unknown_fields = true;
+    if (!json.ok() || !google::protobuf::util::JsonStringToMessage(*json, &record, opts).ok() ||
+        record.spec().name() != n) {
+      Log("skipping ", pdir, ": unreadable partition.json");
+      continue;
+    }
+    auto p = std::make_shared<Partition>(this, std::move(record), pdir);
+    partitions_[n] = p;
+    const PartitionState s = p->record.state();
+    if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
+        s == pv::v1::PARTITION_STATE_STOPPING) {
+      Reattach(p);
+    }
+  }
+  Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<Partition> PartitionManager::Find(const std::string& name) {
+  auto it = partitions_.find(name);
+  return it == partitions_.end() ? nullptr : it->second;
+}
+
+absl::Status PartitionManager::Persist(const Partition& p) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(p.record, &json, opts).ok()) {
+    return absl::InternalError("cannot serialise partition record");
+  }
+  absl::Status s = WriteFileAtomically(p.PathOf("partition.json"), json);
+  if (!s.ok()) Log(p.name(), ": cannot persist state: ", s.ToString());
+  return s;
+}
+
+void PartitionManager::SetState(Partition& p, PartitionState state, pv::v1::EventType type,
+                                const std::string& detail) {
+  p.record.set_state(state);
+  if (state == pv::v1::PARTITION_STATE_FAILED) p.record.set_failure_reason(detail);
+  (void)Persist(p);
+  events_.Append(p.name(), type, state, detail);
+  Log(p.name(), ": ", StateName(state), detail.empty() ? "" : " (", detail,
+      detail.empty() ? "" : ")");
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Create(pv::v1::PartitionSpec spec) {
+  if (absl::Status s = ValidateSpec(&spec); !s.ok()) return s;
+  if (absl::Status s = CheckPlatform(capabilities_, spec.platform()); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_) return absl::UnavailableError("agent is shutting down");
+  if (Find(spec.name()) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("partition '", spec.name(), "' already exists"));
+  }
+  const std::string pdir = absl::StrCat(partitions_dir_, "/", spec.name());
+  (void)RemoveTree(pdir);  // leftovers of a partition deleted while the agent crashed
+  if (absl::Status s = MakeDirectories(pdir); !s.ok()) return s;
+  pv::v1::Partition record;
+  *record.mutable_spec() = spec;
+  record.set_state(pv::v1::PARTITION_STATE_CREATED);
+  record.set_created_unix_ms(UnixMillisNow());
+  record.set_uuid(NewUuid());
+  record.set_console_log_path(pdir + "/console.log");
+  record.set_firmware_log_path(pdir + "/firmware.log");
+  auto p = std::make_shared<Partition>(this, std::move(record), pdir);
+  if (absl::Status s = Persist(*p); !s.ok()) {
+    (void)RemoveTree(pdir);
+    return s;
+  }
+  partitions_[spec.name()] = p;
+  events_.Append(spec.name(), pv::v1::EVENT_TYPE_CREATED, pv::v1::PARTITION_STATE_CREATED, "");
+  Log(spec.name(), ": created (", p->record.uuid(), ")");
+  return p->record;
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& name) {
+  std::shared_ptr<Partition> p;
+  std::thread old_supervisor;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_) return absl::UnavailableError("agent is shutting down");
+    p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    const PartitionState s = p->record.state();
+    if (s != pv::v1::PARTITION_STATE_CREATED && s != pv::v1::PARTITION_STATE_STOPPED &&
+        s != pv::v1::PARTITION_STATE_FAILED) {
+      return WrongState(p->record, "StartPartition", "CREATED, STOPPED or FAILED");
+    }
+    old_supervisor = std::move(p->supervisor);
+    p->stop_requested = false;
+    p->guest_reported = false;
+    p->record.clear_exit();
+    p->record.clear_failure_reason();
+    p->record.set_stopped_unix_ms(0);
+    SetState(*p, pv::v1::PARTITION_STATE_STARTING, pv::v1::EVENT_TYPE_STATE_CHANGED, "");
+  }
+  if (old_supervisor.joinable()) old_supervisor.join();
+  absl::Status launched = Launch(p);
+  absl::MutexLock lock(&mu_);
+  if (!launched.ok()) {
+    p->record.set_stopped_unix_ms(UnixMillisNow());
+    SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+             std::string(launched.message()));
+    return launched;
+  }
+  return p->record;
+}
+
+absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
+  pv::v1::Partition record;
+  {
+    absl::MutexLock lock(&mu_);
+    record = p->record;
+  }
+  QemuPaths paths{options_.qemu_binary, p->PathOf("firmware.log"), p->PathOf("qemu.log"),
+                  p->PathOf("qmp.sock"), p->PathOf("ivshmem.sock")};
+  ::unlink(paths.qmp_socket.c_str());
+  ::unlink(paths.firmware_log.c_str());
+  p->ResetConsole();
+  absl::StatusOr<SharedRegion> region =
+      SharedRegion::Create(p->PathOf("shared.mem"), record.spec().vcpus());
+  if (!region.ok()) return region.status();
+  absl::StatusOr<IvshmemServer> ivshmem = IvshmemServer::Listen(paths.ivshmem_socket);
+  if (!ivshmem.ok()) return ivshmem.status();
+  absl::StatusOr<SpawnedProcess> proc = SpawnProcess(BuildQemuArgs(record, paths), paths.qemu_log);
+  if (!proc.ok()) return proc.status();
+  auto pidfd = std::make_shared<UniqueFd>(std::move(proc->pidfd));
+  const pid_t pid = proc->pid;
+  auto fail = [&](absl::Status status) {
+    SendSignal(pidfd->get(), SIGKILL);
+    int ws;
+    ::waitpid(pid, &ws, 0);
+    std::string tail = LastLines(paths.qemu_log, 400);
+    return absl::UnavailableError(absl::StrCat("starting QEMU failed: ", status.message(),
+                                               tail.empty() ? "" : "; qemu.log: ", tail));
+  };
+  auto alive = [&] { return ProcessAlive(pidfd->get()); };
+  if (absl::Status s = ivshmem->AcceptAndSetup(region->fd(), kLaunchTimeout, alive); !s.ok()) {
+    return fail(s);
+  }
+  absl::StatusOr<QmpClient> qmp = QmpClient::Connect(
+      paths.qmp_socket, std::chrono::duration_cast<std::chrono::milliseconds>(kLaunchTimeout));
+  if (!qmp.ok()) return fail(qmp.status());
+  auto proxy =
+      std::make_unique<ExitProxyServer>(p->name(), std::move(*region), ivshmem->agent_eventfd(),
+                                        ivshmem->paravisor_eventfd(), p.get(), /*reattach=*/false);
+  proxy->Start();
+  absl::StatusOr<nlohmann::json> cont = qmp->Execute("cont");
+  if (!cont.ok()) {
+    proxy->Stop();
+    return fail(cont.status());
+  }
+  absl::MutexLock lock(&mu_);
+  p->pid = pid;
+  p->is_child = true;
+  p->pidfd = pidfd;
+  p->qmp = std::make_shared<QmpClient>(std::move(*qmp));
+  p->ivshmem = std::make_unique<IvshmemServer>(std::move(*ivshmem));
+  p->proxy = std::move(proxy);
+  p->supervisor_wake = std::make_shared<UniqueFd>(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  p->record.set_qemu_pid(pid);
+  p->record.set_started_unix_ms(UnixMillisNow());
+  SetState(*p, pv::v1::PARTITION_STATE_RUNNING, pv::v1::EVENT_TYPE_STATE_CHANGED,
+           absl::StrCat("QEMU pid ", pid));
+  p->supervisor = std::thread([this, p] { Supervise(p); });
+  return absl::OkStatus();
+}
+
+void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
+  const pid_t pid = static_cast<pid_t>(p->record.qemu_pid());
+  absl::StatusOr<UniqueFd> pidfd = AdoptProcess(pid, p->record.uuid());
+  if (!pidfd.ok()) {
+    const std::string result = LastResultLine(p->PathOf("firmware.log"));
+    p->record.set_qemu_pid(0);
+    p->record.set_stopped_unix_ms(UnixMillisNow());
+    if (absl::StrContains(result, "PV-RESULT: PASS")) {
+      p->record.mutable_exit()->set_success(true);
+      SetState(*p, pv::v1::PARTITION_STATE_STOPPED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+               absl::StrCat("QEMU finished while the agent was not running: ", result));
+    } else {
+      SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+               absl::StrCat("QEMU (pid ", pid, ") ended while the agent was not running",
+                            result.empty() ? "" : ": ", result));
+    }
+    return;
+  }
+  auto fd = std::make_shared<UniqueFd>(std::move(*pidfd));
+  if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
+    // Interrupted in the middle of a start or stop: finish it the safe way.
+    const bool was_stopping = p->record.state() == pv::v1::PARTITION_STATE_STOPPING;
+    SendSignal(fd->get(), SIGKILL);
+    pollfd pfd{fd->get(), POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(std::chrono::milliseconds(kKillWait).count()));
+    p->record.set_qemu_pid(0);
+    p->record.set_stopped_unix_ms(UnixMillisNow());
+    if (was_stopping) {
+      SetState(*p, pv::v1::PARTITION_STATE_STOPPED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+               "stop completed after agent restart");
+    } else {
+      SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+               "agent restarted while the partition was starting");
+    }
+    return;
+  }
+  absl::StatusOr<SharedRegion> region =
+      SharedRegion::Open(p->PathOf("shared.mem"), p->record.spec().vcpus());
+  absl::StatusOr<QmpClient> qmp =
+      QmpClient::Connect(p->PathOf("qmp.sock"), std::chrono::milliseconds(2000));
+  if (!qmp.ok()) Log(p->name(), ": re-attach without QMP: ", qmp.status().ToString());
+  p->pid = pid;
+  p->is_child = false;
+  p->pidfd = fd;
+  if (qmp.ok()) p->qmp = std::make_shared<QmpClient>(std::move(*qmp));
+  if (region.ok()) {
+    p->proxy = std::make_unique<ExitProxyServer>(p->name(), std::move(*region), -1, -1, p.get(),
+                                                 /*reattach=*/true);
+    p->proxy->Start();
+  } else {
+    Log(p->name(), ": re-attach without exit proxy: ", region.status().ToString());
+  }
+  p->supervisor_wake = std::make_shared<UniqueFd>(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  (void)Persist(*p);
+  events_.Append(p->name(), pv::v1::EVENT_TYPE_REATTACHED, p->record.state(),
+                 absl::StrCat("re-attached to QEMU pid ", pid,
+                              region.ok() ? " (exit proxy in polling mode)" : ""));
+  Log(p->name(), ": re-attached to QEMU pid ", pid);
+  p->supervisor = std::thread([this, p] { Supervise(p); });
+}
+
+void PartitionManager::Supervise(std::shared_ptr<Partition> p) {
+  std::shared_ptr<UniqueFd> pidfd, wake;
+  pid_t pid;
+  bool is_child;
+  {
+    absl::MutexLock lock(&mu_);
+    pidfd = p->pidfd;
+    wake = p->supervisor_wake;
+    pid = p->pid;
+    is_child = p->is_child;
+  }
+  pollfd fds[2] = {{pidfd->get(), POLLIN, 0}, {wake->get(), POLLIN, 0}};
+  while (true) {
+    int r = ::poll(fds, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (fds[1].revents != 0) return;  // detach: the agent exits and leaves QEMU running
+    if (fds[0].revents != 0) break;
+  }
+  int status = 0;
+  bool have_status = false;
+  if (is_child) {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    have_status = true;
+  }
+  OnQemuExit(p, status, have_status);
+}
+
+void PartitionManager::OnQemuExit(std::shared_ptr<Partition> p, int ws, bool have_status) {
+  std::unique_ptr<ExitProxyServer> proxy;
+  {
+    absl::MutexLock lock(&mu_);
+    proxy = std::move(p->proxy);
+  }
+  // Drain the rings one last time (a GuestStopped just before the exit), then stop serving.
+  if (proxy != nullptr) proxy->Stop();
+  proxy.reset();
+  p->CloseConsole();
+  absl::MutexLock lock(&mu_);
+  pv::v1::ExitInfo* exit = p->record.mutable_exit();
+  const std::string result = LastResultLine(p->PathOf("firmware.log"));
+  bool debug_exit = false;
+  if (have_status && WIFEXITED(ws)) {
+    const int code = WEXITSTATUS(ws);
+    exit->set_qemu_status(code);
+    // isa-debug-exit makes QEMU exit with (value << 1) | 1: only the paravisor does that.
+    debug_exit = (code & 1) != 0 && code >= 3;
+    exit->set_success(code == 33);
+  } else if (have_status && WIFSIGNALED(ws)) {
+    exit->set_qemu_status(-1);
+    exit->set_signal(WTERMSIG(ws));
+  } else {
+    exit->set_qemu_status(-1);
+    exit->set_success(absl::StrContains(result, "PV-RESULT: PASS"));
+    debug_exit = !result.empty();
+  }
+  exit->set_guest_reported(p->guest_reported);
+  exit->set_guest_stop_reason(p->guest_stop_reason);
+  exit->set_guest_exit_code(p->guest_exit_code);
+  p->record.set_qemu_pid(0);
+  p->record.set_stopped_unix_ms(UnixMillisNow());
+  p->pid = 0;
+  p->pidfd.reset();
+  p->qmp.reset();
+  p->ivshmem.reset();
+  std::string detail;
+  PartitionState state;
+  if (p->stop_requested) {
+    state = pv::v1::PARTITION_STATE_STOPPED;
+    detail = "stopped on request";
+  } else if (debug_exit || p->guest_reported) {
+    state = pv::v1::PARTITION_STATE_STOPPED;
+    detail = absl::StrCat("guest finished", result.empty() ? "" : ": ", result, " (QEMU status ",
+                          exit->qemu_status(), ")");
+  } else {
+    state = pv::v1::PARTITION_STATE_FAILED;
+    if (exit->signal() != 0) {
+      detail = absl::StrCat("QEMU was killed by signal ", exit->signal(), " (",
+                            strsignal(exit->signal()), ")");
+    } else if (have_status) {
+      detail = absl::StrCat("QEMU exited with status ", exit->qemu_status());
+    } else {
+      detail = "QEMU exited (not the agent's child: status unknown)";
+    }
+    std::string tail = LastLines(p->PathOf("qemu.log"), 200);
+    if (!tail.empty()) absl::StrAppend(&detail, "; qemu.log: ", tail);
+  }
+  SetState(*p, state, pv::v1::EVENT_TYPE_STATE_CHANGED, detail);
+}
+
+bool PartitionManager::WaitForStateNot(const std::string& name, PartitionState state,
+                                       std::chrono::milliseconds timeout) {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, &name, state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::shared_ptr<Partition> p = Find(name);
+    return p == nullptr || p->record.state() != state;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&changed), absl::FromChrono(timeout));
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name,
+                                                         std::chrono::milliseconds grace,
+                                                         bool force) {
+  std::shared_ptr<QmpClient> qmp;
+  std::shared_ptr<UniqueFd> pidfd;
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Partition> p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
+      return WrongState(p->record, "StopPartition", "RUNNING");
+    }
+    p->stop_requested = true;
+    qmp = p->qmp;
+    pidfd = p->pidfd;
+    SetState(*p, pv::v1::PARTITION_STATE_STOPPING, pv::v1::EVENT_TYPE_STATE_CHANGED,
+             force ? "forced" : absl::StrCat("graceful, ", grace.count(), " ms grace"));
+  }
+  bool stopped = false;
+  if (!force && qmp != nullptr) {
+    // Graceful: ask QEMU to quit (it tears the machine down and exits 0).
+    absl::StatusOr<nlohmann::json> quit = qmp->Execute("quit", nullptr, grace);
+    if (!quit.ok()) Log(name, ": QMP quit: ", quit.status().ToString());
+    stopped = WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, grace);
+  }
+  if (!stopped) {
+    if (pidfd != nullptr) SendSignal(pidfd->get(), SIGKILL);
+    if (!WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(kKillWait))) {
+      return absl::InternalError(
+          absl::StrCat("partition '", name, "': QEMU did not exit after ", "SIGKILL"));
+    }
+  }
+  return Get(name);
+}
+
+absl::Status PartitionManager::Delete(const std::string& name, bool force) {
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Partition> p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    const PartitionState s = p->record.state();
+    const bool active = s == pv::v1::PARTITION_STATE_RUNNING ||
+                        s == pv::v1::PARTITION_STATE_STARTING ||
+                        s == pv::v1::PARTITION_STATE_STOPPING;
+    if (active && !force) {
+      return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED (or force)");
+    }
+  }
+  // force: let a start or stop in flight settle, then stop.
+  WaitForStateNot(name, pv::v1::PARTITION_STATE_STARTING, std::chrono::seconds(30));
+  WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, std::chrono::seconds(30));
+  absl::StatusOr<pv::v1::Partition> got = Get(name);
+  if (got.ok() && got->state() == pv::v1::PARTITION_STATE_RUNNING) {
+    absl::StatusOr<pv::v1::Partition> stopped = Stop(name, std::chrono::milliseconds(0), true);
+    if (!stopped.ok() && !absl::IsFailedPrecondition(stopped.status())) return stopped.status();
+  }
+  std::shared_ptr<Partition> p;
+  {
+    absl::MutexLock lock(&mu_);
+    p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    const PartitionState s = p->record.state();
+    if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
+        s == pv::v1::PARTITION_STATE_STOPPING) {
+      return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED");
+    }
+    partitions_.erase(name);
+    events_.Append(name, pv::v1::EVENT_TYPE_DELETED, s, "");
+  }
+  if (p->supervisor.joinable()) p->supervisor.join();
+  Log(name, ": deleted");
+  return RemoveTree(p->dir);
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Get(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<Partition> p = Find(name);
+  if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+  return p->record;
+}
+
+std::vector<pv::v1::Partition> PartitionManager::List() {
+  absl::MutexLock lock(&mu_);
+  std::vector<pv::v1::Partition> out;
+  for (const auto& [name, p] : partitions_) out.push_back(p->record);
+  return out;
+}
+
+absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<Partition> p = Find(name);
+  if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+  pv::v1::PartitionStats stats;
+  stats.set_name(name);
+  p->FillStats(&stats);
+  if (p->proxy != nullptr) {
+    ExitProxyStats ps = p->proxy->stats();
+    stats.set_proxy_round_trips(ps.round_trips);
+    stats.set_proxy_notifications(ps.notifications);
+    stats.set_proxy_errors(ps.errors);
+    stats.set_doorbells_received(ps.doorbells_received);
+  }
+  const int64_t started = p->record.started_unix_ms();
+  const int64_t end = p->record.state() == pv::v1::PARTITION_STATE_RUNNING ||
+                              p->record.state() == pv::v1::PARTITION_STATE_STOPPING
+                          ? UnixMillisNow()
+                          : p->record.stopped_unix_ms();
+  if (started > 0 && end >= started) stats.set_uptime_seconds((end - started) / 1000.0);
+  return stats;
+}
+
+absl::StatusOr<std::string> PartitionManager::ConsolePath(const std::string& name,
+                                                          pv::v1::ConsoleSource source) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<Partition> p = Find(name);
+  if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+  return source == pv::v1::CONSOLE_SOURCE_FIRMWARE ? p->PathOf("firmware.log")
+                                                   : p->PathOf("console.log");
+}
+
+bool PartitionManager::MayProduceOutput(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<Partition> p = Find(name);
+  if (p == nullptr) return false;
+  const PartitionState s = p->record.state();
+  return s == pv::v1::PARTITION_STATE_STARTING || s == pv::v1::PARTITION_STATE_RUNNING ||
+         s == pv::v1::PARTITION_STATE_STOPPING;
+}
+
+void PartitionManager::WaitForConsole(const std::string& name, uint64_t known_size,
+                                      std::chrono::milliseconds timeout) {
+  std::shared_ptr<Partition> p;
+  {
+    absl::MutexLock lock(&mu_);
+    p = Find(name);
+  }
+  if (p == nullptr) return;
+  p->WaitForConsole(known_size, timeout);
+}
+
+void PartitionManager::Shutdown() {
+  std::vector<std::string> running;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    for (const auto& [name, p] : partitions_) {
+      if (p->record.state() == pv::v1::PARTITION_STATE_RUNNING) running.push_back(name);
+    }
+  }
+  for (const std::string& name : running) {
+    if (options_.keep_partitions_on_exit) {
+      std::shared_ptr<Partition> p;
+      std::unique_ptr<ExitProxyServer> proxy;
+      {
+        absl::MutexLock lock(&mu_);
+        p = Find(name);
+        if (p == nullptr || p->supervisor_wake == nullptr) continue;
+        uint64_t one = 1;
+        (void)!::write(p->supervisor_wake->get(), &one, sizeof(one));
+        proxy = std::move(p->proxy);
+      }
+      if (proxy != nullptr) proxy->Stop();
+      Log(name, ": left running for the next agent");
+    } else {
+      absl::StatusOr<pv::v1::Partition> stopped =
+          Stop(name, std::chrono::milliseconds(1000), false);
+      if (!stopped.ok()) Log(name, ": stop at shutdown: ", stopped.status().ToString());
+    }
+  }
+  std::vector<std::shared_ptr<Partition>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, p] : partitions_) all.push_back(p);
+  }
+  for (auto& p : all) {
+    if (p->supervisor.joinable()) p->supervisor.join();
+  }
+}
+
+}  // namespace pv::agent

@@ -1,0 +1,95 @@
+// The agent's core: partitions, their lifecycle, their QEMU processes, and their state on disk.
+//
+// State machine (anything else is FAILED_PRECONDITION naming the current state):
+//   Create            -> CREATED
+//   Start   CREATED | STOPPED | FAILED -> STARTING -> RUNNING   (or FAILED on launch error)
+//   Stop    RUNNING  -> STOPPING -> STOPPED        (QMP quit, SIGKILL after the grace period)
+//   QEMU ends on its own: STOPPED if the paravisor ended it (isa-debug-exit) or reported the
+//                         guest's stop; FAILED with a reason otherwise (crash, kill, error)
+//   Delete  CREATED | STOPPED | FAILED (or any state with force: stopped first)
+//
+// Layout on disk: <state>/partitions/<name>/{partition.json, console.log, firmware.log,
+// qemu.log, qmp.sock, ivshmem.sock, shared.mem} and <state>/events.jsonl.
+// partition.json is the Partition message (protobuf JSON), replaced atomically on each change.
+#ifndef PV_HOST_AGENT_PARTITION_MANAGER_H_
+#define PV_HOST_AGENT_PARTITION_MANAGER_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "event_log.h"
+#include "pv/v1/partition_manager.pb.h"
+
+namespace pv::agent {
+
+struct AgentOptions {
+  std::string state_dir;
+  std::string qemu_binary = "qemu-system-x86_64";
+  // On a graceful agent exit, leave partitions running (for an agent upgrade) instead of
+  // stopping them. After a crash they are always left running and re-attached on restart.
+  bool keep_partitions_on_exit = false;
+};
+
+class Partition;  // partition_runtime.h
+
+class PartitionManager {
+ public:
+  explicit PartitionManager(AgentOptions options);
+  ~PartitionManager();
+
+  // Loads partitions from disk and re-attaches those whose QEMU still runs.
+  absl::Status Init();
+  // Stops (or, with keep_partitions_on_exit, detaches from) every running partition.
+  void Shutdown();
+
+  absl::StatusOr<pv::v1::Partition> Create(pv::v1::PartitionSpec spec);
+  absl::StatusOr<pv::v1::Partition> Start(const std::string& name);
+  absl::StatusOr<pv::v1::Partition> Stop(const std::string& name, std::chrono::milliseconds grace,
+                                         bool force);
+  absl::Status Delete(const std::string& name, bool force);
+  absl::StatusOr<pv::v1::Partition> Get(const std::string& name);
+  std::vector<pv::v1::Partition> List();
+  absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
+  pv::v1::CapabilitiesResponse Capabilities() const { return capabilities_; }
+
+  // Console: the log path for a source, and whether the partition may still produce output.
+  absl::StatusOr<std::string> ConsolePath(const std::string& name, pv::v1::ConsoleSource source);
+  bool MayProduceOutput(const std::string& name);
+  // Blocks until new console bytes may exist for `name` or `timeout` passes.
+  void WaitForConsole(const std::string& name, uint64_t known_size,
+                      std::chrono::milliseconds timeout);
+
+  EventLog& events() { return events_; }
+
+ private:
+  friend class Partition;
+
+  std::shared_ptr<Partition> Find(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Persist(const Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetState(Partition& p, pv::v1::PartitionState state, pv::v1::EventType type,
+                const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Launch(std::shared_ptr<Partition> p);
+  void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Supervise(std::shared_ptr<Partition> p);
+  void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
+  bool WaitForStateNot(const std::string& name, pv::v1::PartitionState state,
+                       std::chrono::milliseconds timeout);
+
+  AgentOptions options_;
+  std::string partitions_dir_;
+  EventLog events_;
+  pv::v1::CapabilitiesResponse capabilities_;
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace pv::agent
+
+#endif  // PV_HOST_AGENT_PARTITION_MANAGER_H_

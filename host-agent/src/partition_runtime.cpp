@@ -1,0 +1,101 @@
+#include "partition_runtime.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "log.h"
+#include "partition_manager.h"
+
+namespace pv::agent {
+
+namespace {
+// Rejected messages are logged and turned into events, but a partition that floods the ring
+// with garbage must not flood the log: the first kLoggedErrors, then every kLogEvery-th.
+constexpr uint64_t kLoggedErrors = 20;
+constexpr uint64_t kLogEvery = 1000;
+}  // namespace
+
+void Partition::ResetConsole() {
+  absl::MutexLock lock(&io_mu_);
+  const std::string path = PathOf("console.log");
+  console_fd_.Reset(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+  if (!console_fd_.valid()) Log(name(), ": cannot open ", path, ": ", strerror(errno));
+  console_bytes_ = 0;
+  total_exits_ = proxied_exits_ = 0;
+  exit_counters_.clear();
+}
+
+void Partition::CloseConsole() {
+  absl::MutexLock lock(&io_mu_);
+  console_fd_.Reset();
+}
+
+void Partition::OnConsole(absl::string_view bytes) {
+  absl::MutexLock lock(&io_mu_);
+  if (!console_fd_.valid()) {
+    // Re-attached partition: keep appending to the existing log.
+    const std::string path = PathOf("console.log");
+    console_fd_.Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (console_fd_.valid()) console_bytes_ = ::lseek(console_fd_.get(), 0, SEEK_END);
+  }
+  if (console_fd_.valid()) (void)!::write(console_fd_.get(), bytes.data(), bytes.size());
+  console_bytes_ += bytes.size();
+}
+
+uint64_t Partition::console_bytes() {
+  absl::MutexLock lock(&io_mu_);
+  return console_bytes_;
+}
+
+void Partition::WaitForConsole(uint64_t known_size, std::chrono::milliseconds timeout) {
+  absl::MutexLock lock(&io_mu_);
+  auto grown = [this, known_size]()
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) { return console_bytes_ > known_size; };
+  io_mu_.AwaitWithTimeout(absl::Condition(&grown), absl::FromChrono(timeout));
+}
+
+void Partition::OnStatistics(uint64_t total, uint64_t proxied,
+                             const std::vector<std::pair<uint32_t, uint64_t>>& counters) {
+  absl::MutexLock lock(&io_mu_);
+  total_exits_ = total;
+  proxied_exits_ = proxied;
+  exit_counters_ = counters;
+}
+
+void Partition::FillStats(pv::v1::PartitionStats* stats) {
+  absl::MutexLock lock(&io_mu_);
+  stats->set_total_exits(total_exits_);
+  stats->set_proxied_exits(proxied_exits_);
+  for (const auto& [reason, count] : exit_counters_) {
+    pv::v1::ExitReasonCount* c = stats->add_exits_by_reason();
+    c->set_reason(reason);
+    c->set_count(count);
+  }
+  stats->set_console_bytes(console_bytes_);
+}
+
+void Partition::OnGuestStopped(uint32_t reason, uint32_t code) {
+  absl::MutexLock lock(&manager_->mu_);
+  guest_reported = true;
+  guest_stop_reason = reason;
+  guest_exit_code = code;
+  manager_->events_.Append(name(), pv::v1::EVENT_TYPE_GUEST_STOPPED, record.state(),
+                           absl::StrCat("guest stopped: reason ", reason, ", code ", code));
+}
+
+void Partition::OnProxyError(const std::string& detail) {
+  uint64_t n;
+  {
+    absl::MutexLock lock(&io_mu_);
+    n = ++proxy_errors_logged_;
+  }
+  if (n <= kLoggedErrors || n % kLogEvery == 0) {
+    Log(name(), ": exit proxy rejected a message (#", n, "): ", detail);
+    absl::MutexLock lock(&manager_->mu_);
+    manager_->events_.Append(name(), pv::v1::EVENT_TYPE_PROXY_ERROR, record.state(), detail);
+  }
+}
+
+}  // namespace pv::agent

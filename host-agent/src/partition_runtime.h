@@ -1,0 +1,82 @@
+// One partition as the manager holds it: its record (what GetPartition returns and
+// partition.json stores) and, while QEMU runs, the process, QMP connection, ivshmem server and
+// exit-proxy server. It is also the exit proxy's sink: console bytes, guest stop, statistics,
+// rejected messages.
+#ifndef PV_HOST_AGENT_PARTITION_RUNTIME_H_
+#define PV_HOST_AGENT_PARTITION_RUNTIME_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "exit_handler.h"
+#include "exit_proxy_server.h"
+#include "ivshmem_server.h"
+#include "pv/v1/partition_manager.pb.h"
+#include "qmp_client.h"
+#include "unique_fd.h"
+
+namespace pv::agent {
+
+class PartitionManager;
+
+class Partition : public ExitSink {
+ public:
+  Partition(PartitionManager* manager, pv::v1::Partition record, std::string dir)
+      : manager_(manager), record(std::move(record)), dir(std::move(dir)) {}
+
+  std::string name() const { return record.spec().name(); }
+  std::string PathOf(const std::string& file) const { return dir + "/" + file; }
+
+  // ExitSink (called on the exit-proxy thread).
+  void OnConsole(absl::string_view bytes) override;
+  void OnGuestStopped(uint32_t reason, uint32_t code) override;
+  void OnStatistics(uint64_t total, uint64_t proxied,
+                    const std::vector<std::pair<uint32_t, uint64_t>>& counters) override;
+  void OnProxyError(const std::string& detail) override;
+
+  // Opens console.log for a new run (truncating it).
+  void ResetConsole();
+  void CloseConsole();
+  uint64_t console_bytes();
+  // Fills the paravisor-reported and console parts of `stats`.
+  void FillStats(pv::v1::PartitionStats* stats);
+  void WaitForConsole(uint64_t known_size, std::chrono::milliseconds timeout);
+
+  PartitionManager* manager_;
+
+  // Guarded by PartitionManager::mu_.
+  pv::v1::Partition record;
+  const std::string dir;
+  bool stop_requested = false;
+  bool detach_requested = false;
+  bool guest_reported = false;
+  uint32_t guest_stop_reason = 0;
+  uint32_t guest_exit_code = 0;
+  pid_t pid = 0;
+  bool is_child = false;
+  std::shared_ptr<UniqueFd> pidfd;
+  std::shared_ptr<QmpClient> qmp;
+  std::unique_ptr<IvshmemServer> ivshmem;
+  std::unique_ptr<ExitProxyServer> proxy;
+  std::thread supervisor;
+  std::shared_ptr<UniqueFd> supervisor_wake;
+
+ private:
+  absl::Mutex io_mu_;
+  UniqueFd console_fd_ ABSL_GUARDED_BY(io_mu_);
+  uint64_t console_bytes_ ABSL_GUARDED_BY(io_mu_) = 0;
+  uint64_t total_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
+  uint64_t proxied_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> exit_counters_ ABSL_GUARDED_BY(io_mu_);
+  uint64_t proxy_errors_logged_ ABSL_GUARDED_BY(io_mu_) = 0;
+};
+
+}  // namespace pv::agent
+
+#endif  // PV_HOST_AGENT_PARTITION_RUNTIME_H_
