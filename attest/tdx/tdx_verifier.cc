@@ -1,6 +1,6 @@
 // TdxVerifier: runs the checks documented in tdx_verifier.h in QVL order and records each one.
 // Expensive, input-determined results (PCK chain verification, collateral signatures, CRL
-// signatures, attestation-key objects) are cached by the SHA-256 of their exact input bytes;
+// signatures, attestation-key objects) are cached keyed by their exact input bytes;
 // anything that depends on `now` (validity windows) is re-checked on every call.
 #include "attest/tdx/tdx_verifier.h"
 
@@ -93,6 +93,7 @@ struct VerifiedCollateral {
 
 struct VerifiedCrl {
   X509CrlPtr crl;
+  X509Ptr issuer;  // the certificate whose key verified the CRL
   time_t this_update = 0;
   time_t next_update = 0;
 };
@@ -166,7 +167,8 @@ struct TdxVerifier::Impl {
   BoundedCache<EvpPkeyPtr> attestation_keys;
 
   absl::StatusOr<std::shared_ptr<const Anchor>> GetAnchor(const TdxVerifyOptions& options,
-                                                          const PckChain* quote_chain);
+                                                          const PckChain* quote_chain,
+                                                          absl::string_view quote_chain_pem);
   absl::StatusOr<std::shared_ptr<const VerifiedChain>> VerifyPckChain(
       absl::string_view pem, const std::shared_ptr<const PckChain>& chain,
       const std::shared_ptr<const Anchor>& anchor, time_t now);
@@ -180,10 +182,11 @@ struct TdxVerifier::Impl {
 };
 
 absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
-    const TdxVerifyOptions& options, const PckChain* quote_chain) {
+    const TdxVerifyOptions& options, const PckChain* quote_chain,
+    absl::string_view quote_chain_pem) {
   std::string der;
   if (!options.root_certificate.empty()) {
-    const std::string key = Sha256String(options.root_certificate);
+    const std::string key = absl::StrCat("explicit:", options.root_certificate);
     if (auto hit = anchors.Get(key)) return hit;
     PV_TDX_ASSIGN_OR_RETURN(X509Ptr cert,
                             ParseCertificate(options.root_certificate, "root certificate"));
@@ -202,6 +205,8 @@ absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
     return absl::InvalidArgumentError(
         "no root certificate given and the quote's PCK chain has no root");
   }
+  const std::string key = absl::StrCat("quote:", quote_chain_pem);
+  if (auto hit = anchors.Get(key)) return hit;
   auto anchor = std::make_shared<Anchor>();
   anchor->cert.reset(X509_dup(quote_chain->certs.back().get()));
   der = DerOf(anchor->cert.get());
@@ -209,13 +214,17 @@ absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
   anchor->pinned = anchor->fingerprint ==
                    absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
                                      kIntelSgxRootCaSha256.size());
-  return std::shared_ptr<const Anchor>(anchor);
+  std::shared_ptr<const Anchor> out = anchor;
+  anchors.Put(key, out);
+  return out;
 }
 
 absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPckChain(
     absl::string_view pem, const std::shared_ptr<const PckChain>& chain,
     const std::shared_ptr<const Anchor>& anchor, time_t now) {
-  const std::string key = absl::StrCat(Sha256String(pem), anchor->fingerprint);
+  // Keys are the exact input bytes (the fingerprint has a fixed length, so the split between
+  // the parts is unambiguous); hashing them with SHA-256 first would cost more than it saves.
+  const std::string key = absl::StrCat(pem, anchor->fingerprint);
   if (auto hit = verified_chains.Get(key)) {
     if (now >= hit->validity.not_before && now <= hit->validity.not_after) return hit;
   }
@@ -261,8 +270,8 @@ absl::StatusOr<std::shared_ptr<const VerifiedCollateral>> TdxVerifier::Impl::Ver
     absl::string_view document, bool is_tcb_info, absl::string_view chain_pem, const Anchor& anchor,
     time_t now) {
   const absl::string_view what = is_tcb_info ? "TCB info" : "QE identity";
-  const std::string key = absl::StrCat(is_tcb_info ? "t" : "q", Sha256String(document),
-                                       Sha256String(chain_pem), anchor.fingerprint);
+  const std::string key = absl::StrCat(is_tcb_info ? "t" : "q", document.size(), ":", document,
+                                       anchor.fingerprint, chain_pem);
   std::shared_ptr<const VerifiedCollateral> entry = collateral.Get(key);
   if (entry && !(now >= entry->validity.not_before && now <= entry->validity.not_after)) {
     entry = nullptr;  // re-verify to report precisely which certificate is out of validity
@@ -322,10 +331,14 @@ absl::StatusOr<std::shared_ptr<const VerifiedCollateral>> TdxVerifier::Impl::Ver
 
 absl::StatusOr<std::shared_ptr<const VerifiedCrl>> TdxVerifier::Impl::VerifyCrl(
     absl::string_view crl_bytes, X509* issuer, time_t now, absl::string_view what) {
-  const std::string key = absl::StrCat(Sha256String(crl_bytes), Sha256String(DerOf(issuer)));
+  const std::string key(crl_bytes);
   std::shared_ptr<const VerifiedCrl> entry = crls.Get(key);
+  // A hit counts only for the same issuer certificate (X509_cmp compares cached digests).
+  if (entry != nullptr && X509_cmp(entry->issuer.get(), issuer) != 0) entry = nullptr;
   if (entry == nullptr) {
     auto fresh = std::make_shared<VerifiedCrl>();
+    X509_up_ref(issuer);
+    fresh->issuer.reset(issuer);
     PV_TDX_ASSIGN_OR_RETURN(fresh->crl, ParseCrl(crl_bytes, what));
     if (X509_NAME_cmp(X509_CRL_get_issuer(fresh->crl.get()), X509_get_subject_name(issuer)) != 0) {
       return absl::InvalidArgumentError(
@@ -413,7 +426,7 @@ absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
   };
 
   // Parse (not yet trust) the PCK chain; its leaf key is needed for the QE report signature.
-  const std::string chain_key = Sha256String(q.pck_chain_pem);
+  const std::string chain_key(q.pck_chain_pem);
   std::shared_ptr<const PckChain> chain = impl_->parsed_chains.Get(chain_key);
   absl::Status chain_parse = absl::OkStatus();
   if (chain == nullptr) {
@@ -471,7 +484,7 @@ absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
   std::shared_ptr<const Anchor> anchor;
   {
     std::string value;
-    auto anchor_or = impl_->GetAnchor(options, chain.get());
+    auto anchor_or = impl_->GetAnchor(options, chain.get(), q.pck_chain_pem);
     if (!chain) {
       value = StatusReason("malformed", chain_parse);
     } else if (!anchor_or.ok()) {

@@ -161,7 +161,7 @@ struct CollateralKey {
   std::string ca;     // "platform" or "processor"
 };
 
-// Reusable verifier. Caches (keyed by SHA-256 of the exact input bytes, bounded in size):
+// Reusable verifier. Caches (keyed by the exact input bytes, bounded in size):
 // verified PCK chains with their parsed leaf key and SGX extensions, verified collateral
 // signatures with the parsed TCB info / QE identity, verified CRLs, and attestation-key
 // objects. Validity windows are re-checked against `now` on every call, so a cache hit never
