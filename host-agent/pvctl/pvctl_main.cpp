@@ -42,6 +42,7 @@ constexpr char kUsageText[] =
 commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
+              [--guest-args TEXT]
               [--debug] [--no-console]
   start NAME                      start a CREATED, STOPPED or FAILED partition
   stop NAME [--grace-ms MS] [--force]
@@ -82,12 +83,12 @@ struct Args {
 
 const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
   static const std::map<std::string, bool> known = {
-      {"--firmware", true},      {"--guest", true},       {"--memory", true},
-      {"--vcpus", true},         {"--platform", true},    {"--cmdline", true},
-      {"--debug", false},        {"--no-console", false}, {"--grace-ms", true},
-      {"--force", false},        {"--follow", false},     {"-f", false},
-      {"--firmware-log", false}, {"--offset", true},      {"--partition", true},
-      {"--after", true},         {"--replace", false},
+      {"--firmware", true},   {"--guest", true},         {"--memory", true},
+      {"--vcpus", true},      {"--platform", true},      {"--cmdline", true},
+      {"--guest-args", true}, {"--debug", false},        {"--no-console", false},
+      {"--grace-ms", true},   {"--force", false},        {"--follow", false},
+      {"-f", false},          {"--firmware-log", false}, {"--offset", true},
+      {"--partition", true},  {"--after", true},         {"--replace", false},
   };
   return known;
 }
@@ -171,6 +172,7 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
   spec->set_firmware_path(args.Get("--firmware"));
   spec->set_guest_image_path(args.Get("--guest"));
   spec->set_firmware_cmdline(args.Get("--cmdline"));
+  spec->set_guest_cmdline(args.Get("--guest-args"));
   uint32_t number = 0;
   if (args.Has("--memory")) {
     if (!absl::SimpleAtoi(args.Get("--memory"), &number)) {

@@ -121,6 +121,16 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
   if (spec->firmware_cmdline().find('\0') != std::string::npos) {
     return absl::InvalidArgumentError("spec.firmware_cmdline contains a NUL byte");
   }
+  if (spec->guest_cmdline().size() > 1024) {
+    return absl::InvalidArgumentError("spec.guest_cmdline is longer than 1024 bytes");
+  }
+  // QEMU separates multiboot modules with commas: one in the command line would add a module.
+  if (spec->guest_cmdline().find_first_of(std::string(",\0", 2)) != std::string::npos ||
+      spec->guest_image_path().find_first_of(std::string(", \0", 3)) != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "spec.guest_cmdline / spec.guest_image_path must not contain commas (or spaces in the "
+        "path)");
+  }
   return absl::OkStatus();
 }
 

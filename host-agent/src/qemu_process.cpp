@@ -54,7 +54,11 @@ std::vector<std::string> BuildQemuArgs(const pv::v1::Partition& partition, const
                               spec.firmware_path(),
                           });
   if (!spec.guest_image_path().empty()) {
-    args.insert(args.end(), {"-initrd", spec.guest_image_path()});
+    // A multiboot module's command line follows its path, separated by a space.
+    args.insert(args.end(), {"-initrd", spec.guest_cmdline().empty()
+                                            ? spec.guest_image_path()
+                                            : absl::StrCat(spec.guest_image_path(), " ",
+                                                           spec.guest_cmdline())});
   }
   if (!spec.firmware_cmdline().empty()) {
     args.insert(args.end(), {"-append", spec.firmware_cmdline()});
