@@ -1,0 +1,171 @@
+// The pvattest binary as a user runs it: exit statuses (0 accepted, 1 rejected, 2 unusable or
+// usage), --json output shape, inspect on every kind of file, the KDS-keyed cache and the
+// certificate-table input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+};
+
+std::string V(const std::string& rel) {
+  return std::string(PV_VECTORS_DIR) + "/" + rel;
+}
+
+CliRun Pvattest(const std::string& args) {
+  const std::string cmd = std::string(PVATTEST_BINARY) + " " + args + " 2>&1";
+  CliRun run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return run;
+}
+
+const std::string kMilanArgs = "--report " + V("snp/virtee-sev/report_milan.bin") + " --vek " +
+                               V("snp/virtee-sev/vcek_milan.der") + " --chain " +
+                               V("snp/virtee-sev/cert_chain_milan") + " --at 2026-11-21T00:00:00Z";
+
+TEST(PvattestCliTest, AcceptedReportExitsZero) {
+  const CliRun r = Pvattest("verify snp " + kMilanArgs);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("verdict: ACCEPT"), std::string::npos);
+}
+
+TEST(PvattestCliTest, DebugReportRejectedWithReason) {
+  const CliRun r = Pvattest("verify snp --report " + V("snp/go-sev-guest/attestation.bin") +
+                            " --vek " + V("snp/go-sev-guest/vcek.testcer") + " --chain " +
+                            V("snp/go-sev-guest/ask_ark_milan.pem") + " --at 2026-11-21T00:00:00Z");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("debug-allowed"), std::string::npos) << r.out;
+}
+
+TEST(PvattestCliTest, PolicyFileCanAllowDebug) {
+  const auto path = std::filesystem::temp_directory_path() / "pv_cli_allow_debug.json";
+  std::ofstream(path) << R"({"snp": {"allow_debug": true}})";
+  const CliRun r = Pvattest("verify snp --report " + V("snp/go-sev-guest/attestation.bin") +
+                            " --vek " + V("snp/go-sev-guest/vcek.testcer") + " --chain " +
+                            V("snp/go-sev-guest/ask_ark_milan.pem") +
+                            " --at 2026-11-21T00:00:00Z --policy " + path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST(PvattestCliTest, JsonOutputHasTheDocumentedShape) {
+  const CliRun r = Pvattest("verify snp --json " + kMilanArgs);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["tee"], "sev-snp");
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["signature"], "ok");
+  EXPECT_EQ(j["chain"], "ok");
+  EXPECT_EQ(j["tcb_vs_cert"], "match");
+  EXPECT_EQ(j["chip_id"], "match");
+  EXPECT_EQ(j["policy"], "accept");
+  EXPECT_EQ(j["verdict"], "accept");
+  EXPECT_TRUE(j["reasons"].is_array());
+  EXPECT_EQ(j["fields"]["PRODUCT"], "Milan");
+}
+
+TEST(PvattestCliTest, UnusableInputsExitTwo) {
+  EXPECT_EQ(Pvattest("").status, 2);
+  EXPECT_EQ(Pvattest("verify").status, 2);
+  EXPECT_EQ(Pvattest("verify snp --report").status, 2);
+  EXPECT_EQ(Pvattest("verify snp --bogus x").status, 2);
+  EXPECT_EQ(Pvattest("verify snp --report /nonexistent --vek x --chain y").status, 2);
+  // A certificate used as a report: wrong size.
+  const CliRun r = Pvattest("verify snp --report " + V("snp/virtee-sev/vcek_milan.der") +
+                            " --vek " + V("snp/virtee-sev/vcek_milan.der") + " --chain " +
+                            V("snp/virtee-sev/cert_chain_milan"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("size"), std::string::npos) << r.out;
+  EXPECT_EQ(Pvattest("verify snp " + kMilanArgs + " --at yesterday").status, 2);
+}
+
+TEST(PvattestCliTest, CertTableInput) {
+  const CliRun r = Pvattest("verify snp --report " + V("snp/veraison-tsm/outblob_report.bin") +
+                            " --cert-table " + V("snp/veraison-tsm/auxblob_certtable.bin") +
+                            " --at 2026-11-21T00:00:00Z");
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST(PvattestCliTest, CacheAddThenVerifyOffline) {
+  const auto dir = std::filesystem::temp_directory_path() / "pv_cli_kds_cache";
+  std::filesystem::remove_all(dir);
+  CliRun add = Pvattest("cache-add snp --cache " + dir.string() + " " + kMilanArgs);
+  ASSERT_EQ(add.status, 0) << add.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "vcek/v1/Milan/cert_chain.pem"));
+  const CliRun r = Pvattest("verify snp --report " + V("snp/virtee-sev/report_milan.bin") +
+                            " --cache " + dir.string() + " --at 2026-11-21T00:00:00Z");
+  EXPECT_EQ(r.status, 0) << r.out;
+  // A report from another chip finds nothing in this cache.
+  const CliRun miss = Pvattest("verify snp --report " + V("snp/go-sev-guest/attestation.bin") +
+                               " --cache " + dir.string() + " --at 2026-11-21T00:00:00Z");
+  EXPECT_EQ(miss.status, 2) << miss.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PvattestCliTest, InspectPrintsEveryKindOfFile) {
+  CliRun r = Pvattest("inspect " + V("snp/openanolis-trustee/turin-report.bin"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("CURRENT_MIT_VECTOR"), std::string::npos);
+  r = Pvattest("inspect " + V("snp/openanolis-trustee/turin-vcek.der"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("AMD.FMC_SPL"), std::string::npos) << r.out;
+  r = Pvattest("inspect " + V("snp/veraison-tsm/auxblob_certtable.bin"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("63da758d-e664-4564-adc5-f4b93be8accd"), std::string::npos);
+  r = Pvattest("inspect " + V("tdx/phala-dcap-qvl/tdx_quote.root_ca_crl.der"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("CRL"), std::string::npos);
+  EXPECT_EQ(Pvattest("inspect /nonexistent").status, 2);
+}
+
+#if PV_HAVE_TDX_VERIFIER
+TEST(PvattestCliTest, TdxVerifyAndInspect) {
+  const std::string base = "verify tdx --quote " + V("tdx/phala-dcap-qvl/tdx_quote") + " --root " +
+                           V("tdx/phala-dcap-qvl/TrustedRootCA.pem") + " --tcb-info " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.tcbInfo.json") +
+                           " --tcb-signing-chain " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.tcbSignChain.pem") + " --qe-identity " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.qeIdentity.json") + " --pck-crl " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.pck_crl.der") + " --root-crl " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.root_ca_crl.der") + " --pck-crl-chain " +
+                           V("tdx/phala-dcap-qvl/tdx_quote.pckCrlChain.pem");
+  CliRun r = Pvattest(base + " --at 2025-07-01T00:00:00Z --json");
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["tee"], "tdx");
+  EXPECT_EQ(j["tcb"], "UpToDate");
+  EXPECT_TRUE(j["advisories"].is_array());
+  EXPECT_EQ(r.status, j["verdict"] == "accept" ? 0 : 1);
+  // Far in the future the collateral has expired: rejected, not unusable.
+  r = Pvattest(base + " --at 2040-01-01T00:00:00Z");
+  EXPECT_EQ(r.status, 1) << r.out;
+  r = Pvattest("inspect " + V("tdx/phala-dcap-qvl/tdx_quote"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("MRTD"), std::string::npos);
+}
+#else
+TEST(PvattestCliTest, TdxUnavailableExitsTwo) {
+  const CliRun r = Pvattest("verify tdx --quote x --root y");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("not available"), std::string::npos);
+}
+#endif
+
+}  // namespace

@@ -1,0 +1,398 @@
+// End-to-end SNP verification: real vectors with mutations (a bit flipped in each field class,
+// wrong product chain, swapped VCEK/VLEK, times outside validity) and a synthetic hierarchy for
+// what real data cannot give (expired ASK, wrong PSS parameters, TCB/CHIP_ID mismatches under
+// valid signatures, unpinned roots, cache behaviour).
+#include "attest/snp/snp_verifier.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "attest/common/cert_util.h"
+#include "tests/attest/snp/amd_test_pki.h"
+#include "tests/attest/snp/vectors.h"
+
+namespace pv::attest::snp {
+namespace {
+
+using testing::ReadVector;
+
+UnixTime T(const char* text) {
+  return *ParseRfc3339(text);
+}
+
+std::string Value(const SnpVerification& v, const std::string& check) {
+  const CheckOutcome* c = v.result.Find(check);
+  return c ? c->value : "<missing>";
+}
+
+struct VectorCase {
+  const char* report;
+  const char* vek;
+  const char* chain;
+  const char* time;
+};
+
+const VectorCase kTurin = {"snp/openanolis-trustee/turin-report.bin",
+                           "snp/openanolis-trustee/turin-vcek.der",
+                           "snp/go-sev-guest/ask_ark_turin_vcek.pem", "2026-11-21T00:00:00Z"};
+const VectorCase kMilan = {"snp/virtee-sev/report_milan.bin", "snp/virtee-sev/vcek_milan.der",
+                           "snp/virtee-sev/cert_chain_milan", "2026-11-21T00:00:00Z"};
+const VectorCase kVlek = {"trustee/snp/test-vlek-report.bin", "trustee/snp/test-vlek.der",
+                          "snp/go-sev-guest/ask_ark_milan_vlek.pem", "2025-06-01T00:00:00Z"};
+
+absl::StatusOr<SnpVerification> VerifyVector(const VectorCase& c, const Bytes* report = nullptr,
+                                             const char* time = nullptr) {
+  SnpVerifier verifier{TrustStore()};
+  const Bytes r = report ? *report : ReadVector(c.report);
+  return verifier.Verify(r, ReadVector(c.vek), ReadVector(c.chain), T(time ? time : c.time));
+}
+
+TEST(SnpVerifierVectorsTest, TurinAcceptedWithTurinLayoutAndEightByteHwid) {
+  auto v = VerifyVector(kTurin);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->result.Accepted()) << ::testing::PrintToString(v->result.reasons);
+  EXPECT_EQ(v->product, Product::kTurin);
+  EXPECT_EQ(v->layout, TcbLayout::kTurin);
+  EXPECT_EQ(Value(*v, "chip_id"), "match");
+}
+
+TEST(SnpVerifierVectorsTest, MilanV2ProductComesFromThePinnedRoot) {
+  auto v = VerifyVector(kMilan);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->result.Accepted());
+  EXPECT_EQ(v->product, Product::kMilan);  // v2 has no CPUID: the ARK pin decides
+}
+
+TEST(SnpVerifierVectorsTest, VlekPathChosenFromSigningKey) {
+  auto v = VerifyVector(kVlek);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->result.Accepted()) << ::testing::PrintToString(v->result.reasons);
+  EXPECT_EQ(Value(*v, "chip_id"), "n/a");
+}
+
+TEST(SnpVerifierVectorsTest, VlekExpiredAndNotYetValid) {
+  auto late = VerifyVector(kVlek, nullptr, "2026-11-21T00:00:00Z");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(Value(*late, "chain"), "fail:vlek-expired");
+  auto early = VerifyVector(kVlek, nullptr, "2024-01-01T00:00:00Z");
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(Value(*early, "chain"), "fail:vlek-not-yet-valid");
+  EXPECT_EQ(Value(*early, "signature"), "ok");  // the signature itself is fine
+}
+
+TEST(SnpVerifierVectorsTest, TurinVcekNotYetValidBeforeIssue) {
+  auto v = VerifyVector(kTurin, nullptr, "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:vcek-not-yet-valid");
+  EXPECT_FALSE(v->result.Accepted());
+}
+
+TEST(SnpVerifierVectorsTest, WrongProductChainIsUnknownIssuer) {
+  SnpVerifier verifier{TrustStore()};
+  auto v = verifier.Verify(
+      ReadVector("snp/go-sev-guest/attestation.bin"), ReadVector("snp/go-sev-guest/vcek.testcer"),
+      ReadVector("snp/go-sev-guest/ask_ark_turin_vcek.pem"), T("2026-11-21T00:00:00Z"));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:unknown-issuer");
+}
+
+TEST(SnpVerifierVectorsTest, VcekChainForVlekReportFails) {
+  // A VLEK-signed report presented with a VCEK and the VCEK chain: the signature cannot verify
+  // and the certificate is not of the kind the report names.
+  SnpVerifier verifier{TrustStore()};
+  auto v =
+      verifier.Verify(ReadVector(kVlek.report), ReadVector("trustee/snp/test-vcek.der"),
+                      ReadVector("snp/go-sev-guest/ask_ark_milan.pem"), T("2025-06-01T00:00:00Z"));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(Value(*v, "signature"), "fail:bad-signature");
+  EXPECT_EQ(Value(*v, "chain"), "fail:vek-kind-mismatch");
+}
+
+TEST(SnpVerifierVectorsTest, VlekForVcekReportFails) {
+  SnpVerifier verifier{TrustStore()};
+  auto v = verifier.Verify(ReadVector(kMilan.report), ReadVector(kVlek.vek),
+                           ReadVector(kVlek.chain), T("2025-06-01T00:00:00Z"));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(Value(*v, "signature"), "fail:bad-signature");
+  EXPECT_EQ(Value(*v, "chain"), "fail:vek-kind-mismatch");
+  EXPECT_EQ(Value(*v, "chip_id"), "fail:missing-hwid");
+}
+
+TEST(SnpVerifierVectorsTest, ChainWithoutArkNeedsTrustDirectory) {
+  // Only the ASK is supplied: no root, until the pinned ARK is added to the trust store.
+  auto chain = ParseCertificates(ReadVector(kMilan.chain), "chain");
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->size(), 2u);
+  const std::string ask_pem = testing::CertToPem((*chain)[0].get());
+  const Bytes ask(ask_pem.begin(), ask_pem.end());
+  SnpVerifier bare{TrustStore()};
+  auto v = bare.Verify(ReadVector(kMilan.report), ReadVector(kMilan.vek), ask, T(kMilan.time));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:unknown-root");
+
+  TrustStore trust;
+  ASSERT_TRUE(trust.AddPinned(X509Ptr(X509_dup((*chain)[1].get())), "test").ok());
+  SnpVerifier with_root(std::move(trust));
+  v = with_root.Verify(ReadVector(kMilan.report), ReadVector(kMilan.vek), ask, T(kMilan.time));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "ok");
+}
+
+// A bit flipped in any signed field class breaks the signature; flips of fields the other checks
+// read also show up there.
+TEST(SnpVerifierVectorsTest, BitFlipInEachSignedFieldClassBreaksTheSignature) {
+  struct Field {
+    const char* name;
+    size_t offset;
+  };
+  const Field fields[] = {
+      {"GUEST_SVN", 0x004},     {"POLICY", 0x008},         {"FAMILY_ID", 0x010},
+      {"IMAGE_ID", 0x020},      {"VMPL", 0x030},           {"CURRENT_TCB", 0x038},
+      {"PLATFORM_INFO", 0x040}, {"SIGNER_INFO", 0x048},    {"REPORT_DATA", 0x050},
+      {"MEASUREMENT", 0x090},   {"HOST_DATA", 0x0C0},      {"ID_KEY_DIGEST", 0x0E0},
+      {"AUTHOR_KEY", 0x110},    {"REPORT_ID", 0x140},      {"REPORT_ID_MA", 0x160},
+      {"REPORTED_TCB", 0x180},  {"CPUID", 0x189},          {"CHIP_ID", 0x1A0},
+      {"COMMITTED_TCB", 0x1E0}, {"CURRENT_BUILD", 0x1E8},  {"LAUNCH_TCB", 0x1F0},
+      {"LAUNCH_MIT", 0x1F8},    {"CURRENT_MIT", 0x200},    {"SIGNATURE_R", 0x2A0},
+      {"SIGNATURE_S", 0x2E8},   {"SIGNATURE_R_TOP", 0x2E7}};
+  const Bytes original = ReadVector(kTurin.report);
+  for (const Field& f : fields) {
+    Bytes m = original;
+    // Bit 0 everywhere except POLICY (bit 0 is ABI_MINOR, fine too) and SIGNER_INFO, where bit
+    // 0 is AUTHOR_KEY_EN (bits 2..4 would change the path).
+    m[f.offset] ^= 0x01;
+    auto v = VerifyVector(kTurin, &m);
+    ASSERT_TRUE(v.ok()) << f.name << ": " << v.status();
+    EXPECT_EQ(Value(*v, "signature"), "fail:bad-signature") << f.name;
+    EXPECT_FALSE(v->result.Accepted()) << f.name;
+  }
+  Bytes m = original;
+  m[0x180] ^= 0x01;  // REPORTED_TCB FMC
+  auto v = VerifyVector(kTurin, &m);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "tcb_vs_cert"), "fail:mismatch");
+  m = original;
+  m[0x1A0] ^= 0x01;
+  v = VerifyVector(kTurin, &m);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chip_id"), "fail:mismatch");
+}
+
+TEST(SnpVerifierVectorsTest, FlipInReservedRangeIsUnusableInput) {
+  Bytes m = ReadVector(kTurin.report);
+  m[0x250] ^= 0x80;
+  auto v = VerifyVector(kTurin, &m);
+  ASSERT_FALSE(v.ok());
+  EXPECT_TRUE(absl::StrContains(v.status().message(), "0x250"));
+}
+
+TEST(SnpVerifierVectorsTest, TruncatedOrPaddedReportIsUnusableInput) {
+  Bytes m = ReadVector(kTurin.report);
+  m.pop_back();
+  EXPECT_FALSE(VerifyVector(kTurin, &m).ok());
+  m = ReadVector(kTurin.report);
+  m.insert(m.end(), 16, 0);
+  EXPECT_FALSE(VerifyVector(kTurin, &m).ok());
+}
+
+TEST(SnpVerifierVectorsTest, CorruptCertificatesAreUnusableInput) {
+  SnpVerifier verifier{TrustStore()};
+  Bytes vek = ReadVector(kTurin.vek);
+  vek.resize(vek.size() / 2);
+  EXPECT_FALSE(
+      verifier.Verify(ReadVector(kTurin.report), vek, ReadVector(kTurin.chain), T(kTurin.time))
+          .ok());
+  Bytes trailing = ReadVector(kTurin.vek);
+  trailing.push_back(0);
+  EXPECT_FALSE(
+      verifier.Verify(ReadVector(kTurin.report), trailing, ReadVector(kTurin.chain), T(kTurin.time))
+          .ok());
+}
+
+// --- Synthetic hierarchy ---------------------------------------------------------------------
+
+class SyntheticChainTest : public ::testing::Test {
+ protected:
+  static constexpr UnixTime kNow = 1800000000;  // 2027-01-15
+
+  TrustStore AllowRoot(const testing::TestHierarchy& h) {
+    TrustStore trust;
+    EXPECT_TRUE(trust.AddAllowed(X509Ptr(X509_dup(h.ark.get())), "test-ark").ok());
+    return trust;
+  }
+
+  absl::StatusOr<SnpVerification> Verify(const testing::TestHierarchy& h, const Bytes& report,
+                                         UnixTime now = kNow, bool allow_root = true) {
+    SnpVerifier verifier(allow_root ? AllowRoot(h) : TrustStore());
+    const Bytes chain(h.chain_pem.begin(), h.chain_pem.end());
+    return verifier.Verify(report, h.vek_der, chain, now);
+  }
+};
+
+TEST_F(SyntheticChainTest, GoodReportAccepted) {
+  auto h = testing::MakeHierarchy({});
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->result.Accepted()) << ::testing::PrintToString(v->result.reasons);
+  EXPECT_EQ(v->product, Product::kMilan);  // allowed root: product from CPUID
+}
+
+TEST_F(SyntheticChainTest, UnpinnedRootRefusedWithoutAllowRoot) {
+  auto h = testing::MakeHierarchy({});
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()), kNow, false);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:root-not-pinned");
+}
+
+TEST_F(SyntheticChainTest, ExpiredAskReported) {
+  testing::HierarchySpec spec;
+  spec.ask_not_after = kNow - 10;
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:ask-expired");
+}
+
+TEST_F(SyntheticChainTest, ExpiredVcekReported) {
+  testing::HierarchySpec spec;
+  spec.not_after = kNow - 1;
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:vcek-expired");
+  EXPECT_TRUE(absl::StrContains(::testing::PrintToString(v->result.reasons), "expired at"));
+}
+
+TEST_F(SyntheticChainTest, WrongPssSaltRefused) {
+  testing::HierarchySpec spec;
+  spec.vek_pss_salt = 32;
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:bad-signature-algorithm");
+}
+
+TEST_F(SyntheticChainTest, NonP384VekRefused) {
+  testing::HierarchySpec spec;
+  spec.vek_curve = "prime256v1";
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "signature"), "fail:vek-key-not-p384");
+  EXPECT_EQ(Value(*v, "chain"), "fail:vek-key-not-p384");
+}
+
+TEST_F(SyntheticChainTest, TcbMismatchUnderValidSignature) {
+  testing::HierarchySpec spec;
+  spec.tcb.snp = 7;  // certificate says snp=7, report says 8
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "signature"), "ok");
+  EXPECT_EQ(Value(*v, "tcb_vs_cert"), "fail:mismatch");
+  EXPECT_TRUE(absl::StrContains(::testing::PrintToString(v->result.reasons),
+                                "snp REPORTED_TCB=8 certificate=7"));
+}
+
+TEST_F(SyntheticChainTest, TurinLayoutUsedForFamily1A) {
+  testing::HierarchySpec spec;
+  spec.product_name = "Turin";
+  spec.tcb = {.fmc = 1, .bl = 3, .tee = 2, .snp = 5, .ucode = 0x61};
+  spec.hwid = Bytes(8, 0x5A);
+  auto h = testing::MakeHierarchy(spec);
+  testing::ReportSpec rs;
+  rs.version = 5;
+  rs.cpuid_family = 0x1A;
+  rs.cpuid_model = 0x02;
+  rs.tcb = 0x6100000005020301ull;
+  rs.chip_id = Bytes(8, 0x5A);
+  auto v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->layout, TcbLayout::kTurin);
+  EXPECT_EQ(Value(*v, "tcb_vs_cert"), "match");
+  EXPECT_EQ(Value(*v, "chip_id"), "match");
+  // The same report decoded as Milan would not match: the layout is load-bearing.
+  rs.cpuid_family = 0x19;
+  v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "tcb_vs_cert"), "fail:mismatch");
+}
+
+TEST_F(SyntheticChainTest, TurinChipIdMustBeZeroAfterEightBytes) {
+  testing::HierarchySpec spec;
+  spec.product_name = "Turin";
+  spec.tcb = {.fmc = 1, .bl = 3, .tee = 2, .snp = 5, .ucode = 0x61};
+  spec.hwid = Bytes(8, 0x5A);
+  auto h = testing::MakeHierarchy(spec);
+  testing::ReportSpec rs;
+  rs.version = 5;
+  rs.cpuid_family = 0x1A;
+  rs.tcb = 0x6100000005020301ull;
+  rs.chip_id = Bytes(9, 0x5A);
+  auto v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chip_id"), "fail:mismatch");
+}
+
+TEST_F(SyntheticChainTest, ChipIdMismatchAndMaskedChipId) {
+  auto h = testing::MakeHierarchy({});
+  testing::ReportSpec rs;
+  rs.chip_id = Bytes(64, 0x11);
+  auto v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chip_id"), "fail:mismatch");
+  rs.chip_id = Bytes(64, 0);  // MASK_CHIP_ID
+  v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chip_id"), "n/a");
+}
+
+TEST_F(SyntheticChainTest, VlekWithHwidIsKindMismatch) {
+  testing::HierarchySpec spec;  // a VCEK-shaped certificate...
+  auto h = testing::MakeHierarchy(spec);
+  testing::ReportSpec rs;
+  rs.signing_key = 1;  // ...for a report that says VLEK
+  auto v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:vek-kind-mismatch");
+}
+
+TEST_F(SyntheticChainTest, UnsignedReportRejected) {
+  auto h = testing::MakeHierarchy({});
+  testing::ReportSpec rs;
+  rs.signing_key = 7;
+  auto v = Verify(h, testing::BuildSignedReport(rs, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "signature"), "fail:unsigned-report");
+}
+
+TEST_F(SyntheticChainTest, SignatureByAnotherKeyRejected) {
+  auto h = testing::MakeHierarchy({});
+  auto other = testing::GenerateEcKey("P-384");
+  auto v = Verify(h, testing::BuildSignedReport({}, other.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "signature"), "fail:bad-signature");
+  EXPECT_EQ(Value(*v, "chain"), "ok");
+}
+
+TEST_F(SyntheticChainTest, CachedChainStillChecksValidityAtEachTime) {
+  testing::HierarchySpec spec;
+  spec.not_after = kNow + 100;
+  auto h = testing::MakeHierarchy(spec);
+  SnpVerifier verifier(AllowRoot(h));
+  const Bytes chain(h.chain_pem.begin(), h.chain_pem.end());
+  const Bytes report = testing::BuildSignedReport({}, h.vek_key.get());
+  auto first = verifier.Verify(report, h.vek_der, chain, kNow);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->result.Accepted());
+  EXPECT_EQ(verifier.CacheSize(), 1u);
+  auto later = verifier.Verify(report, h.vek_der, chain, kNow + 1000);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(verifier.CacheSize(), 1u);                     // served from the cache...
+  EXPECT_EQ(Value(*later, "chain"), "fail:vcek-expired");  // ...but validity re-evaluated
+}
+
+}  // namespace
+}  // namespace pv::attest::snp
