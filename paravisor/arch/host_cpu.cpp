@@ -1,0 +1,14 @@
+#include "arch/host_cpu.h"
+
+#include "arch/cpu.h"
+
+namespace pv::arch {
+
+CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
+  CpuidRegs r = Cpuid(leaf, subleaf);
+  return {r.eax, r.ebx, r.ecx, r.edx};
+}
+
+u64 HostTsc() { return Rdtsc(); }
+
+}  // namespace pv::arch

@@ -1,0 +1,24 @@
+// The CPU facts exit handlers need, behind plain functions: the firmware implements them with the
+// real instructions (arch/host_cpu.cpp); host unit tests link map-backed fakes instead
+// (tests/paravisor/fake_host_cpu.cpp). Keeping this seam small is what lets every handler run
+// unchanged on the host.
+#ifndef PV_ARCH_HOST_CPU_H_
+#define PV_ARCH_HOST_CPU_H_
+
+#include "lib/types.h"
+
+namespace pv::arch {
+
+struct CpuidResult {
+  u32 eax, ebx, ecx, edx;
+};
+
+// CPUID as the physical (or emulated) CPU under the paravisor reports it.
+CpuidResult HostCpuid(u32 leaf, u32 subleaf);
+
+// The time-stamp counter of the CPU the paravisor runs on.
+u64 HostTsc();
+
+}  // namespace pv::arch
+
+#endif  // PV_ARCH_HOST_CPU_H_

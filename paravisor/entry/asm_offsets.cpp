@@ -1,0 +1,95 @@
+// Exports C++ layouts and ABI constants to NASM. This file is compiled to assembly only (-S);
+// entry/gen_asm_offsets.py turns each "@@PVDEF name value" marker into "%define name value" in
+// pv_asm_offsets.inc. The assembly therefore never carries a hand-copied offset: a layout change
+// regenerates the include, and the static_asserts below pin what the assembly assumes about
+// the layout's shape.
+#include <stddef.h>
+
+#include "guest/abi.h"
+#include "testing/test_abi.h"
+#include "vcpu/run_state.h"
+#include "vcpu/vcpu.h"
+
+#define PV_DEFINE(name, value) asm volatile("\n.ascii \"@@PVDEF " #name " %c0\\n\"" ::"i"(value))
+#define PV_RUN_OFFSET(name, member) PV_DEFINE(RUN_##name, offsetof(pv::VcpuRunState, member))
+
+namespace {
+
+using pv::VcpuRunState;
+
+// The world-switch code addresses VcpuRunState through the Vcpu pointer it is given.
+static_assert(offsetof(pv::Vcpu, run) == 0, "Vcpu::run must be the first member");
+static_assert(offsetof(VcpuRunState, gprs) == 0 && sizeof(VcpuRunState::gprs) == 16 * 8);
+static_assert(sizeof(VcpuRunState::spec_ctrl_present) == 1 &&
+              sizeof(VcpuRunState::spec_ctrl_intercepted) == 1 &&
+              sizeof(VcpuRunState::launched) == 1, "the assembly uses byte compares");
+
+}  // namespace
+
+extern "C" void pv_asm_offsets() {
+  PV_RUN_OFFSET(rax, gprs[pv::kRax]);
+  PV_RUN_OFFSET(rcx, gprs[pv::kRcx]);
+  PV_RUN_OFFSET(rdx, gprs[pv::kRdx]);
+  PV_RUN_OFFSET(rbx, gprs[pv::kRbx]);
+  PV_RUN_OFFSET(rsp, gprs[pv::kRsp]);
+  PV_RUN_OFFSET(rbp, gprs[pv::kRbp]);
+  PV_RUN_OFFSET(rsi, gprs[pv::kRsi]);
+  PV_RUN_OFFSET(rdi, gprs[pv::kRdi]);
+  PV_RUN_OFFSET(r8, gprs[pv::kR8]);
+  PV_RUN_OFFSET(r9, gprs[pv::kR9]);
+  PV_RUN_OFFSET(r10, gprs[pv::kR10]);
+  PV_RUN_OFFSET(r11, gprs[pv::kR11]);
+  PV_RUN_OFFSET(r12, gprs[pv::kR12]);
+  PV_RUN_OFFSET(r13, gprs[pv::kR13]);
+  PV_RUN_OFFSET(r14, gprs[pv::kR14]);
+  PV_RUN_OFFSET(r15, gprs[pv::kR15]);
+  PV_RUN_OFFSET(guest_spec_ctrl, guest_spec_ctrl);
+  PV_RUN_OFFSET(host_spec_ctrl, host_spec_ctrl);
+  PV_RUN_OFFSET(spec_ctrl_present, spec_ctrl_present);
+  PV_RUN_OFFSET(spec_ctrl_intercepted, spec_ctrl_intercepted);
+  PV_RUN_OFFSET(launched, launched);
+  PV_RUN_OFFSET(guest_state_pa, guest_state_pa);
+  PV_RUN_OFFSET(host_state_pa, host_state_pa);
+  PV_RUN_OFFSET(host_rsp, host_rsp);
+  PV_RUN_OFFSET(spec_ctrl_guest_writes, spec_ctrl_guest_writes);
+  PV_RUN_OFFSET(spec_ctrl_host_writes, spec_ctrl_host_writes);
+  PV_RUN_OFFSET(spec_ctrl_guest_reads, spec_ctrl_guest_reads);
+
+  // Guest ABI, for the project's NASM test guests.
+  PV_DEFINE(PV_BOOT_INFO_GPA, pv::abi::kBootInfoGpa);
+  PV_DEFINE(PV_CMDLINE_GPA, pv::abi::kCmdlineGpa);
+  PV_DEFINE(PV_IMAGE_BASE, pv::abi::kImageBase);
+  PV_DEFINE(PV_BOOT_INFO_MAGIC, pv::abi::kBootInfoMagic);
+  PV_DEFINE(PV_BOOT_INFO_mem_size, offsetof(pv::abi::BootInfo, mem_size));
+  PV_DEFINE(PV_BOOT_INFO_cmdline_len, offsetof(pv::abi::BootInfo, cmdline_len));
+  PV_DEFINE(PV_HC_GET_ABI_VERSION, pv::abi::kHcGetAbiVersion);
+  PV_DEFINE(PV_HC_PRINT, pv::abi::kHcPrint);
+  PV_DEFINE(PV_HC_EXIT, pv::abi::kHcExit);
+  PV_DEFINE(PV_HC_NOP, pv::abi::kHcNop);
+  PV_DEFINE(PV_HC_TEST_BASE, pv::abi::kHcTestBase);
+
+  // Test-image hypercalls and values (testing/test_abi.h).
+  PV_DEFINE(PV_HC_TEST_GPR, pv::testing::kHcTestGpr);
+  PV_DEFINE(PV_HC_TEST_RIP, pv::testing::kHcTestRip);
+  PV_DEFINE(PV_HC_TEST_SPEC_CTRL, pv::testing::kHcTestSpecCtrl);
+  PV_DEFINE(PV_HC_TEST_CANARY, pv::testing::kHcTestCanary);
+  PV_DEFINE(PV_HC_TEST_GET_ITERS, pv::testing::kHcTestGetIters);
+  PV_DEFINE(PV_HC_TEST_BENCH_MARK, pv::testing::kHcTestBenchMark);
+  PV_DEFINE(PV_HC_TEST_BENCH_BARE, pv::testing::kHcTestBenchBare);
+  PV_DEFINE(PV_HC_TEST_EXIT_COUNT, pv::testing::kHcTestExitCount);
+  PV_DEFINE(PV_TEST_SPEC_CTRL_MSR, 0xc0000103u);
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RBX, pv::testing::GprPattern(pv::kRbx));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RCX, pv::testing::GprPattern(pv::kRcx));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RDX, pv::testing::GprPattern(pv::kRdx));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RSI, pv::testing::GprPattern(pv::kRsi));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RDI, pv::testing::GprPattern(pv::kRdi));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_RBP, pv::testing::GprPattern(pv::kRbp));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R8, pv::testing::GprPattern(pv::kR8));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R9, pv::testing::GprPattern(pv::kR9));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R10, pv::testing::GprPattern(pv::kR10));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R11, pv::testing::GprPattern(pv::kR11));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R12, pv::testing::GprPattern(pv::kR12));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R13, pv::testing::GprPattern(pv::kR13));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R14, pv::testing::GprPattern(pv::kR14));
+  PV_DEFINE(PV_TEST_GPR_PATTERN_R15, pv::testing::GprPattern(pv::kR15));
+}

@@ -1,0 +1,64 @@
+// The architecture-neutral exit model. Each backend (svm/, vmx/) decodes its hardware exit
+// information (VMCB EXITCODE/EXITINFO, VMCS exit reason/qualification) into an Exit; one
+// dispatcher and one set of handlers then serve every backend.
+#ifndef PV_EXITS_EXIT_H_
+#define PV_EXITS_EXIT_H_
+
+#include "lib/types.h"
+
+namespace pv {
+
+enum class ExitReason : u8 {
+  kCpuid,
+  kIo,
+  kMsrRead,
+  kMsrWrite,
+  kHlt,
+  kHypercall,        // VMMCALL (SVM) or VMCALL (VMX)
+  kNestedPageFault,  // NPF (SVM) or EPT violation / misconfiguration (VMX)
+  kShutdown,         // triple fault
+  kVirtInstruction,  // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
+  kEntryFailure,     // VMEXIT_INVALID or VM-entry failure: the guest state was refused
+  kUnknown,          // anything the model does not describe; reported, never fatal
+  kCount
+};
+
+const char* ExitReasonName(ExitReason reason);
+
+struct IoExit {
+  u16 port;
+  u8 size;      // 1, 2 or 4 bytes
+  bool in;      // IN/INS (true) or OUT/OUTS
+  bool string;  // INS/OUTS
+  bool rep;
+};
+
+struct NpfExit {
+  u64 gpa;
+  bool write;
+  bool fetch;
+  bool present;  // the translation existed (a permission fault) rather than being absent
+};
+
+struct Exit {
+  ExitReason reason = ExitReason::kUnknown;
+  u64 raw_code = 0;     // hardware exit code / basic exit reason, for reports
+  u64 raw_info1 = 0;    // EXITINFO1 / exit qualification, for reports
+  u64 raw_info2 = 0;    // EXITINFO2 / guest-physical address, for reports
+  u64 next_rip = 0;     // valid only if next_rip_valid (NRIP save, IOIO info, VMX length)
+  bool next_rip_valid = false;
+  union {
+    IoExit io;
+    u32 msr;
+    NpfExit npf;
+  };
+  Exit() : npf{} {}
+};
+
+// What the backend does after a handler: continue past the exiting instruction, re-enter
+// without moving RIP (an exception was injected, or the fault was resolved), or stop the guest.
+enum class ExitAction : u8 { kResumeNext, kResumeSame, kStop };
+
+}  // namespace pv
+
+#endif  // PV_EXITS_EXIT_H_

@@ -1,0 +1,48 @@
+// VMMCALL/VMCALL: the guest ABI in guest/abi.h. Only CPL 0 may call; other privilege levels get
+// #UD, as if the instruction did not exist for them.
+#include "exits/handlers.h"
+#include "guest/abi.h"
+#include "lib/log.h"
+#include "testing/hooks.h"
+
+namespace pv {
+namespace {
+
+i64 Print(Vcpu& vcpu, u64 gva, u64 len) {
+  if (len > abi::kPrintMax) return abi::kHcErrInval;
+  u8 chunk[128];
+  for (u64 done = 0; done < len;) {
+    const u64 n = (len - done) < sizeof(chunk) ? (len - done) : sizeof(chunk);
+    // Copy once out of guest memory, then use only the copy.
+    if (!vcpu.memory.ReadGva(vcpu.paging, gva + done, chunk, n).ok()) return abi::kHcErrFault;
+    for (u64 i = 0; i < n; ++i) ConsolePutByte(vcpu, chunk[i]);
+    done += n;
+  }
+  ConsoleFlush(vcpu);
+  return 0;
+}
+
+}  // namespace
+
+ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
+  if (vcpu.cpl != 0) {
+    vcpu.InjectException(kVectorUd, false, 0);
+    return ExitAction::kResumeSame;
+  }
+  const u64 nr = vcpu.gpr(kRax);
+  if (nr >= abi::kHcTestBase) return testing::HandleTestHypercall(vcpu, exit);
+  i64 result;
+  switch (nr) {
+    case abi::kHcGetAbiVersion: result = static_cast<i64>(abi::kAbiVersion); break;
+    case abi::kHcPrint: result = Print(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi)); break;
+    case abi::kHcExit:
+      ConsoleFlush(vcpu);
+      return vcpu.Stop(StopReason::kExited, vcpu.gpr(kRdi), 0, "guest called exit");
+    case abi::kHcNop: result = 0; break;
+    default: result = abi::kHcErrNoSys; break;
+  }
+  vcpu.gpr(kRax) = static_cast<u64>(result);
+  return ExitAction::kResumeNext;
+}
+
+}  // namespace pv

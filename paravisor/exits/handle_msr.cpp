@@ -1,0 +1,80 @@
+// Intercepted RDMSR/WRMSR against the allow-list in exits/msr_policy.h.
+#include "arch/host_cpu.h"
+#include "exits/handlers.h"
+#include "exits/msr_policy.h"
+
+namespace pv {
+namespace {
+
+constexpr u32 kMsrTsc = 0x10;
+constexpr u32 kMsrApicBase = 0x1b;
+constexpr u32 kMsrPat = 0x277;
+constexpr u32 kMsrEfer = 0xc0000080;
+constexpr u64 kEferSce = 1ull << 0;
+constexpr u64 kEferLme = 1ull << 8;
+constexpr u64 kEferLma = 1ull << 10;
+constexpr u64 kEferNxe = 1ull << 11;
+constexpr u64 kEferSvme = 1ull << 12;
+// The guest may toggle SYSCALL and NX; long mode stays as the paravisor set it up, and SVME is
+// the paravisor's (hardware requires it set in the guest EFER, the guest never sees it).
+constexpr u64 kEferGuestWritable = kEferSce | kEferNxe;
+// xAPIC base with the BSP flag, global enable clear: the paravisor provides no local APIC yet.
+constexpr u64 kApicBaseValue = 0xfee00000ull | (1ull << 8);
+
+bool ValidPat(u64 pat) {
+  for (int i = 0; i < 8; ++i) {
+    const u64 type = (pat >> (i * 8)) & 0xff;
+    if (type == 2 || type == 3 || type > 7) return false;  // reserved memory types
+  }
+  return true;
+}
+
+ExitAction InjectGp(Vcpu& vcpu) {
+  vcpu.InjectException(kVectorGp, true, 0);
+  return ExitAction::kResumeSame;
+}
+
+}  // namespace
+
+ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
+  u64 value;
+  switch (exit.msr) {
+    case kMsrTsc: value = arch::HostTsc(); break;
+    case kMsrApicBase: value = kApicBaseValue; break;
+    case kMsrPat: value = vcpu.pat; break;
+    case kMsrEfer: value = vcpu.paging.efer & ~kEferSvme; break;
+    case kSpecCtrlMsr: value = vcpu.run.guest_spec_ctrl; break;
+    default: return InjectGp(vcpu);
+  }
+  vcpu.gpr(kRax) = value & 0xffffffffull;
+  vcpu.gpr(kRdx) = value >> 32;
+  return ExitAction::kResumeNext;
+}
+
+ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
+  const u64 value = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
+  switch (exit.msr) {
+    case kMsrPat:
+      if (!ValidPat(value)) return InjectGp(vcpu);
+      vcpu.pat = value;
+      break;
+    case kMsrEfer: {
+      const u64 current = vcpu.paging.efer & ~kEferSvme;
+      if (((value ^ current) & ~kEferGuestWritable) != 0) return InjectGp(vcpu);
+      vcpu.paging.efer = (value & (kEferGuestWritable | kEferLme | kEferLma)) | kEferSvme;
+      break;
+    }
+    case kSpecCtrlMsr:
+      // Reached only while writes are intercepted. The value is kept here and loaded into the
+      // MSR by the entry code just before the guest runs. The stand-in (TSC_AUX) and the real
+      // SPEC_CTRL both have reserved upper halves.
+      if ((value >> 32) != 0) return InjectGp(vcpu);
+      vcpu.run.guest_spec_ctrl = value;
+      break;
+    default:
+      return InjectGp(vcpu);
+  }
+  return ExitAction::kResumeNext;
+}
+
+}  // namespace pv

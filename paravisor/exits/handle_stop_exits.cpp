@@ -1,0 +1,50 @@
+// Exits after which the guest cannot, or must not, continue — plus HLT, which may.
+#include "exits/handlers.h"
+#include "lib/log.h"
+
+namespace pv {
+
+ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
+  // With interrupts enabled a real CPU would sleep until the next interrupt. The paravisor
+  // delivers none yet, so it resumes at once: HLT costs one exit. With interrupts disabled
+  // nothing could ever wake the CPU, so the guest is finished.
+  if (vcpu.rflags & (1ull << 9)) return ExitAction::kResumeNext;
+  ConsoleFlush(vcpu);
+  return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
+}
+
+ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
+  const NpfExit& f = exit.npf;
+  ConsoleFlush(vcpu);
+  Log("npf: guest %u %s at GPA 0x%lx outside its memory (0..0x%lx) at RIP 0x%lx: stopped",
+      vcpu.guest_index, f.fetch ? "instruction fetch" : (f.write ? "write" : "read"), f.gpa,
+      vcpu.memory.size(), vcpu.rip);
+  return vcpu.Stop(StopReason::kNptViolation, exit.raw_info1, f.gpa,
+                   "guest accessed memory outside its partition");
+}
+
+ExitAction HandleShutdown(Vcpu& vcpu, const Exit&) {
+  ConsoleFlush(vcpu);
+  return vcpu.Stop(StopReason::kShutdown, 0, 0, "guest triple fault (shutdown)");
+}
+
+ExitAction HandleVirtInstruction(Vcpu& vcpu, const Exit&) {
+  // The guest sees no virtualisation extensions (CPUID hides them); executing one raises #UD.
+  vcpu.InjectException(kVectorUd, false, 0);
+  return ExitAction::kResumeSame;
+}
+
+ExitAction HandleEntryFailure(Vcpu& vcpu, const Exit& exit) {
+  return vcpu.Stop(StopReason::kEntryFailure, exit.raw_code, exit.raw_info1,
+                   "hardware refused the guest state on entry");
+}
+
+ExitAction HandleUnknownExit(Vcpu& vcpu, const Exit& exit) {
+  ConsoleFlush(vcpu);
+  Log("exit: guest %u: unhandled exit code 0x%lx (info1 0x%lx info2 0x%lx) at RIP 0x%lx: stopped",
+      vcpu.guest_index, exit.raw_code, exit.raw_info1, exit.raw_info2, vcpu.rip);
+  return vcpu.Stop(StopReason::kUnknownExit, exit.raw_code, exit.raw_info1,
+                   "exit the paravisor does not handle");
+}
+
+}  // namespace pv

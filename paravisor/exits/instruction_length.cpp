@@ -1,0 +1,48 @@
+// Length of the exiting instruction, for advancing RIP past it.
+#include "exits/handlers.h"
+#include "insn/decode.h"
+
+namespace pv {
+namespace {
+
+// Which decoded instructions can legitimately cause each exit.
+bool KindMatches(ExitReason reason, insn::Kind kind) {
+  switch (reason) {
+    case ExitReason::kCpuid: return kind == insn::Kind::kCpuid;
+    case ExitReason::kMsrRead: return kind == insn::Kind::kRdmsr;
+    case ExitReason::kMsrWrite: return kind == insn::Kind::kWrmsr;
+    case ExitReason::kHlt: return kind == insn::Kind::kHlt;
+    case ExitReason::kHypercall: return kind == insn::Kind::kVmmcall || kind == insn::Kind::kVmcall;
+    case ExitReason::kIo:
+      return kind == insn::Kind::kInImm || kind == insn::Kind::kInDx || kind == insn::Kind::kOutImm ||
+             kind == insn::Kind::kOutDx || kind == insn::Kind::kIns || kind == insn::Kind::kOuts;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit) {
+  if (exit.next_rip_valid) {
+    const u64 len = exit.next_rip - vcpu.rip;
+    if (len == 0 || len > insn::kMaxInstructionLength) {
+      return Status(Err::kInvalidArgument, "exit: hardware next-RIP is not after the instruction");
+    }
+    return len;
+  }
+  // Fetch what the guest executed: up to 15 bytes, fewer if the page after is not mapped.
+  u8 bytes[insn::kMaxInstructionLength];
+  usize available = insn::kMaxInstructionLength;
+  const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
+  if (!vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available).ok()) {
+    available = to_page_end < available ? to_page_end : available;
+    PV_TRY(vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available));
+  }
+  PV_TRY_ASSIGN(insn::Decoded d, insn::Decode(bytes, available));
+  if (!KindMatches(exit.reason, d.kind)) {
+    return Status(Err::kInvalidArgument, "exit: instruction at RIP does not match the exit reason");
+  }
+  return d.length;
+}
+
+}  // namespace pv

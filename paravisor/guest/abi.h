@@ -1,0 +1,63 @@
+// The guest ABI: what a guest finds when the paravisor starts it, and the hypercalls it may
+// make. This header is the single source: entry/asm_offsets.cpp exports these constants to
+// NASM (pv_asm_offsets.inc) for the project's own test guests, and README.md documents them.
+#ifndef PV_GUEST_ABI_H_
+#define PV_GUEST_ABI_H_
+
+#include "lib/types.h"
+
+namespace pv::abi {
+
+// Guest-physical layout. RAM starts at 0 and is `mem_size` bytes; everything above is unmapped
+// (an access stops the guest with a nested-page-fault report).
+constexpr u64 kBootInfoGpa = 0x1000;    // struct BootInfo
+constexpr u64 kCmdlineGpa = 0x1100;     // the module's command line, NUL-terminated
+constexpr u64 kCmdlineMax = 0x0f00;     // bytes, including the NUL
+constexpr u64 kGdtGpa = 0x2000;         // null, 0x08 code64, 0x10 data, 0x18 TSS
+constexpr u64 kTssGpa = 0x2100;
+constexpr u64 kPageTablesGpa = 0x3000;  // PML4; PDPT at +0x1000; PD at +0x2000
+constexpr u64 kImageBase = 0x100000;    // flat images load (and start) here
+constexpr u64 kMaxGuestMemory = 1ull << 30;  // the boot page tables map up to 1 GiB
+constexpr u64 kMinGuestMemory = 2ull << 20;
+
+constexpr u16 kGuestCodeSelector = 0x08;
+constexpr u16 kGuestDataSelector = 0x10;
+constexpr u16 kGuestTssSelector = 0x18;
+
+constexpr u32 kBootInfoMagic = 0x42475650;  // "PVGB"
+constexpr u32 kBootInfoVersion = 1;
+constexpr u64 kAbiVersion = 1;
+
+struct BootInfo {
+  u32 magic;
+  u32 version;
+  u64 mem_size;     // bytes of guest RAM at GPA 0
+  u64 cmdline_gpa;  // kCmdlineGpa
+  u32 cmdline_len;  // bytes, excluding the NUL
+  u32 vcpu_count;   // always 1 for now
+  u64 image_start;  // lowest GPA the loader wrote
+  u64 image_end;    // one past the highest
+};
+
+// Hypercalls: VMMCALL (AMD) or VMCALL (Intel) with the number in RAX, arguments in RDI, RSI,
+// RDX; the result comes back in RAX (>= 0 success, negative errno-style failure). Only the
+// instruction's own registers change.
+enum Hypercall : u64 {
+  kHcGetAbiVersion = 0,  // -> kAbiVersion
+  kHcPrint = 1,          // RDI = guest-virtual buffer, RSI = length (<= kPrintMax) -> 0
+  kHcExit = 2,           // RDI = exit code; the guest stops and does not return
+  kHcNop = 3,            // -> 0; a round trip through the full exit path (benchmarks)
+};
+constexpr u64 kPrintMax = 4096;
+
+// Numbers at or above this are the test build's hooks (paravisor-test.elf); the production
+// image answers them with kHcErrNoSys.
+constexpr u64 kHcTestBase = 0x7e00000000000000ull;
+
+constexpr i64 kHcErrNoSys = -38;  // unknown hypercall
+constexpr i64 kHcErrInval = -22;  // an argument is out of range
+constexpr i64 kHcErrFault = -14;  // a buffer is not mapped in guest memory
+
+}  // namespace pv::abi
+
+#endif  // PV_GUEST_ABI_H_

@@ -1,0 +1,76 @@
+#include "guest/boot_state.h"
+
+#include "guest/abi.h"
+#include "lib/string.h"
+
+namespace pv {
+namespace {
+
+constexpr u64 kCr0Pe = 1ull << 0, kCr0Mp = 1ull << 1, kCr0Et = 1ull << 4, kCr0Ne = 1ull << 5;
+constexpr u64 kCr0Wp = 1ull << 16, kCr0Pg = 1ull << 31;
+constexpr u64 kCr4Pae = 1ull << 5, kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
+constexpr u64 kEferLme = 1ull << 8, kEferLma = 1ull << 10, kEferNxe = 1ull << 11;
+constexpr u64 kDefaultPat = 0x0007040600070406ull;  // the architectural reset value
+constexpr u64 kPtePresentWrite = 0x3, kPteLarge = 0x80;
+constexpr u32 kTssLimit = 0x67;
+
+}  // namespace
+
+Result<GuestEntryState> WriteGuestBootState(GuestMemory& memory, const LoadedImage& image,
+                                            const char* cmdline) {
+  const u64 size = memory.size();
+  if (size < abi::kMinGuestMemory || size > abi::kMaxGuestMemory || !IsAligned(size, kLargePageSize)) {
+    return Status(Err::kInvalidArgument, "guest boot: memory must be a multiple of 2 MiB, 2 MiB..1 GiB");
+  }
+  if (image.start < abi::kImageBase) {
+    return Status(Err::kOutOfRange, "guest boot: image overlaps the boot structures below 1 MiB");
+  }
+
+  // GDT: null, 64-bit code, data, then the 16-byte TSS descriptor (busy, as TR will hold it).
+  u64 gdt[5] = {0, 0x00af9a000000ffffull, 0x00cf92000000ffffull, 0, 0};
+  gdt[3] = kTssLimit | ((abi::kTssGpa & 0xffffff) << 16) | (0x8bull << 40) |
+           ((abi::kTssGpa & 0xff000000ull) << 32);
+  gdt[4] = abi::kTssGpa >> 32;
+  PV_TRY(memory.WriteGpa(abi::kGdtGpa, gdt, sizeof(gdt)));
+  u8 tss[kTssLimit + 1] = {};
+  tss[0x66] = kTssLimit + 1;  // I/O map base beyond the limit: no I/O permission bitmap
+  PV_TRY(memory.WriteGpa(abi::kTssGpa, tss, sizeof(tss)));
+
+  // Identity map of guest RAM: PML4[0] -> PDPT[0] -> one PD of 2 MiB pages.
+  const u64 pml4 = abi::kPageTablesGpa, pdpt = pml4 + kPageSize, pd = pdpt + kPageSize;
+  u64 entry = pdpt | kPtePresentWrite;
+  PV_TRY(memory.WriteGpa(pml4, &entry, 8));
+  entry = pd | kPtePresentWrite;
+  PV_TRY(memory.WriteGpa(pdpt, &entry, 8));
+  for (u64 i = 0; i < size / kLargePageSize; ++i) {
+    entry = (i * kLargePageSize) | kPtePresentWrite | kPteLarge;
+    PV_TRY(memory.WriteGpa(pd + i * 8, &entry, 8));
+  }
+
+  // Command line (truncated to fit) and BootInfo.
+  usize len = 0;
+  while (cmdline[len] != '\0' && len < abi::kCmdlineMax - 1) ++len;
+  PV_TRY(memory.WriteGpa(abi::kCmdlineGpa, cmdline, len));
+  const u8 nul = 0;
+  PV_TRY(memory.WriteGpa(abi::kCmdlineGpa + len, &nul, 1));
+  abi::BootInfo info{abi::kBootInfoMagic, abi::kBootInfoVersion, size, abi::kCmdlineGpa,
+                     static_cast<u32>(len), 1, image.start, image.end};
+  PV_TRY(memory.WriteGpa(abi::kBootInfoGpa, &info, sizeof(info)));
+
+  GuestEntryState s;
+  s.rip = image.entry;
+  s.rsp = size;  // first push lands in the last 8 bytes of RAM
+  s.rdi = abi::kBootInfoGpa;
+  s.cr0 = kCr0Pe | kCr0Mp | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
+  s.cr3 = pml4;
+  s.cr4 = kCr4Pae | kCr4Osfxsr | kCr4Osxmmexcpt;
+  s.efer = kEferLme | kEferLma | kEferNxe;
+  s.pat = kDefaultPat;
+  s.gdt_base = abi::kGdtGpa;
+  s.gdt_limit = sizeof(gdt) - 1;
+  s.tss_base = abi::kTssGpa;
+  s.tss_limit = kTssLimit;
+  return s;
+}
+
+}  // namespace pv

@@ -1,0 +1,73 @@
+#include "guest/guest_memory.h"
+
+#include "lib/string.h"
+
+namespace pv {
+namespace {
+
+constexpr u64 kCr0Pg = 1ull << 31;
+constexpr u64 kCr4Pae = 1ull << 5;
+constexpr u64 kCr4La57 = 1ull << 12;
+constexpr u64 kEferLma = 1ull << 10;
+constexpr u64 kPtePresent = 1ull << 0;
+constexpr u64 kPteLarge = 1ull << 7;
+constexpr u64 kPteAddr = 0x000ffffffffff000ull;
+
+}  // namespace
+
+Status GuestMemory::ReadGpa(u64 gpa, void* dst, usize len) const {
+  if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: read outside guest RAM");
+  memcpy(dst, base_ + gpa, len);
+  return Status::Ok();
+}
+
+Status GuestMemory::WriteGpa(u64 gpa, const void* src, usize len) {
+  if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: write outside guest RAM");
+  memcpy(base_ + gpa, src, len);
+  return Status::Ok();
+}
+
+Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
+  if ((paging.cr0 & kCr0Pg) == 0) return gva;
+  if ((paging.efer & kEferLma) == 0 || (paging.cr4 & kCr4Pae) == 0) {
+    return Status(Err::kUnsupported, "guest page walk: only 4-level long-mode paging is supported");
+  }
+  if (paging.cr4 & kCr4La57) {
+    return Status(Err::kUnsupported, "guest page walk: 5-level paging is not supported");
+  }
+  u64 table = paging.cr3 & kPteAddr;
+  // Level 4 (PML4) down to level 1 (PT); levels 3 and 2 may map 1 GiB / 2 MiB pages.
+  for (int level = 4; level >= 1; --level) {
+    const u64 index = (gva >> (12 + 9 * (level - 1))) & 511;
+    u64 entry;
+    if (!ReadGpa(table + index * 8, &entry, sizeof(entry)).ok()) {
+      return Status(Err::kOutOfRange, "guest page walk: a page table lies outside guest RAM");
+    }
+    if ((entry & kPtePresent) == 0) {
+      return Status(Err::kNotFound, "guest page walk: address not mapped by the guest");
+    }
+    if (level == 1 || ((level == 2 || level == 3) && (entry & kPteLarge))) {
+      const u64 page_bits = 12 + 9 * (level - 1);
+      const u64 frame = entry & kPteAddr & ~((1ull << page_bits) - 1);
+      return frame | (gva & ((1ull << page_bits) - 1));
+    }
+    table = entry & kPteAddr;
+  }
+  return Status(Err::kNotFound, "guest page walk: no leaf");  // not reached
+}
+
+Status GuestMemory::ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const {
+  auto* out = static_cast<u8*>(dst);
+  while (len > 0) {
+    const usize chunk_max = kPageSize - (gva & (kPageSize - 1));
+    const usize chunk = len < chunk_max ? len : chunk_max;
+    PV_TRY_ASSIGN(u64 gpa, Translate(paging, gva));
+    PV_TRY(ReadGpa(gpa, out, chunk));
+    out += chunk;
+    gva += chunk;
+    len -= chunk;
+  }
+  return Status::Ok();
+}
+
+}  // namespace pv

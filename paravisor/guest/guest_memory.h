@@ -1,0 +1,46 @@
+// A guest's RAM as the paravisor sees it: one contiguous host range that nested paging maps at
+// guest-physical 0. Every access is bounds-checked against the guest's size; guest-virtual
+// addresses are translated by walking the guest's own page tables, whose entries are guest data
+// and therefore untrusted (each table address is bounds-checked before it is read).
+#ifndef PV_GUEST_GUEST_MEMORY_H_
+#define PV_GUEST_GUEST_MEMORY_H_
+
+#include "lib/status.h"
+#include "lib/types.h"
+
+namespace pv {
+
+// The guest registers that decide how a guest-virtual address translates.
+struct GuestPaging {
+  u64 cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
+};
+
+class GuestMemory {
+ public:
+  GuestMemory() = default;
+  GuestMemory(u8* host_base, u64 host_pa, u64 size) : base_(host_base), host_pa_(host_pa), size_(size) {}
+
+  u64 size() const { return size_; }
+  u64 host_pa() const { return host_pa_; }
+  bool Contains(u64 gpa, u64 len) const { return gpa < size_ && len <= size_ - gpa; }
+
+  Status ReadGpa(u64 gpa, void* dst, usize len) const;
+  Status WriteGpa(u64 gpa, const void* src, usize len);
+  // Direct pointer for the paravisor's own setup writes; null if out of range.
+  u8* HostPointer(u64 gpa, u64 len) { return Contains(gpa, len) ? base_ + gpa : nullptr; }
+
+  // Guest-virtual to guest-physical. Supports paging off and 4-level long-mode paging (4 KiB,
+  // 2 MiB and 1 GiB pages); anything else is reported as unsupported.
+  Result<u64> Translate(const GuestPaging& paging, u64 gva) const;
+  // Reads `len` bytes at a guest-virtual address, translating each page separately.
+  Status ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const;
+
+ private:
+  u8* base_ = nullptr;
+  u64 host_pa_ = 0;
+  u64 size_ = 0;
+};
+
+}  // namespace pv
+
+#endif  // PV_GUEST_GUEST_MEMORY_H_

@@ -1,0 +1,50 @@
+// Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM,
+// run every guest image it was given, and report one machine-readable result line.
+#include "arch/descriptors.h"
+#include "arch/platform.h"
+#include "boot/multiboot.h"
+#include "lib/cmdline.h"
+#include "lib/log.h"
+#include "mm/page_alloc.h"
+#include "run/guest_runner.h"
+#include "svm/svm.h"
+
+namespace {
+
+[[noreturn]] void Finish(bool pass, const char* why) {
+  pv::Log("PV-RESULT: %s %s", pass ? "PASS" : "FAIL", why);
+  pv::arch::EndRun(pass ? pv::arch::RunResult::kPass : pv::arch::RunResult::kFail);
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
+  using namespace pv;
+  arch::InitDescriptors();
+#ifdef PV_TEST_BUILD
+  Log("paravisor (test image) starting");
+#else
+  Log("paravisor starting");
+#endif
+
+  const Result<boot::BootInfo> boot = boot::ParseMultiboot(magic, info_pa);
+  if (!boot.ok()) Finish(false, boot.status().message());
+  const Cmdline cmdline(boot.value().cmdline);
+  mm::InitPageAllocator(boot.value());
+  Log("memory: %lu MiB free for guests and paravisor structures", (mm::FreePageCount() * kPageSize) >> 20);
+
+  svm::HostState host;
+  const Result<svm::Capabilities> caps = svm::EnableSvm(&host);
+  if (!caps.ok()) Finish(false, caps.status().message());
+  Log("svm: revision %u, %u ASIDs, nested paging %s, NRIP save %s", caps.value().revision,
+      caps.value().asid_count, caps.value().nested_paging ? "yes" : "no",
+      caps.value().nrip_save ? "yes" : "no (RIP advance by instruction decode)");
+
+  if (boot.value().module_count == 0) {
+    Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");
+  }
+  const RunSummary summary = RunGuests(boot.value(), cmdline, caps.value(), host);
+  char why[64];
+  Format(why, sizeof(why), "%u/%u guests ended as expected", summary.as_expected, summary.guests);
+  Finish(summary.as_expected == summary.guests, why);
+}

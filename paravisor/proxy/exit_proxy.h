@@ -1,0 +1,65 @@
+// The paravisor's exit-proxy client: forwards the exits it does not handle itself (IO ports and
+// MMIO it does not own) and its guest console to the untrusted host agent, as flatbuffers
+// messages over the shared-memory rings of protocol/ring (one request and one response ring per
+// vCPU in the ivshmem BAR2), ringing the agent through the ivshmem doorbell register.
+//
+// Trust: everything in shared memory is host-controlled. The header is copied out once and
+// validated before use; each response is copied out of its slot once and then verified by the
+// freestanding decoder (protocol/fblite) with size limits; the ring indices are checked on
+// every access. A response that does not verify, carries another id, or never comes is treated
+// as a refusal (IO reads return all ones), never as data.
+//
+// This file's logic is portable (no hardware access but the doorbell write through the pointer
+// it is given), so host unit tests can drive it over plain memory; ivshmem_pci.cpp finds the
+// device and fills in the Transport on real (emulated) hardware.
+#ifndef PV_PROXY_EXIT_PROXY_H_
+#define PV_PROXY_EXIT_PROXY_H_
+
+#include "lib/status.h"
+#include "lib/types.h"
+
+namespace pv::proxy_client {
+
+struct Transport {
+  u8* shared = nullptr;              // the shared memory (ivshmem BAR2), identity-mapped
+  u64 shared_size = 0;
+  volatile u32* doorbell = nullptr;  // ivshmem BAR0 doorbell register; nullptr = never ring
+  u64 timeout_cycles = 0;            // TSC cycles to wait for a response
+};
+
+struct ClientStats {
+  u64 requests = 0;        // requests sent (IO, MMIO, version)
+  u64 notifications = 0;   // console / stop / statistics sent
+  u64 errors = 0;          // Error responses received
+  u64 timeouts = 0;        // requests the agent did not answer in time
+  u64 rejected = 0;        // responses that failed verification or carried another id
+  u64 doorbells = 0;       // doorbells rung (not suppressed by the agent's polling flag)
+  u64 dropped = 0;         // notifications dropped because the ring was full
+};
+
+// Validates the shared header the agent wrote and negotiates the protocol version on vCPU 0's
+// channel. On failure the client stays detached and every Forward* refuses.
+Status Attach(const Transport& transport);
+bool Attached();
+void Detach();  // marks the paravisor as stopped in the header
+
+// Forwarded accesses: the agent's answer, or a failure (not attached, no device, timeout,
+// malformed response) that the caller turns into the usual refusal.
+Result<u32> ForwardIo(u16 port, u8 size, bool write, u32 value);
+Result<u64> ForwardMmio(u64 gpa, u8 size, bool write, u64 value);
+
+// Notifications (no response expected).
+void SendConsole(const char* data, usize len);
+void SendGuestStopped(u8 reason, u32 code);
+void SendStatistics(u64 total, u64 proxied, const u32* reasons, const u64* counts, u32 n);
+
+// Writes deliberately malformed messages into the request ring and checks that the agent
+// answers each with an Error (never silence), then checks that a valid request still works.
+// For the agent's robustness tests (paravisor command line `proxy-selftest=malformed`).
+Status RunMalformedSelfTest();
+
+const ClientStats& Stats();
+
+}  // namespace pv::proxy_client
+
+#endif  // PV_PROXY_EXIT_PROXY_H_

@@ -1,0 +1,132 @@
+#include "run/guest_runner.h"
+
+#include "arch/cpu.h"
+#include "exits/handlers.h"
+#include "exits/msr_policy.h"
+#include "guest/boot_state.h"
+#include "guest/loader.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/page_alloc.h"
+#include "svm/svm_vcpu.h"
+#include "testing/hooks.h"
+
+namespace pv {
+namespace {
+
+constexpr u64 kDefaultGuestMiB = 16;
+
+// Whether the host has IA32_SPEC_CTRL (Intel: CPUID.7.0:EDX[26]; AMD: CPUID.80000008:EBX[14]).
+// The test image's stand-in (TSC_AUX) exists on every platform it runs on.
+bool SpecCtrlPresent() {
+#ifdef PV_TEST_BUILD
+  return true;
+#else
+  const bool intel = arch::Cpuid(0).eax >= 7 && (arch::Cpuid(7, 0).edx & (1u << 26));
+  const bool amd = arch::Cpuid(0x80000000).eax >= 0x80000008 && (arch::Cpuid(0x80000008).ebx & (1u << 14));
+  return intel || amd;
+#endif
+}
+
+// The outcome as a word the `expect=` option can name: exit<N>, halted, shutdown, npf, ...
+void OutcomeWord(const Vcpu& vcpu, char* buf, usize size) {
+  if (vcpu.stop.reason == StopReason::kExited) {
+    Format(buf, size, "exit%lu", vcpu.stop.code);
+  } else {
+    Format(buf, size, "%s", StopReasonName(vcpu.stop.reason));
+  }
+}
+
+bool OutcomeAsExpected(const char* outcome, const Cmdline& guest_cmdline) {
+  StrView expect;
+  if (!guest_cmdline.Get("expect", &expect)) {
+    return StrView{outcome, strlen(outcome)}.Equals("exit0") || StrView{outcome, strlen(outcome)}.Equals("halted");
+  }
+  return expect.Equals(outcome);
+}
+
+void ReportStats(const Vcpu& vcpu) {
+  char line[200];
+  usize n = Format(line, sizeof(line), "guest %u: %lu exits:", vcpu.guest_index, vcpu.stats.total);
+  for (usize r = 0; r < static_cast<usize>(ExitReason::kCount) && n < sizeof(line); ++r) {
+    if (vcpu.stats.by_reason[r] == 0) continue;
+    n += Format(line + n, sizeof(line) - n, " %s=%lu", ExitReasonName(static_cast<ExitReason>(r)),
+                vcpu.stats.by_reason[r]);
+  }
+  Log("%s", line);
+}
+
+// Runs one guest; true if it ended as expected (and its test scenario, if any, passed).
+bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Capabilities& caps,
+            const svm::HostState& host) {
+  const Cmdline guest_cmdline(module.cmdline);
+  Log("guest %u: image %lu bytes at 0x%lx, %lu MiB RAM, cmdline \"%s\"", index,
+      module.end - module.start, module.start, mem_bytes >> 20, module.cmdline);
+
+  const Result<u64> ram = mm::AllocPages(mem_bytes / kPageSize, kLargePageSize / kPageSize);
+  if (!ram.ok()) {
+    Log("guest %u: cannot allocate %lu MiB of guest RAM: %s", index, mem_bytes >> 20, ram.status().message());
+    return false;
+  }
+  Vcpu vcpu;
+  vcpu.guest_index = index;
+  vcpu.memory = GuestMemory(mm::PhysToVirt<u8>(ram.value()), ram.value(), mem_bytes);
+  svm::SvmVcpu svm;
+  bool ok = false;
+  do {
+    const Result<LoadedImage> image =
+        LoadGuestImage(vcpu.memory, mm::PhysToVirt<u8>(module.start), module.end - module.start);
+    if (!image.ok()) {
+      Log("guest %u: image rejected: %s", index, image.status().message());
+      break;
+    }
+    const Result<GuestEntryState> entry = WriteGuestBootState(vcpu.memory, image.value(), module.cmdline);
+    if (!entry.ok()) {
+      Log("guest %u: boot state: %s", index, entry.status().message());
+      break;
+    }
+    const Status setup = svm::SetupSvmVcpu(vcpu, svm, caps, host, entry.value());
+    if (!setup.ok()) {
+      Log("guest %u: vCPU setup: %s", index, setup.message());
+      break;
+    }
+    vcpu.run.spec_ctrl_present = SpecCtrlPresent();
+    if (vcpu.run.spec_ctrl_present) vcpu.run.host_spec_ctrl = arch::Rdmsr(kSpecCtrlMsr);
+    Log("guest %u: %s image, entry 0x%lx, loaded 0x%lx..0x%lx", index,
+        image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start, image.value().end);
+    testing::OnGuestStart(vcpu, guest_cmdline);
+
+    svm::RunSvmVcpu(vcpu);
+
+    ConsoleFlush(vcpu);
+    char outcome[32];
+    OutcomeWord(vcpu, outcome, sizeof(outcome));
+    Log("guest %u: stopped: %s (%s), code 0x%lx, detail 0x%lx, at RIP 0x%lx", index, outcome,
+        vcpu.stop.message, vcpu.stop.code, vcpu.stop.detail, vcpu.stop.rip);
+    ReportStats(vcpu);
+    const bool expected = OutcomeAsExpected(outcome, guest_cmdline);
+    const bool scenario_ok = testing::CheckAfterStop(vcpu);
+    if (!expected) Log("guest %u: outcome %s is not what was expected", index, outcome);
+    ok = expected && scenario_ok;
+  } while (false);
+
+  svm::TeardownSvmVcpu(svm);
+  mm::FreePages(ram.value(), mem_bytes / kPageSize);
+  return ok;
+}
+
+}  // namespace
+
+RunSummary RunGuests(const boot::BootInfo& boot, const Cmdline& cmdline,
+                     const svm::Capabilities& caps, const svm::HostState& host) {
+  RunSummary summary;
+  const u64 mib = cmdline.GetU64("guest_mem", kDefaultGuestMiB);
+  const u64 mem_bytes = AlignUp(mib << 20, kLargePageSize);
+  for (usize i = 0; i < boot.module_count; ++i) {
+    ++summary.guests;
+    if (RunOne(static_cast<u32>(i), boot.modules[i], mem_bytes, caps, host)) ++summary.as_expected;
+  }
+  return summary;
+}
+
+}  // namespace pv

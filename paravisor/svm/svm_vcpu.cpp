@@ -1,0 +1,206 @@
+#include "svm/svm_vcpu.h"
+
+#include "arch/cpu.h"
+#include "exits/handlers.h"
+#include "exits/msr_policy.h"
+#include "guest/abi.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/page_alloc.h"
+
+namespace pv::svm {
+namespace {
+
+constexpr u64 kIopmPages = 3;
+constexpr u64 kMsrpmPages = 2;
+constexpr u32 kGuestAsid = 1;
+constexpr u8 kTlbFlushAll = 1;
+constexpr u64 kVIntrMasking = 1ull << 24;  // guest RFLAGS.IF does not gate host interrupts
+constexpr u64 kNpEnable = 1ull << 0;
+
+// EVENTINJ / EXITINTINFO (APM 15.20): vector, type (3 = exception), error-code valid, valid.
+constexpr u64 kEventTypeException = 3ull << 8;
+constexpr u64 kEventErrorValid = 1ull << 11;
+constexpr u64 kEventValid = 1ull << 31;
+
+// Segment attributes in the VMCB's compressed format.
+constexpr u16 kAttrCode64 = 0x0a9b;  // P, S, code exec/read accessed, L, G
+constexpr u16 kAttrData = 0x0c93;    // P, S, data read/write accessed, DB, G
+constexpr u16 kAttrTssBusy = 0x008b;
+
+// MSRPM: 2 bits per MSR (read, write) in three 2 KiB ranges (APM 15.11).
+bool MsrpmBit(u32 msr, bool write, u64* byte, u8* bit) {
+  u64 base;
+  u32 index;
+  if (msr <= 0x1fff) {
+    base = 0x000, index = msr;
+  } else if (msr >= 0xc0000000 && msr <= 0xc0001fff) {
+    base = 0x800, index = msr - 0xc0000000;
+  } else if (msr >= 0xc0010000 && msr <= 0xc0011fff) {
+    base = 0x1000, index = msr - 0xc0010000;
+  } else {
+    return false;  // outside the map: always intercepted
+  }
+  const u64 bit_index = index * 2ull + (write ? 1 : 0);
+  *byte = base + bit_index / 8;
+  *bit = static_cast<u8>(bit_index % 8);
+  return true;
+}
+
+void SetSegment(VmcbSegment& s, u16 selector, u16 attrib, u32 limit, u64 base) {
+  s = {selector, attrib, limit, base};
+}
+
+void InitSaveArea(VmcbSave& s, const GuestEntryState& e) {
+  SetSegment(s.cs, abi::kGuestCodeSelector, kAttrCode64, 0xffffffff, 0);
+  SetSegment(s.ds, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.es, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.ss, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.fs, 0, 0, 0, 0);
+  SetSegment(s.gs, 0, 0, 0, 0);
+  SetSegment(s.gdtr, 0, 0, e.gdt_limit, e.gdt_base);
+  SetSegment(s.idtr, 0, 0, 0, 0);  // no IDT until the guest loads one: faults triple-fault
+  SetSegment(s.ldtr, 0, 0, 0, 0);
+  SetSegment(s.tr, abi::kGuestTssSelector, kAttrTssBusy, e.tss_limit, e.tss_base);
+  s.cpl = 0;
+  s.efer = e.efer | arch::kEferSvme;  // VMRUN requires SVME in the guest EFER
+  s.cr0 = e.cr0;
+  s.cr3 = e.cr3;
+  s.cr4 = e.cr4;
+  s.dr7 = 0x400;
+  s.dr6 = 0xffff0ff0;
+  s.rflags = 0x2;
+  s.rip = e.rip;
+  s.rsp = e.rsp;
+  s.rax = 0;
+  s.g_pat = e.pat;
+}
+
+}  // namespace
+
+void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write) {
+  u8* map = mm::PhysToVirt<u8>(svm.msrpm_pa);
+  u64 byte;
+  u8 bit;
+  if (MsrpmBit(msr, false, &byte, &bit)) map[byte] = read ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
+  if (MsrpmBit(msr, true, &byte, &bit)) map[byte] = write ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
+}
+
+Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const HostState& host,
+                    const GuestEntryState& entry) {
+  svm.nrip_save = caps.nrip_save;
+  PV_TRY_ASSIGN(svm.vmcb_pa, mm::AllocPages(1));
+  svm.vmcb = mm::PhysToVirt<Vmcb>(svm.vmcb_pa);
+  PV_TRY_ASSIGN(svm.iopm_pa, mm::AllocPages(kIopmPages));
+  PV_TRY_ASSIGN(svm.msrpm_pa, mm::AllocPages(kMsrpmPages));
+  PV_TRY_ASSIGN(svm.npt, BuildNestedPageTables(vcpu.memory.host_pa(), vcpu.memory.size()));
+
+  // Every port and every MSR is intercepted, then the MSRs that VMLOAD/VMSAVE switch are let
+  // through, and SPEC_CTRL too: like KVM, the guest owns it without exits, and the world-switch
+  // code saves and restores it.
+  memset(mm::PhysToVirt<void>(svm.iopm_pa), 0xff, kIopmPages * kPageSize);
+  memset(mm::PhysToVirt<void>(svm.msrpm_pa), 0xff, kMsrpmPages * kPageSize);
+  for (u32 msr : kPassthroughMsrs) SetMsrIntercept(svm, msr, false, false);
+  SetMsrIntercept(svm, kSpecCtrlMsr, false, false);
+
+  VmcbControl& c = svm.vmcb->control;
+  c.intercept_misc1 = intercept::kCpuid | intercept::kHlt | intercept::kIoio | intercept::kMsr |
+                      intercept::kShutdown;
+  c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload |
+                      intercept::kVmsave | intercept::kStgi | intercept::kClgi | intercept::kSkinit;
+  c.iopm_base_pa = svm.iopm_pa;
+  c.msrpm_base_pa = svm.msrpm_pa;
+  c.guest_asid = kGuestAsid;
+  c.tlb_control = kTlbFlushAll;  // first entry: no stale translations for this ASID
+  c.vintr = kVIntrMasking;
+  c.np_enable = kNpEnable;
+  c.n_cr3 = svm.npt.root_pa;
+  InitSaveArea(svm.vmcb->save, entry);
+
+  vcpu.backend = Backend::kSvm;
+  vcpu.backend_state = &svm;
+  vcpu.run.guest_state_pa = svm.vmcb_pa;
+  vcpu.run.host_state_pa = host.vmsave_area_pa;
+  vcpu.run.spec_ctrl_intercepted = 0;
+  vcpu.gpr(kRdi) = entry.rdi;
+  vcpu.gpr(kRsp) = entry.rsp;
+  vcpu.rip = entry.rip;
+  vcpu.rflags = 0x2;
+  vcpu.paging = {entry.cr0, entry.cr3, entry.cr4, entry.efer | arch::kEferSvme};
+  vcpu.pat = entry.pat;
+  return Status::Ok();
+}
+
+void TeardownSvmVcpu(SvmVcpu& svm) {
+  FreeNestedPageTables(svm.npt);
+  if (svm.msrpm_pa) mm::FreePages(svm.msrpm_pa, kMsrpmPages);
+  if (svm.iopm_pa) mm::FreePages(svm.iopm_pa, kIopmPages);
+  if (svm.vmcb_pa) mm::FreePages(svm.vmcb_pa, 1);
+  svm = SvmVcpu{};
+}
+
+void RunSvmVcpu(Vcpu& vcpu) {
+  SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
+  Vmcb& vmcb = *svm.vmcb;
+  for (;;) {
+    // Handler-visible state back into the VMCB (RAX and RSP are switched by VMRUN from here).
+    vmcb.save.rax = vcpu.gpr(kRax);
+    vmcb.save.rsp = vcpu.gpr(kRsp);
+    vmcb.save.rip = vcpu.rip;
+    vmcb.save.rflags = vcpu.rflags;
+    vmcb.save.efer = vcpu.paging.efer;
+    vmcb.save.g_pat = vcpu.pat;
+    if (vcpu.pending.valid) {
+      vmcb.control.event_inject = vcpu.pending.vector | kEventTypeException | kEventValid |
+                                  (vcpu.pending.has_error_code
+                                       ? (kEventErrorValid | (static_cast<u64>(vcpu.pending.error_code) << 32))
+                                       : 0);
+      vcpu.pending.valid = false;
+    }
+
+    pv_svm_run(&vcpu.run);
+
+    vmcb.control.tlb_control = 0;
+    vmcb.control.event_inject = 0;
+    // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
+    // EXITINTINFO; it must be delivered again on the next entry or the guest loses it.
+    if (vmcb.control.exit_int_info & kEventValid) {
+      vmcb.control.event_inject = vmcb.control.exit_int_info;
+    }
+    vcpu.gpr(kRax) = vmcb.save.rax;
+    vcpu.gpr(kRsp) = vmcb.save.rsp;
+    vcpu.rip = vmcb.save.rip;
+    vcpu.rflags = vmcb.save.rflags;
+    vcpu.paging = {vmcb.save.cr0, vmcb.save.cr3, vmcb.save.cr4, vmcb.save.efer};
+    vcpu.pat = vmcb.save.g_pat;
+    vcpu.cpl = vmcb.save.cpl;
+
+    const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.gpr(kRcx));
+    const ExitAction action = DispatchExit(vcpu, exit);
+    if (action == ExitAction::kStop) return;
+    if (action == ExitAction::kResumeNext) {
+      const Result<u64> len = ExitingInstructionLength(vcpu, exit);
+      if (!len.ok()) {
+        vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
+        return;
+      }
+      vcpu.rip += len.value();
+    }
+  }
+}
+
+u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
+  SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
+  Vmcb& vmcb = *svm.vmcb;
+  vmcb.save.rip = rip;
+  const u64 start = arch::Rdtsc();
+  for (u64 i = 0; i < count; ++i) {
+    pv_svm_run(&vcpu.run);
+    vmcb.save.rip += 3;  // VMMCALL is 0F 01 D9
+  }
+  const u64 ticks = arch::Rdtsc() - start;
+  vcpu.rip = vmcb.save.rip;
+  return ticks;
+}
+
+}  // namespace pv::svm

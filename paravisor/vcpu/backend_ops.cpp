@@ -1,0 +1,36 @@
+#include "vcpu/backend_ops.h"
+
+#include "svm/svm_vcpu.h"
+
+namespace pv {
+
+void SetMsrInterception(Vcpu& vcpu, u32 msr, bool read, bool write) {
+  switch (vcpu.backend) {
+    case Backend::kSvm:
+      svm::SetMsrIntercept(*static_cast<svm::SvmVcpu*>(vcpu.backend_state), msr, read, write);
+      break;
+    case Backend::kVmx:
+      break;
+  }
+}
+
+void InterceptRdtsc(Vcpu& vcpu) {
+  switch (vcpu.backend) {
+    case Backend::kSvm:
+      static_cast<svm::SvmVcpu*>(vcpu.backend_state)->vmcb->control.intercept_misc1 |=
+          svm::intercept::kRdtsc;
+      break;
+    case Backend::kVmx:
+      break;
+  }
+}
+
+u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
+  switch (vcpu.backend) {
+    case Backend::kSvm: return svm::BareRoundTrips(vcpu, rip, count);
+    case Backend::kVmx: break;
+  }
+  return 0;
+}
+
+}  // namespace pv

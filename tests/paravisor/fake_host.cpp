@@ -1,0 +1,63 @@
+// Host-side stand-ins for the firmware's hardware seams (arch/host_cpu.h, the log sink and the
+// backend operations), backed by plain data the tests set and inspect.
+#include "fake_host.h"
+
+#include <map>
+#include <utility>
+
+#include "arch/host_cpu.h"
+#include "lib/log.h"
+#include "vcpu/backend_ops.h"
+
+namespace pv::fake {
+
+std::string& LogText() {
+  static std::string text;
+  return text;
+}
+
+std::map<std::pair<u32, u32>, arch::CpuidResult>& CpuidTable() {
+  static std::map<std::pair<u32, u32>, arch::CpuidResult> table;
+  return table;
+}
+
+u64& Tsc() {
+  static u64 tsc = 0;
+  return tsc;
+}
+
+std::vector<MsrInterceptCall>& MsrInterceptCalls() {
+  static std::vector<MsrInterceptCall> calls;
+  return calls;
+}
+
+void Reset() {
+  LogText().clear();
+  CpuidTable().clear();
+  MsrInterceptCalls().clear();
+  Tsc() = 0;
+}
+
+}  // namespace pv::fake
+
+namespace pv {
+
+void LogSinkWrite(const char* data, usize len) { fake::LogText().append(data, len); }
+
+namespace arch {
+CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
+  auto& t = fake::CpuidTable();
+  auto it = t.find({leaf, subleaf});
+  if (it == t.end()) it = t.find({leaf, 0});
+  return it == t.end() ? CpuidResult{0, 0, 0, 0} : it->second;
+}
+u64 HostTsc() { return fake::Tsc(); }
+}  // namespace arch
+
+void SetMsrInterception(Vcpu&, u32 msr, bool read, bool write) {
+  fake::MsrInterceptCalls().push_back({msr, read, write});
+}
+void InterceptRdtsc(Vcpu&) {}
+u64 BareRoundTrips(Vcpu&, u64, u64) { return 0; }
+
+}  // namespace pv

@@ -1,0 +1,49 @@
+// A vCPU with real guest memory (a host buffer) set up the way the paravisor boots a guest, for
+// handler tests: 16 MiB of RAM with the boot page tables, long mode, CPL 0.
+#ifndef PV_TESTS_PARAVISOR_GUEST_FIXTURE_H_
+#define PV_TESTS_PARAVISOR_GUEST_FIXTURE_H_
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "fake_host.h"
+#include "guest/boot_state.h"
+#include "guest/loader.h"
+#include "vcpu/vcpu.h"
+
+namespace pv {
+
+class GuestFixture : public ::testing::Test {
+ protected:
+  static constexpr u64 kRam = 16ull << 20;
+
+  void SetUp() override {
+    fake::Reset();
+    ram_.assign(kRam, 0);
+    vcpu_.memory = GuestMemory(ram_.data(), 0x4000000, kRam);
+    const u8 code[] = {0x90};
+    auto image = LoadGuestImage(vcpu_.memory, code, sizeof(code));
+    ASSERT_TRUE(image.ok());
+    auto entry = WriteGuestBootState(vcpu_.memory, image.value(), "test");
+    ASSERT_TRUE(entry.ok());
+    vcpu_.rip = entry.value().rip;
+    vcpu_.paging = {entry.value().cr0, entry.value().cr3, entry.value().cr4,
+                    entry.value().efer | (1ull << 12)};
+    vcpu_.pat = entry.value().pat;
+    vcpu_.rflags = 2;
+  }
+
+  // Places instruction bytes at the current RIP.
+  void PlaceCode(std::vector<u8> bytes) {
+    std::memcpy(ram_.data() + vcpu_.rip, bytes.data(), bytes.size());
+  }
+
+  std::vector<u8> ram_;
+  Vcpu vcpu_;
+};
+
+}  // namespace pv
+
+#endif  // PV_TESTS_PARAVISOR_GUEST_FIXTURE_H_
