@@ -31,7 +31,8 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (!boot.ok()) Finish(false, boot.status().message());
   const Cmdline cmdline(boot.value().cmdline);
   mm::InitPageAllocator(boot.value());
-  Log("memory: %lu MiB free for guests and paravisor structures", (mm::FreePageCount() * kPageSize) >> 20);
+  Log("memory: %lu MiB free for guests and paravisor structures",
+      (mm::FreePageCount() * kPageSize) >> 20);
 
   svm::HostState host;
   const Result<svm::Capabilities> caps = svm::EnableSvm(&host);

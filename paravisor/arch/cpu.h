@@ -15,7 +15,9 @@ struct CpuidRegs {
 
 inline CpuidRegs Cpuid(u32 leaf, u32 subleaf = 0) {
   CpuidRegs r;
-  asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+  asm volatile("cpuid"
+               : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+               : "a"(leaf), "c"(subleaf));
   return r;
 }
 
@@ -36,9 +38,15 @@ inline u64 Rdtsc() {
   return (static_cast<u64>(hi) << 32) | lo;
 }
 
-inline void Outb(u16 port, u8 v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-inline void Outw(u16 port, u16 v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-inline void Outl(u16 port, u32 v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline void Outb(u16 port, u8 v) {
+  asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void Outw(u16 port, u16 v) {
+  asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void Outl(u16 port, u32 v) {
+  asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 inline u8 Inb(u16 port) {
   u8 v;
   asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
@@ -50,13 +58,35 @@ inline u32 Inl(u16 port) {
   return v;
 }
 
-inline u64 ReadCr0() { u64 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-inline u64 ReadCr2() { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-inline u64 ReadCr3() { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-inline u64 ReadCr4() { u64 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-inline void WriteCr0(u64 v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
-inline void WriteCr3(u64 v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
-inline void WriteCr4(u64 v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+inline u64 ReadCr0() {
+  u64 v;
+  asm volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
+}
+inline u64 ReadCr2() {
+  u64 v;
+  asm volatile("mov %%cr2, %0" : "=r"(v));
+  return v;
+}
+inline u64 ReadCr3() {
+  u64 v;
+  asm volatile("mov %%cr3, %0" : "=r"(v));
+  return v;
+}
+inline u64 ReadCr4() {
+  u64 v;
+  asm volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+inline void WriteCr0(u64 v) {
+  asm volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+inline void WriteCr3(u64 v) {
+  asm volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+inline void WriteCr4(u64 v) {
+  asm volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
 
 inline u64 ReadRflags() {
   u64 v;

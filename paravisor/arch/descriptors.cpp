@@ -85,8 +85,8 @@ void InitDescriptors() {
       "ltr %[tr]\n\t"
       "lidt %1"
       :
-      : "m"(gdtr), "m"(idtr), [cs] "i"(kCodeSelector), [ds] "i"(kDataSelector),
-        [tr] "r"(kTssSelector)
+      : "m"(gdtr),
+        "m"(idtr), [cs] "i"(kCodeSelector), [ds] "i"(kDataSelector), [tr] "r"(kTssSelector)
       : "rax", "memory");
 }
 
@@ -102,6 +102,8 @@ DescriptorTableRegister CurrentIdtr() {
   return r;
 }
 
-u64 TssBase() { return reinterpret_cast<u64>(&g_tss); }
+u64 TssBase() {
+  return reinterpret_cast<u64>(&g_tss);
+}
 
 }  // namespace pv::arch

@@ -9,6 +9,8 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
   return {r.eax, r.ebx, r.ecx, r.edx};
 }
 
-u64 HostTsc() { return Rdtsc(); }
+u64 HostTsc() {
+  return Rdtsc();
+}
 
 }  // namespace pv::arch

@@ -12,14 +12,38 @@
 namespace pv {
 namespace {
 
-const char* const kVectorNames[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD error", "#VE virtualization exception", "#CP control protection", "reserved 22",
-    "reserved 23", "reserved 24", "reserved 25", "reserved 26", "reserved 27",
-    "#HV hypervisor injection", "#VC VMM communication", "#SX security exception", "reserved 31"};
+const char* const kVectorNames[32] = {"#DE divide error",
+                                      "#DB debug",
+                                      "NMI",
+                                      "#BP breakpoint",
+                                      "#OF overflow",
+                                      "#BR bound range",
+                                      "#UD invalid opcode",
+                                      "#NM device not available",
+                                      "#DF double fault",
+                                      "coprocessor overrun",
+                                      "#TS invalid TSS",
+                                      "#NP segment not present",
+                                      "#SS stack fault",
+                                      "#GP general protection",
+                                      "#PF page fault",
+                                      "reserved 15",
+                                      "#MF x87 error",
+                                      "#AC alignment check",
+                                      "#MC machine check",
+                                      "#XM SIMD error",
+                                      "#VE virtualization exception",
+                                      "#CP control protection",
+                                      "reserved 22",
+                                      "reserved 23",
+                                      "reserved 24",
+                                      "reserved 25",
+                                      "reserved 26",
+                                      "reserved 27",
+                                      "#HV hypervisor injection",
+                                      "#VC VMM communication",
+                                      "#SX security exception",
+                                      "reserved 31"};
 
 // Walks saved RBP chains; bounded so a corrupt chain cannot loop forever.
 void PrintBacktrace(u64 rbp) {
@@ -59,8 +83,7 @@ extern "C" [[noreturn]] void pv_on_trap(const pv::arch::TrapFrame* f) {
   Log("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", f->rax, f->rbx, f->rcx, f->rdx);
   Log("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx", f->rsi, f->rdi, f->rbp, f->r8);
   Log("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", f->r9, f->r10, f->r11, f->r12);
-  Log("  r13 %016lx r14 %016lx r15 %016lx cr3 %016lx", f->r13, f->r14, f->r15,
-      pv::arch::ReadCr3());
+  Log("  r13 %016lx r14 %016lx r15 %016lx cr3 %016lx", f->r13, f->r14, f->r15, pv::arch::ReadCr3());
   pv::PrintBacktrace(f->rbp);
   pv::Die();
 }

@@ -8,9 +8,9 @@ namespace pv::arch {
 
 // Values written to QEMU's isa-debug-exit (iobase 0xf4); QEMU exits with status (v << 1) | 1.
 enum class RunResult : u32 {
-  kPass = 0x10,      // QEMU status 33
-  kFail = 0x11,      // QEMU status 35: a guest or a test did not do what was expected
-  kPanic = 0x12,     // QEMU status 37: the paravisor itself hit a fatal error
+  kPass = 0x10,   // QEMU status 33
+  kFail = 0x11,   // QEMU status 35: a guest or a test did not do what was expected
+  kPanic = 0x12,  // QEMU status 37: the paravisor itself hit a fatal error
 };
 
 // Writes the result to isa-debug-exit (QEMU) and the shutdown port (Bochs), then halts in case

@@ -33,7 +33,9 @@ constexpr u32 kFlagMmap = 1u << 6;
 constexpr u32 kMmapAvailable = 1;
 constexpr u64 kIdentityMapped = 4ull << 30;  // what the boot page tables cover
 
-bool Mapped(u64 pa, u64 len) { return pa != 0 && pa < kIdentityMapped && len <= kIdentityMapped - pa; }
+bool Mapped(u64 pa, u64 len) {
+  return pa != 0 && pa < kIdentityMapped && len <= kIdentityMapped - pa;
+}
 
 const char* SafeString(u32 pa) {
   if (!Mapped(pa, 1)) return "";
@@ -65,10 +67,12 @@ Result<BootInfo> ParseMultiboot(u32 magic, u64 info_pa) {
     }
     const auto* mods = reinterpret_cast<const RawModule*>(static_cast<u64>(raw->mods_addr));
     for (u32 i = 0; i < raw->mods_count; ++i) {
-      if (mods[i].mod_end < mods[i].mod_start || !Mapped(mods[i].mod_start, mods[i].mod_end - mods[i].mod_start)) {
+      if (mods[i].mod_end < mods[i].mod_start ||
+          !Mapped(mods[i].mod_start, mods[i].mod_end - mods[i].mod_start)) {
         return Status(Err::kOutOfRange, "multiboot: a module's start/end range is invalid");
       }
-      info.modules[info.module_count++] = {mods[i].mod_start, mods[i].mod_end, SafeString(mods[i].string)};
+      info.modules[info.module_count++] = {mods[i].mod_start, mods[i].mod_end,
+                                           SafeString(mods[i].string)};
     }
   }
 
@@ -84,7 +88,8 @@ Result<BootInfo> ParseMultiboot(u32 magic, u64 info_pa) {
       if (e->size < sizeof(RawMmapEntry) - 4) {
         return Status(Err::kInvalidArgument, "multiboot: memory map entry smaller than its fields");
       }
-      if (e->type == kMmapAvailable && e->length > 0) info.ram[info.ram_count++] = {e->base_addr, e->length};
+      if (e->type == kMmapAvailable && e->length > 0)
+        info.ram[info.ram_count++] = {e->base_addr, e->length};
       p += e->size + 4;
     }
   } else if (raw->flags & kFlagMem) {

@@ -15,8 +15,8 @@ constexpr usize kMaxModules = 8;
 constexpr usize kMaxMemoryRanges = 32;
 
 struct Module {
-  u64 start;        // physical address of the image
-  u64 end;          // one past the last byte
+  u64 start;            // physical address of the image
+  u64 end;              // one past the last byte
   const char* cmdline;  // the module's string (may be empty, never null)
 };
 

@@ -21,8 +21,9 @@ using pv::VcpuRunState;
 static_assert(offsetof(pv::Vcpu, run) == 0, "Vcpu::run must be the first member");
 static_assert(offsetof(VcpuRunState, gprs) == 0 && sizeof(VcpuRunState::gprs) == 16 * 8);
 static_assert(sizeof(VcpuRunState::spec_ctrl_present) == 1 &&
-              sizeof(VcpuRunState::spec_ctrl_intercepted) == 1 &&
-              sizeof(VcpuRunState::launched) == 1, "the assembly uses byte compares");
+                  sizeof(VcpuRunState::spec_ctrl_intercepted) == 1 &&
+                  sizeof(VcpuRunState::launched) == 1,
+              "the assembly uses byte compares");
 
 }  // namespace
 

@@ -24,7 +24,8 @@ void ConsolePutByte(Vcpu& vcpu, u8 byte) {
     return;
   }
   if (byte == '\r') return;
-  vcpu.console.line[vcpu.console.len++] = (byte >= 0x20 && byte < 0x7f) ? static_cast<char>(byte) : '.';
+  vcpu.console.line[vcpu.console.len++] =
+      (byte >= 0x20 && byte < 0x7f) ? static_cast<char>(byte) : '.';
   if (vcpu.console.len >= ConsoleBuffer::kLineMax - 1) ConsoleFlush(vcpu);
 }
 

@@ -15,13 +15,16 @@ struct Rule {
   u32 set[4];
 };
 
-constexpr u32 kBit(int n) { return 1u << n; }
+constexpr u32 kBit(int n) {
+  return 1u << n;
+}
 
 // Leaf 1: hide VMX, SMX, MONITOR, TSC-deadline and OSXSAVE (recomputed from guest CR4), set the
 // hypervisor bit; clear the initial APIC ID (EBX[31:24]): the guest has exactly one vCPU.
 // Leaf 0x80000001: hide SVM and SKINIT.
 constexpr Rule kRules[] = {
-    {0x00000001, Action::kMask,
+    {0x00000001,
+     Action::kMask,
      {0, 0xff000000u, kBit(3) | kBit(5) | kBit(6) | kBit(24) | kBit(27), 0},
      {0, 0, kBit(31), 0}},
     {0x00000005, Action::kZero, {}, {}},  // MONITOR/MWAIT

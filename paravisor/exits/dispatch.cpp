@@ -4,33 +4,54 @@ namespace pv {
 
 const char* ExitReasonName(ExitReason reason) {
   switch (reason) {
-    case ExitReason::kCpuid: return "cpuid";
-    case ExitReason::kIo: return "io";
-    case ExitReason::kMsrRead: return "msr-read";
-    case ExitReason::kMsrWrite: return "msr-write";
-    case ExitReason::kHlt: return "hlt";
-    case ExitReason::kHypercall: return "hypercall";
-    case ExitReason::kNestedPageFault: return "nested-page-fault";
-    case ExitReason::kShutdown: return "shutdown";
-    case ExitReason::kVirtInstruction: return "virt-instruction";
-    case ExitReason::kEntryFailure: return "entry-failure";
-    case ExitReason::kUnknown: return "unknown";
-    case ExitReason::kCount: break;
+    case ExitReason::kCpuid:
+      return "cpuid";
+    case ExitReason::kIo:
+      return "io";
+    case ExitReason::kMsrRead:
+      return "msr-read";
+    case ExitReason::kMsrWrite:
+      return "msr-write";
+    case ExitReason::kHlt:
+      return "hlt";
+    case ExitReason::kHypercall:
+      return "hypercall";
+    case ExitReason::kNestedPageFault:
+      return "nested-page-fault";
+    case ExitReason::kShutdown:
+      return "shutdown";
+    case ExitReason::kVirtInstruction:
+      return "virt-instruction";
+    case ExitReason::kEntryFailure:
+      return "entry-failure";
+    case ExitReason::kUnknown:
+      return "unknown";
+    case ExitReason::kCount:
+      break;
   }
   return "?";
 }
 
 const char* StopReasonName(StopReason reason) {
   switch (reason) {
-    case StopReason::kNone: return "running";
-    case StopReason::kExited: return "exited";
-    case StopReason::kHalted: return "halted";
-    case StopReason::kShutdown: return "shutdown";
-    case StopReason::kNptViolation: return "npf";
-    case StopReason::kUnknownExit: return "unknown-exit";
-    case StopReason::kEntryFailure: return "entry-failure";
-    case StopReason::kDecodeFailure: return "decode-failure";
-    case StopReason::kInternalError: return "internal-error";
+    case StopReason::kNone:
+      return "running";
+    case StopReason::kExited:
+      return "exited";
+    case StopReason::kHalted:
+      return "halted";
+    case StopReason::kShutdown:
+      return "shutdown";
+    case StopReason::kNptViolation:
+      return "npf";
+    case StopReason::kUnknownExit:
+      return "unknown-exit";
+    case StopReason::kEntryFailure:
+      return "entry-failure";
+    case StopReason::kDecodeFailure:
+      return "decode-failure";
+    case StopReason::kInternalError:
+      return "internal-error";
   }
   return "?";
 }
@@ -39,18 +60,29 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
   ++vcpu.stats.total;
   if (exit.reason < ExitReason::kCount) ++vcpu.stats.by_reason[static_cast<usize>(exit.reason)];
   switch (exit.reason) {
-    case ExitReason::kCpuid: return HandleCpuid(vcpu, exit);
-    case ExitReason::kIo: return HandleIo(vcpu, exit);
-    case ExitReason::kMsrRead: return HandleMsrRead(vcpu, exit);
-    case ExitReason::kMsrWrite: return HandleMsrWrite(vcpu, exit);
-    case ExitReason::kHlt: return HandleHlt(vcpu, exit);
-    case ExitReason::kHypercall: return HandleHypercall(vcpu, exit);
-    case ExitReason::kNestedPageFault: return HandleNestedPageFault(vcpu, exit);
-    case ExitReason::kShutdown: return HandleShutdown(vcpu, exit);
-    case ExitReason::kVirtInstruction: return HandleVirtInstruction(vcpu, exit);
-    case ExitReason::kEntryFailure: return HandleEntryFailure(vcpu, exit);
+    case ExitReason::kCpuid:
+      return HandleCpuid(vcpu, exit);
+    case ExitReason::kIo:
+      return HandleIo(vcpu, exit);
+    case ExitReason::kMsrRead:
+      return HandleMsrRead(vcpu, exit);
+    case ExitReason::kMsrWrite:
+      return HandleMsrWrite(vcpu, exit);
+    case ExitReason::kHlt:
+      return HandleHlt(vcpu, exit);
+    case ExitReason::kHypercall:
+      return HandleHypercall(vcpu, exit);
+    case ExitReason::kNestedPageFault:
+      return HandleNestedPageFault(vcpu, exit);
+    case ExitReason::kShutdown:
+      return HandleShutdown(vcpu, exit);
+    case ExitReason::kVirtInstruction:
+      return HandleVirtInstruction(vcpu, exit);
+    case ExitReason::kEntryFailure:
+      return HandleEntryFailure(vcpu, exit);
     case ExitReason::kUnknown:
-    case ExitReason::kCount: break;
+    case ExitReason::kCount:
+      break;
   }
   return HandleUnknownExit(vcpu, exit);
 }

@@ -42,10 +42,10 @@ struct NpfExit {
 
 struct Exit {
   ExitReason reason = ExitReason::kUnknown;
-  u64 raw_code = 0;     // hardware exit code / basic exit reason, for reports
-  u64 raw_info1 = 0;    // EXITINFO1 / exit qualification, for reports
-  u64 raw_info2 = 0;    // EXITINFO2 / guest-physical address, for reports
-  u64 next_rip = 0;     // valid only if next_rip_valid (NRIP save, IOIO info, VMX length)
+  u64 raw_code = 0;   // hardware exit code / basic exit reason, for reports
+  u64 raw_info1 = 0;  // EXITINFO1 / exit qualification, for reports
+  u64 raw_info2 = 0;  // EXITINFO2 / guest-physical address, for reports
+  u64 next_rip = 0;   // valid only if next_rip_valid (NRIP save, IOIO info, VMX length)
   bool next_rip_valid = false;
   union {
     IoExit io;

@@ -33,13 +33,21 @@ ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
   if (nr >= abi::kHcTestBase) return testing::HandleTestHypercall(vcpu, exit);
   i64 result;
   switch (nr) {
-    case abi::kHcGetAbiVersion: result = static_cast<i64>(abi::kAbiVersion); break;
-    case abi::kHcPrint: result = Print(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi)); break;
+    case abi::kHcGetAbiVersion:
+      result = static_cast<i64>(abi::kAbiVersion);
+      break;
+    case abi::kHcPrint:
+      result = Print(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi));
+      break;
     case abi::kHcExit:
       ConsoleFlush(vcpu);
       return vcpu.Stop(StopReason::kExited, vcpu.gpr(kRdi), 0, "guest called exit");
-    case abi::kHcNop: result = 0; break;
-    default: result = abi::kHcErrNoSys; break;
+    case abi::kHcNop:
+      result = 0;
+      break;
+    default:
+      result = abi::kHcErrNoSys;
+      break;
   }
   vcpu.gpr(kRax) = static_cast<u64>(result);
   return ExitAction::kResumeNext;

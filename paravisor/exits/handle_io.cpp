@@ -16,7 +16,9 @@ constexpr u16 kBochsDebugPort = 0xe9;
 constexpr u8 kLsrTransmitterEmpty = 0x60;  // THR empty + transmitter idle
 constexpr u64 kRefusalReportLimit = 8;
 
-u64 SizeMask(u8 size) { return size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1; }
+u64 SizeMask(u8 size) {
+  return size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+}
 
 // IN writes AL/AX/EAX. A 32-bit result zero-extends into RAX; 8/16-bit ones keep the rest.
 void CompleteIn(Vcpu& vcpu, u8 size, u32 value) {
@@ -44,7 +46,8 @@ u32 ConsoleRead(u16 port) {
 ExitAction HandleIo(Vcpu& vcpu, const Exit& exit) {
   const IoExit& io = exit.io;
   if (io.size != 1 && io.size != 2 && io.size != 4) {
-    return vcpu.Stop(StopReason::kInternalError, io.size, exit.raw_info1, "io: invalid access size");
+    return vcpu.Stop(StopReason::kInternalError, io.size, exit.raw_info1,
+                     "io: invalid access size");
   }
   if (io.string) {
     vcpu.InjectException(kVectorGp, true, 0);

@@ -39,12 +39,23 @@ ExitAction InjectGp(Vcpu& vcpu) {
 ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
   u64 value;
   switch (exit.msr) {
-    case kMsrTsc: value = arch::HostTsc(); break;
-    case kMsrApicBase: value = kApicBaseValue; break;
-    case kMsrPat: value = vcpu.pat; break;
-    case kMsrEfer: value = vcpu.paging.efer & ~kEferSvme; break;
-    case kSpecCtrlMsr: value = vcpu.run.guest_spec_ctrl; break;
-    default: return InjectGp(vcpu);
+    case kMsrTsc:
+      value = arch::HostTsc();
+      break;
+    case kMsrApicBase:
+      value = kApicBaseValue;
+      break;
+    case kMsrPat:
+      value = vcpu.pat;
+      break;
+    case kMsrEfer:
+      value = vcpu.paging.efer & ~kEferSvme;
+      break;
+    case kSpecCtrlMsr:
+      value = vcpu.run.guest_spec_ctrl;
+      break;
+    default:
+      return InjectGp(vcpu);
   }
   vcpu.gpr(kRax) = value & 0xffffffffull;
   vcpu.gpr(kRdx) = value >> 32;

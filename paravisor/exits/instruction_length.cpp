@@ -8,15 +8,22 @@ namespace {
 // Which decoded instructions can legitimately cause each exit.
 bool KindMatches(ExitReason reason, insn::Kind kind) {
   switch (reason) {
-    case ExitReason::kCpuid: return kind == insn::Kind::kCpuid;
-    case ExitReason::kMsrRead: return kind == insn::Kind::kRdmsr;
-    case ExitReason::kMsrWrite: return kind == insn::Kind::kWrmsr;
-    case ExitReason::kHlt: return kind == insn::Kind::kHlt;
-    case ExitReason::kHypercall: return kind == insn::Kind::kVmmcall || kind == insn::Kind::kVmcall;
+    case ExitReason::kCpuid:
+      return kind == insn::Kind::kCpuid;
+    case ExitReason::kMsrRead:
+      return kind == insn::Kind::kRdmsr;
+    case ExitReason::kMsrWrite:
+      return kind == insn::Kind::kWrmsr;
+    case ExitReason::kHlt:
+      return kind == insn::Kind::kHlt;
+    case ExitReason::kHypercall:
+      return kind == insn::Kind::kVmmcall || kind == insn::Kind::kVmcall;
     case ExitReason::kIo:
-      return kind == insn::Kind::kInImm || kind == insn::Kind::kInDx || kind == insn::Kind::kOutImm ||
-             kind == insn::Kind::kOutDx || kind == insn::Kind::kIns || kind == insn::Kind::kOuts;
-    default: return false;
+      return kind == insn::Kind::kInImm || kind == insn::Kind::kInDx ||
+             kind == insn::Kind::kOutImm || kind == insn::Kind::kOutDx ||
+             kind == insn::Kind::kIns || kind == insn::Kind::kOuts;
+    default:
+      return false;
   }
 }
 

@@ -21,7 +21,7 @@ constexpr u32 kSpecCtrlMsr = PV_SPEC_CTRL_MSR;
 constexpr u32 kPassthroughMsrs[] = {
     0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,  // STAR, LSTAR, CSTAR, SFMASK
     0xc0000100, 0xc0000101, 0xc0000102,              // FS_BASE, GS_BASE, KERNEL_GS_BASE
-    0x174, 0x175, 0x176,                             // SYSENTER_CS/ESP/EIP
+    0x174,      0x175,      0x176,                   // SYSENTER_CS/ESP/EIP
 };
 
 }  // namespace pv

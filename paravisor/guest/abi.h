@@ -10,13 +10,13 @@ namespace pv::abi {
 
 // Guest-physical layout. RAM starts at 0 and is `mem_size` bytes; everything above is unmapped
 // (an access stops the guest with a nested-page-fault report).
-constexpr u64 kBootInfoGpa = 0x1000;    // struct BootInfo
-constexpr u64 kCmdlineGpa = 0x1100;     // the module's command line, NUL-terminated
-constexpr u64 kCmdlineMax = 0x0f00;     // bytes, including the NUL
-constexpr u64 kGdtGpa = 0x2000;         // null, 0x08 code64, 0x10 data, 0x18 TSS
+constexpr u64 kBootInfoGpa = 0x1000;  // struct BootInfo
+constexpr u64 kCmdlineGpa = 0x1100;   // the module's command line, NUL-terminated
+constexpr u64 kCmdlineMax = 0x0f00;   // bytes, including the NUL
+constexpr u64 kGdtGpa = 0x2000;       // null, 0x08 code64, 0x10 data, 0x18 TSS
 constexpr u64 kTssGpa = 0x2100;
-constexpr u64 kPageTablesGpa = 0x3000;  // PML4; PDPT at +0x1000; PD at +0x2000
-constexpr u64 kImageBase = 0x100000;    // flat images load (and start) here
+constexpr u64 kPageTablesGpa = 0x3000;       // PML4; PDPT at +0x1000; PD at +0x2000
+constexpr u64 kImageBase = 0x100000;         // flat images load (and start) here
 constexpr u64 kMaxGuestMemory = 1ull << 30;  // the boot page tables map up to 1 GiB
 constexpr u64 kMinGuestMemory = 2ull << 20;
 

@@ -19,8 +19,10 @@ constexpr u32 kTssLimit = 0x67;
 Result<GuestEntryState> WriteGuestBootState(GuestMemory& memory, const LoadedImage& image,
                                             const char* cmdline) {
   const u64 size = memory.size();
-  if (size < abi::kMinGuestMemory || size > abi::kMaxGuestMemory || !IsAligned(size, kLargePageSize)) {
-    return Status(Err::kInvalidArgument, "guest boot: memory must be a multiple of 2 MiB, 2 MiB..1 GiB");
+  if (size < abi::kMinGuestMemory || size > abi::kMaxGuestMemory ||
+      !IsAligned(size, kLargePageSize)) {
+    return Status(Err::kInvalidArgument,
+                  "guest boot: memory must be a multiple of 2 MiB, 2 MiB..1 GiB");
   }
   if (image.start < abi::kImageBase) {
     return Status(Err::kOutOfRange, "guest boot: image overlaps the boot structures below 1 MiB");
@@ -53,8 +55,14 @@ Result<GuestEntryState> WriteGuestBootState(GuestMemory& memory, const LoadedIma
   PV_TRY(memory.WriteGpa(abi::kCmdlineGpa, cmdline, len));
   const u8 nul = 0;
   PV_TRY(memory.WriteGpa(abi::kCmdlineGpa + len, &nul, 1));
-  abi::BootInfo info{abi::kBootInfoMagic, abi::kBootInfoVersion, size, abi::kCmdlineGpa,
-                     static_cast<u32>(len), 1, image.start, image.end};
+  abi::BootInfo info{abi::kBootInfoMagic,
+                     abi::kBootInfoVersion,
+                     size,
+                     abi::kCmdlineGpa,
+                     static_cast<u32>(len),
+                     1,
+                     image.start,
+                     image.end};
   PV_TRY(memory.WriteGpa(abi::kBootInfoGpa, &info, sizeof(info)));
 
   GuestEntryState s;

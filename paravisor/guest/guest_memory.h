@@ -18,7 +18,8 @@ struct GuestPaging {
 class GuestMemory {
  public:
   GuestMemory() = default;
-  GuestMemory(u8* host_base, u64 host_pa, u64 size) : base_(host_base), host_pa_(host_pa), size_(size) {}
+  GuestMemory(u8* host_base, u64 host_pa, u64 size)
+      : base_(host_base), host_pa_(host_pa), size_(size) {}
 
   u64 size() const { return size_; }
   u64 host_pa() const { return host_pa_; }

@@ -37,11 +37,13 @@ struct Segment {
 };
 
 Result<LoadedImage> LoadElf(GuestMemory& memory, const u8* image, u64 size, u64 limit) {
-  if (size < sizeof(Elf64Header)) return Status(Err::kInvalidArgument, "guest ELF: truncated header");
+  if (size < sizeof(Elf64Header))
+    return Status(Err::kInvalidArgument, "guest ELF: truncated header");
   Elf64Header h;
   memcpy(&h, image, sizeof(h));
   if (h.ident[4] != 2 || h.ident[5] != 1) {
-    return Status(Err::kUnsupported, "guest ELF: not 64-bit little-endian (ELFCLASS64/ELFDATA2LSB)");
+    return Status(Err::kUnsupported,
+                  "guest ELF: not 64-bit little-endian (ELFCLASS64/ELFDATA2LSB)");
   }
   if (h.type != kEtExec || h.machine != kEmX86_64) {
     return Status(Err::kUnsupported, "guest ELF: not an x86-64 executable (ET_EXEC, EM_X86_64)");
@@ -59,8 +61,10 @@ Result<LoadedImage> LoadElf(GuestMemory& memory, const u8* image, u64 size, u64 
     Elf64Phdr p;
     memcpy(&p, image + h.phoff + i * sizeof(Elf64Phdr), sizeof(p));
     if (p.type != kPtLoad || p.memsz == 0) continue;
-    if (count == kMaxLoadSegments) return Status(Err::kOutOfRange, "guest ELF: too many PT_LOAD segments");
-    if (p.filesz > p.memsz) return Status(Err::kInvalidArgument, "guest ELF: segment filesz > memsz");
+    if (count == kMaxLoadSegments)
+      return Status(Err::kOutOfRange, "guest ELF: too many PT_LOAD segments");
+    if (p.filesz > p.memsz)
+      return Status(Err::kInvalidArgument, "guest ELF: segment filesz > memsz");
     if (p.offset > size || p.filesz > size - p.offset) {
       return Status(Err::kOutOfRange, "guest ELF: segment data extends past the file");
     }
@@ -76,11 +80,13 @@ Result<LoadedImage> LoadElf(GuestMemory& memory, const u8* image, u64 size, u64 
   out.start = ~0ull;
   bool entry_ok = false;
   for (usize i = 0; i < count; ++i) {
-    if (segs[i].exec && h.entry >= segs[i].gpa && h.entry < segs[i].gpa + segs[i].memsz) entry_ok = true;
+    if (segs[i].exec && h.entry >= segs[i].gpa && h.entry < segs[i].gpa + segs[i].memsz)
+      entry_ok = true;
     if (segs[i].gpa < out.start) out.start = segs[i].gpa;
     if (segs[i].gpa + segs[i].memsz > out.end) out.end = segs[i].gpa + segs[i].memsz;
   }
-  if (!entry_ok) return Status(Err::kInvalidArgument, "guest ELF: entry point not in an executable segment");
+  if (!entry_ok)
+    return Status(Err::kInvalidArgument, "guest ELF: entry point not in an executable segment");
   for (usize i = 0; i < count; ++i) {
     u8* dst = memory.HostPointer(segs[i].gpa, segs[i].memsz);
     memcpy(dst, image + segs[i].file_offset, segs[i].filesz);

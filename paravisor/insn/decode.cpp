@@ -5,9 +5,17 @@ namespace {
 
 bool IsLegacyPrefix(u8 b) {
   switch (b) {
-    case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:  // segment overrides
-    case 0x66: case 0x67:                                              // operand/address size
-    case 0xf0: case 0xf2: case 0xf3:                                   // lock, repne, rep
+    case 0x26:
+    case 0x2e:
+    case 0x36:
+    case 0x3e:
+    case 0x64:
+    case 0x65:  // segment overrides
+    case 0x66:
+    case 0x67:  // operand/address size
+    case 0xf0:
+    case 0xf2:
+    case 0xf3:  // lock, repne, rep
       return true;
     default:
       return false;
@@ -58,39 +66,92 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
   PV_TRY(Fits(i + 1, available));
   const u8 op = bytes[i];
   switch (op) {
-    case 0xf4: d.kind = Kind::kHlt; return Make(d, i + 1, available);
-    case 0xe4: d.kind = Kind::kInImm; return Make(d, i + 2, available);
-    case 0xe5: d.kind = Kind::kInImm; return Make(d, i + 2, available);
-    case 0xe6: d.kind = Kind::kOutImm; return Make(d, i + 2, available);
-    case 0xe7: d.kind = Kind::kOutImm; return Make(d, i + 2, available);
-    case 0xec: case 0xed: d.kind = Kind::kInDx; return Make(d, i + 1, available);
-    case 0xee: case 0xef: d.kind = Kind::kOutDx; return Make(d, i + 1, available);
-    case 0x6c: case 0x6d: d.kind = Kind::kIns; return Make(d, i + 1, available);
-    case 0x6e: case 0x6f: d.kind = Kind::kOuts; return Make(d, i + 1, available);
-    case 0x0f: break;
-    default: return Status(Err::kUnsupported, "decode: opcode is not one that exits");
+    case 0xf4:
+      d.kind = Kind::kHlt;
+      return Make(d, i + 1, available);
+    case 0xe4:
+      d.kind = Kind::kInImm;
+      return Make(d, i + 2, available);
+    case 0xe5:
+      d.kind = Kind::kInImm;
+      return Make(d, i + 2, available);
+    case 0xe6:
+      d.kind = Kind::kOutImm;
+      return Make(d, i + 2, available);
+    case 0xe7:
+      d.kind = Kind::kOutImm;
+      return Make(d, i + 2, available);
+    case 0xec:
+    case 0xed:
+      d.kind = Kind::kInDx;
+      return Make(d, i + 1, available);
+    case 0xee:
+    case 0xef:
+      d.kind = Kind::kOutDx;
+      return Make(d, i + 1, available);
+    case 0x6c:
+    case 0x6d:
+      d.kind = Kind::kIns;
+      return Make(d, i + 1, available);
+    case 0x6e:
+    case 0x6f:
+      d.kind = Kind::kOuts;
+      return Make(d, i + 1, available);
+    case 0x0f:
+      break;
+    default:
+      return Status(Err::kUnsupported, "decode: opcode is not one that exits");
   }
   PV_TRY(Fits(i + 2, available));
   switch (bytes[i + 1]) {
-    case 0xa2: d.kind = Kind::kCpuid; return Make(d, i + 2, available);
-    case 0x30: d.kind = Kind::kWrmsr; return Make(d, i + 2, available);
-    case 0x31: d.kind = Kind::kRdtsc; return Make(d, i + 2, available);
-    case 0x32: d.kind = Kind::kRdmsr; return Make(d, i + 2, available);
-    case 0x01: break;
-    default: return Status(Err::kUnsupported, "decode: 0F opcode is not one that exits");
+    case 0xa2:
+      d.kind = Kind::kCpuid;
+      return Make(d, i + 2, available);
+    case 0x30:
+      d.kind = Kind::kWrmsr;
+      return Make(d, i + 2, available);
+    case 0x31:
+      d.kind = Kind::kRdtsc;
+      return Make(d, i + 2, available);
+    case 0x32:
+      d.kind = Kind::kRdmsr;
+      return Make(d, i + 2, available);
+    case 0x01:
+      break;
+    default:
+      return Status(Err::kUnsupported, "decode: 0F opcode is not one that exits");
   }
   PV_TRY(Fits(i + 3, available));
   switch (bytes[i + 2]) {
-    case 0xc1: d.kind = Kind::kVmcall; break;
-    case 0xd8: d.kind = Kind::kVmrun; break;
-    case 0xd9: d.kind = Kind::kVmmcall; break;
-    case 0xda: d.kind = Kind::kVmload; break;
-    case 0xdb: d.kind = Kind::kVmsave; break;
-    case 0xdc: d.kind = Kind::kStgi; break;
-    case 0xdd: d.kind = Kind::kClgi; break;
-    case 0xde: d.kind = Kind::kSkinit; break;
-    case 0xdf: d.kind = Kind::kInvlpga; break;
-    default: return Status(Err::kUnsupported, "decode: 0F 01 form is not one that exits");
+    case 0xc1:
+      d.kind = Kind::kVmcall;
+      break;
+    case 0xd8:
+      d.kind = Kind::kVmrun;
+      break;
+    case 0xd9:
+      d.kind = Kind::kVmmcall;
+      break;
+    case 0xda:
+      d.kind = Kind::kVmload;
+      break;
+    case 0xdb:
+      d.kind = Kind::kVmsave;
+      break;
+    case 0xdc:
+      d.kind = Kind::kStgi;
+      break;
+    case 0xdd:
+      d.kind = Kind::kClgi;
+      break;
+    case 0xde:
+      d.kind = Kind::kSkinit;
+      break;
+    case 0xdf:
+      d.kind = Kind::kInvlpga;
+      break;
+    default:
+      return Status(Err::kUnsupported, "decode: 0F 01 form is not one that exits");
   }
   return Make(d, i + 3, available);
 }

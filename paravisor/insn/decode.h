@@ -14,10 +14,26 @@ namespace pv::insn {
 constexpr usize kMaxInstructionLength = 15;
 
 enum class Kind : u8 {
-  kCpuid, kRdmsr, kWrmsr, kRdtsc, kHlt,
-  kVmmcall, kVmcall,
-  kVmrun, kVmload, kVmsave, kStgi, kClgi, kSkinit, kInvlpga,
-  kInImm, kInDx, kOutImm, kOutDx, kIns, kOuts,
+  kCpuid,
+  kRdmsr,
+  kWrmsr,
+  kRdtsc,
+  kHlt,
+  kVmmcall,
+  kVmcall,
+  kVmrun,
+  kVmload,
+  kVmsave,
+  kStgi,
+  kClgi,
+  kSkinit,
+  kInvlpga,
+  kInImm,
+  kInDx,
+  kOutImm,
+  kOutDx,
+  kIns,
+  kOuts,
 };
 
 struct Decoded {

@@ -36,7 +36,9 @@ bool Cmdline::Get(const char* key, StrView* value) const {
   return false;
 }
 
-bool Cmdline::Has(const char* key) const { return Get(key, nullptr); }
+bool Cmdline::Has(const char* key) const {
+  return Get(key, nullptr);
+}
 
 u64 Cmdline::GetU64(const char* key, u64 fallback) const {
   StrView v;

@@ -62,8 +62,7 @@ usize FormatV(char* buf, usize size, const char* fmt, va_list args) {
         break;
       }
       case 'u':
-        PutUnsigned(out, longs ? va_arg(args, u64) : va_arg(args, unsigned), 10, false, width,
-                    pad);
+        PutUnsigned(out, longs ? va_arg(args, u64) : va_arg(args, unsigned), 10, false, width, pad);
         break;
       case 'x':
       case 'X':

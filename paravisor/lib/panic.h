@@ -8,8 +8,8 @@ namespace pv {
 
 }  // namespace pv
 
-#define PV_ASSERT(cond)                                                       \
-  do {                                                                        \
+#define PV_ASSERT(cond)                                                                  \
+  do {                                                                                   \
     if (!(cond)) ::pv::Panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
   } while (0)
 

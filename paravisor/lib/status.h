@@ -15,7 +15,7 @@ enum class Err : u8 {
   kNoMemory,         // the page allocator is exhausted
   kUnsupported,      // the CPU or the input asks for something not implemented
   kNotFound,
-  kHardware,         // a CPU instruction reported failure (VM-Fail, VMEXIT_INVALID)
+  kHardware,  // a CPU instruction reported failure (VM-Fail, VMEXIT_INVALID)
 };
 
 class [[nodiscard]] Status {
@@ -36,7 +36,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  constexpr Result(T value) : value_(value) {}                  // NOLINT: implicit by design
+  constexpr Result(T value) : value_(value) {}                    // NOLINT: implicit by design
   constexpr Result(Status status) : value_(), status_(status) {}  // NOLINT: implicit by design
 
   constexpr bool ok() const { return status_.ok(); }
@@ -55,9 +55,9 @@ class [[nodiscard]] Result {
 #define PV_CONCAT(a, b) PV_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` (a Status) failed.
-#define PV_TRY(expr)                   \
-  do {                                 \
-    ::pv::Status pv_try_status = (expr); \
+#define PV_TRY(expr)                               \
+  do {                                             \
+    ::pv::Status pv_try_status = (expr);           \
     if (!pv_try_status.ok()) return pv_try_status; \
   } while (0)
 

@@ -19,9 +19,15 @@ using usize = size_t;
 constexpr u64 kPageSize = 4096;
 constexpr u64 kLargePageSize = 2ull << 20;
 
-constexpr u64 AlignUp(u64 value, u64 align) { return (value + align - 1) & ~(align - 1); }
-constexpr u64 AlignDown(u64 value, u64 align) { return value & ~(align - 1); }
-constexpr bool IsAligned(u64 value, u64 align) { return (value & (align - 1)) == 0; }
+constexpr u64 AlignUp(u64 value, u64 align) {
+  return (value + align - 1) & ~(align - 1);
+}
+constexpr u64 AlignDown(u64 value, u64 align) {
+  return value & ~(align - 1);
+}
+constexpr bool IsAligned(u64 value, u64 align) {
+  return (value & (align - 1)) == 0;
+}
 
 }  // namespace pv
 

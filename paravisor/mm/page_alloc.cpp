@@ -16,7 +16,9 @@ u64 g_bitmap[kMaxPages / 64];
 u64 g_free_pages = 0;
 u64 g_search_hint = 0;  // first page index worth scanning from
 
-bool InUse(u64 page) { return (g_bitmap[page / 64] >> (page % 64)) & 1; }
+bool InUse(u64 page) {
+  return (g_bitmap[page / 64] >> (page % 64)) & 1;
+}
 void SetUse(u64 page, bool used) {
   const u64 bit = 1ull << (page % 64);
   if (used) {
@@ -63,7 +65,8 @@ void InitPageAllocator(const boot::BootInfo& info) {
 
 Result<u64> AllocPages(u64 count, u64 align_pages) {
   if (count == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0) {
-    return Status(Err::kInvalidArgument, "page allocator: count must be > 0, alignment a power of 2");
+    return Status(Err::kInvalidArgument,
+                  "page allocator: count must be > 0, alignment a power of 2");
   }
   if (count > g_free_pages) return Status(Err::kNoMemory, "page allocator: out of memory");
   for (u64 first = AlignUp(g_search_hint, align_pages); first + count <= kMaxPages;
@@ -86,6 +89,8 @@ void FreePages(u64 pa, u64 count) {
   if (pa / kPageSize < g_search_hint) g_search_hint = pa / kPageSize;
 }
 
-u64 FreePageCount() { return g_free_pages; }
+u64 FreePageCount() {
+  return g_free_pages;
+}
 
 }  // namespace pv::mm

@@ -24,7 +24,9 @@ template <typename T>
 T* PhysToVirt(u64 pa) {
   return reinterpret_cast<T*>(pa);  // identity mapped
 }
-inline u64 VirtToPhys(const void* va) { return reinterpret_cast<u64>(va); }
+inline u64 VirtToPhys(const void* va) {
+  return reinterpret_cast<u64>(va);
+}
 
 }  // namespace pv::mm
 

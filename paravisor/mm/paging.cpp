@@ -30,11 +30,12 @@ Status MapIdentity(u64 pa, u64 size, Caching caching) {
   if (size == 0 || pa >= kMaxPhysAddr || size > kMaxPhysAddr - pa) {
     return Status(Err::kOutOfRange, "paging: identity range outside the physical address width");
   }
-  const u64 flags = kPresent | kWrite | kLarge | (caching == Caching::kUncached ? (kPcd | kPwt) : 0);
+  const u64 flags =
+      kPresent | kWrite | kLarge | (caching == Caching::kUncached ? (kPcd | kPwt) : 0);
   u64* pml4 = PhysToVirt<u64>(arch::ReadCr3() & kAddrMask);
   for (u64 a = AlignDown(pa, kLargePageSize); a < pa + size; a += kLargePageSize) {
-    PV_TRY_ASSIGN(u64* pdpt, NextLevel(pml4, (a >> 39) & 511));
-    PV_TRY_ASSIGN(u64* pd, NextLevel(pdpt, (a >> 30) & 511));
+    PV_TRY_ASSIGN(u64 * pdpt, NextLevel(pml4, (a >> 39) & 511));
+    PV_TRY_ASSIGN(u64 * pd, NextLevel(pdpt, (a >> 30) & 511));
     u64& pde = pd[(a >> 21) & 511];
     if ((pde & kPresent) && (pde & kAddrMask) != a) {
       return Status(Err::kInvalidArgument, "paging: range already mapped elsewhere");

@@ -21,20 +21,20 @@
 namespace pv::proxy_client {
 
 struct Transport {
-  u8* shared = nullptr;              // the shared memory (ivshmem BAR2), identity-mapped
+  u8* shared = nullptr;  // the shared memory (ivshmem BAR2), identity-mapped
   u64 shared_size = 0;
   volatile u32* doorbell = nullptr;  // ivshmem BAR0 doorbell register; nullptr = never ring
   u64 timeout_cycles = 0;            // TSC cycles to wait for a response
 };
 
 struct ClientStats {
-  u64 requests = 0;        // requests sent (IO, MMIO, version)
-  u64 notifications = 0;   // console / stop / statistics sent
-  u64 errors = 0;          // Error responses received
-  u64 timeouts = 0;        // requests the agent did not answer in time
-  u64 rejected = 0;        // responses that failed verification or carried another id
-  u64 doorbells = 0;       // doorbells rung (not suppressed by the agent's polling flag)
-  u64 dropped = 0;         // notifications dropped because the ring was full
+  u64 requests = 0;       // requests sent (IO, MMIO, version)
+  u64 notifications = 0;  // console / stop / statistics sent
+  u64 errors = 0;         // Error responses received
+  u64 timeouts = 0;       // requests the agent did not answer in time
+  u64 rejected = 0;       // responses that failed verification or carried another id
+  u64 doorbells = 0;      // doorbells rung (not suppressed by the agent's polling flag)
+  u64 dropped = 0;        // notifications dropped because the ring was full
 };
 
 // Validates the shared header the agent wrote and negotiates the protocol version on vCPU 0's

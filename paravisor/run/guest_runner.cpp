@@ -23,7 +23,8 @@ bool SpecCtrlPresent() {
   return true;
 #else
   const bool intel = arch::Cpuid(0).eax >= 7 && (arch::Cpuid(7, 0).edx & (1u << 26));
-  const bool amd = arch::Cpuid(0x80000000).eax >= 0x80000008 && (arch::Cpuid(0x80000008).ebx & (1u << 14));
+  const bool amd =
+      arch::Cpuid(0x80000000).eax >= 0x80000008 && (arch::Cpuid(0x80000008).ebx & (1u << 14));
   return intel || amd;
 #endif
 }
@@ -40,7 +41,8 @@ void OutcomeWord(const Vcpu& vcpu, char* buf, usize size) {
 bool OutcomeAsExpected(const char* outcome, const Cmdline& guest_cmdline) {
   StrView expect;
   if (!guest_cmdline.Get("expect", &expect)) {
-    return StrView{outcome, strlen(outcome)}.Equals("exit0") || StrView{outcome, strlen(outcome)}.Equals("halted");
+    return StrView{outcome, strlen(outcome)}.Equals("exit0") ||
+           StrView{outcome, strlen(outcome)}.Equals("halted");
   }
   return expect.Equals(outcome);
 }
@@ -65,7 +67,8 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
 
   const Result<u64> ram = mm::AllocPages(mem_bytes / kPageSize, kLargePageSize / kPageSize);
   if (!ram.ok()) {
-    Log("guest %u: cannot allocate %lu MiB of guest RAM: %s", index, mem_bytes >> 20, ram.status().message());
+    Log("guest %u: cannot allocate %lu MiB of guest RAM: %s", index, mem_bytes >> 20,
+        ram.status().message());
     return false;
   }
   Vcpu vcpu;
@@ -80,7 +83,8 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
       Log("guest %u: image rejected: %s", index, image.status().message());
       break;
     }
-    const Result<GuestEntryState> entry = WriteGuestBootState(vcpu.memory, image.value(), module.cmdline);
+    const Result<GuestEntryState> entry =
+        WriteGuestBootState(vcpu.memory, image.value(), module.cmdline);
     if (!entry.ok()) {
       Log("guest %u: boot state: %s", index, entry.status().message());
       break;
@@ -93,7 +97,8 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
     vcpu.run.spec_ctrl_present = SpecCtrlPresent();
     if (vcpu.run.spec_ctrl_present) vcpu.run.host_spec_ctrl = arch::Rdmsr(kSpecCtrlMsr);
     Log("guest %u: %s image, entry 0x%lx, loaded 0x%lx..0x%lx", index,
-        image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start, image.value().end);
+        image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start,
+        image.value().end);
     testing::OnGuestStart(vcpu, guest_cmdline);
 
     svm::RunSvmVcpu(vcpu);

@@ -6,7 +6,7 @@ namespace pv::svm {
 namespace {
 
 // Nested page walks are user-mode accesses: every level needs U/S as well as P and R/W.
-constexpr u64 kNptTable = 0x7;        // P | RW | US
+constexpr u64 kNptTable = 0x7;         // P | RW | US
 constexpr u64 kNptLarge = 0x7 | 0x80;  // P | RW | US | PS
 
 }  // namespace
@@ -30,7 +30,8 @@ Result<NestedPageTables> BuildNestedPageTables(u64 host_pa, u64 size) {
   mm::PhysToVirt<u64>(npt.root_pa)[0] = npt.pdpt_pa | kNptTable;
   mm::PhysToVirt<u64>(npt.pdpt_pa)[0] = npt.pd_pa | kNptTable;
   u64* pde = mm::PhysToVirt<u64>(npt.pd_pa);
-  for (u64 i = 0; i < size / kLargePageSize; ++i) pde[i] = (host_pa + i * kLargePageSize) | kNptLarge;
+  for (u64 i = 0; i < size / kLargePageSize; ++i)
+    pde[i] = (host_pa + i * kLargePageSize) | kNptLarge;
   return npt;
 }
 

@@ -9,14 +9,14 @@ namespace pv::svm {
 
 struct Capabilities {
   bool nested_paging = false;
-  bool nrip_save = false;    // VMCB next_rip is filled on instruction intercepts
+  bool nrip_save = false;  // VMCB next_rip is filled on instruction intercepts
   bool flush_by_asid = false;
   u32 asid_count = 0;
   u32 revision = 0;
 };
 
 struct HostState {
-  u64 hsave_pa = 0;      // VM_HSAVE_PA: where VMRUN keeps host state
+  u64 hsave_pa = 0;        // VM_HSAVE_PA: where VMRUN keeps host state
   u64 vmsave_area_pa = 0;  // VMSAVE'd host FS/GS/TR/LDTR/syscall MSRs, VMLOADed after each exit
 };
 

@@ -26,9 +26,15 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
   e.raw_info2 = c.exit_info2;
   bool instruction_intercept = true;
   switch (c.exit_code) {
-    case exit_code::kCpuid: e.reason = ExitReason::kCpuid; break;
-    case exit_code::kHlt: e.reason = ExitReason::kHlt; break;
-    case exit_code::kVmmcall: e.reason = ExitReason::kHypercall; break;
+    case exit_code::kCpuid:
+      e.reason = ExitReason::kCpuid;
+      break;
+    case exit_code::kHlt:
+      e.reason = ExitReason::kHlt;
+      break;
+    case exit_code::kVmmcall:
+      e.reason = ExitReason::kHypercall;
+      break;
     case exit_code::kMsr:
       e.reason = (c.exit_info1 & 1) ? ExitReason::kMsrWrite : ExitReason::kMsrRead;
       e.msr = static_cast<u32>(guest_rcx);
@@ -68,8 +74,9 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
       break;
     default:
       // VMEXIT_INVALID is -1, but QEMU stores only the low 32 bits: match on those.
-      e.reason = (c.exit_code & 0xffffffffull) == exit_code::kInvalidLow32 ? ExitReason::kEntryFailure
-                                                                          : ExitReason::kUnknown;
+      e.reason = (c.exit_code & 0xffffffffull) == exit_code::kInvalidLow32
+                     ? ExitReason::kEntryFailure
+                     : ExitReason::kUnknown;
       instruction_intercept = false;
       break;
   }

@@ -82,8 +82,10 @@ void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write) {
   u8* map = mm::PhysToVirt<u8>(svm.msrpm_pa);
   u64 byte;
   u8 bit;
-  if (MsrpmBit(msr, false, &byte, &bit)) map[byte] = read ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
-  if (MsrpmBit(msr, true, &byte, &bit)) map[byte] = write ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
+  if (MsrpmBit(msr, false, &byte, &bit))
+    map[byte] = read ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
+  if (MsrpmBit(msr, true, &byte, &bit))
+    map[byte] = write ? (map[byte] | (1u << bit)) : (map[byte] & ~(1u << bit));
 }
 
 Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const HostState& host,
@@ -151,10 +153,11 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vmcb.save.efer = vcpu.paging.efer;
     vmcb.save.g_pat = vcpu.pat;
     if (vcpu.pending.valid) {
-      vmcb.control.event_inject = vcpu.pending.vector | kEventTypeException | kEventValid |
-                                  (vcpu.pending.has_error_code
-                                       ? (kEventErrorValid | (static_cast<u64>(vcpu.pending.error_code) << 32))
-                                       : 0);
+      vmcb.control.event_inject =
+          vcpu.pending.vector | kEventTypeException | kEventValid |
+          (vcpu.pending.has_error_code
+               ? (kEventErrorValid | (static_cast<u64>(vcpu.pending.error_code) << 32))
+               : 0);
       vcpu.pending.valid = false;
     }
 

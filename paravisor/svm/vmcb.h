@@ -34,23 +34,23 @@ struct VmcbControl {
   u32 guest_asid;              // 0x058
   u8 tlb_control;              // 0x05c
   u8 reserved_05d[3];
-  u64 vintr;                   // 0x060: bit 24 V_INTR_MASKING
-  u64 interrupt_shadow;        // 0x068
-  u64 exit_code;               // 0x070
-  u64 exit_info1;              // 0x078
-  u64 exit_info2;              // 0x080
-  u64 exit_int_info;           // 0x088
-  u64 np_enable;               // 0x090: bit 0 nested paging, bit 1 SEV, bit 2 SEV-ES
-  u64 avic_apic_bar;           // 0x098
-  u64 ghcb_pa;                 // 0x0a0
-  u64 event_inject;            // 0x0a8
-  u64 n_cr3;                   // 0x0b0
-  u64 virt_ext;                // 0x0b8: LBR virtualisation, VMLOAD/VMSAVE virtualisation
-  u32 clean_bits;              // 0x0c0
+  u64 vintr;             // 0x060: bit 24 V_INTR_MASKING
+  u64 interrupt_shadow;  // 0x068
+  u64 exit_code;         // 0x070
+  u64 exit_info1;        // 0x078
+  u64 exit_info2;        // 0x080
+  u64 exit_int_info;     // 0x088
+  u64 np_enable;         // 0x090: bit 0 nested paging, bit 1 SEV, bit 2 SEV-ES
+  u64 avic_apic_bar;     // 0x098
+  u64 ghcb_pa;           // 0x0a0
+  u64 event_inject;      // 0x0a8
+  u64 n_cr3;             // 0x0b0
+  u64 virt_ext;          // 0x0b8: LBR virtualisation, VMLOAD/VMSAVE virtualisation
+  u32 clean_bits;        // 0x0c0
   u32 reserved_0c4;
-  u64 next_rip;                // 0x0c8: valid only with NRIP save
-  u8 insn_len;                 // 0x0d0: decode assists
-  u8 insn_bytes[15];           // 0x0d1
+  u64 next_rip;       // 0x0c8: valid only with NRIP save
+  u8 insn_len;        // 0x0d0: decode assists
+  u8 insn_bytes[15];  // 0x0d1
   u8 reserved_0e0[0x400 - 0x0e0];
 };
 static_assert(sizeof(VmcbControl) == 0x400);
@@ -77,28 +77,28 @@ struct VmcbSave {
   VmcbSegment es, cs, ss, ds, fs, gs;  // 0x400..0x45f
   VmcbSegment gdtr, ldtr, idtr, tr;    // 0x460..0x49f
   u8 reserved_4a0[0x4cb - 0x4a0];
-  u8 cpl;                              // 0x4cb
+  u8 cpl;  // 0x4cb
   u32 reserved_4cc;
-  u64 efer;                            // 0x4d0
+  u64 efer;  // 0x4d0
   u8 reserved_4d8[0x548 - 0x4d8];
-  u64 cr4;                             // 0x548
-  u64 cr3;                             // 0x550
-  u64 cr0;                             // 0x558
-  u64 dr7;                             // 0x560
-  u64 dr6;                             // 0x568
-  u64 rflags;                          // 0x570
-  u64 rip;                             // 0x578
+  u64 cr4;     // 0x548
+  u64 cr3;     // 0x550
+  u64 cr0;     // 0x558
+  u64 dr7;     // 0x560
+  u64 dr6;     // 0x568
+  u64 rflags;  // 0x570
+  u64 rip;     // 0x578
   u8 reserved_580[0x5d8 - 0x580];
-  u64 rsp;                             // 0x5d8
-  u64 s_cet, ssp, isst_addr;           // 0x5e0..0x5f7
-  u64 rax;                             // 0x5f8
-  u64 star, lstar, cstar, sfmask;      // 0x600..0x61f
-  u64 kernel_gs_base;                  // 0x620
+  u64 rsp;                                      // 0x5d8
+  u64 s_cet, ssp, isst_addr;                    // 0x5e0..0x5f7
+  u64 rax;                                      // 0x5f8
+  u64 star, lstar, cstar, sfmask;               // 0x600..0x61f
+  u64 kernel_gs_base;                           // 0x620
   u64 sysenter_cs, sysenter_esp, sysenter_eip;  // 0x628..0x63f
-  u64 cr2;                             // 0x640
+  u64 cr2;                                      // 0x640
   u8 reserved_648[0x668 - 0x648];
-  u64 g_pat;                           // 0x668
-  u64 dbgctl;                          // 0x670
+  u64 g_pat;   // 0x668
+  u64 dbgctl;  // 0x670
   u8 reserved_678[0x1000 - 0x678];
 };
 static_assert(offsetof(VmcbSave, gdtr) == 0x460 - 0x400);
@@ -123,14 +123,14 @@ static_assert(offsetof(Vmcb, save) == 0x400);
 
 // Intercept bits (APM vol. 2, table B-1).
 namespace intercept {
-constexpr u32 kRdtsc = 1u << 14;      // misc1
+constexpr u32 kRdtsc = 1u << 14;  // misc1
 constexpr u32 kCpuid = 1u << 18;
 constexpr u32 kInvd = 1u << 22;
 constexpr u32 kHlt = 1u << 24;
 constexpr u32 kIoio = 1u << 27;
 constexpr u32 kMsr = 1u << 28;
 constexpr u32 kShutdown = 1u << 31;
-constexpr u32 kVmrun = 1u << 0;       // misc2 (VMRUN's intercept is mandatory)
+constexpr u32 kVmrun = 1u << 0;  // misc2 (VMRUN's intercept is mandatory)
 constexpr u32 kVmmcall = 1u << 1;
 constexpr u32 kVmload = 1u << 2;
 constexpr u32 kVmsave = 1u << 3;

@@ -11,6 +11,8 @@ ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
 
 void OnGuestStart(Vcpu&, const Cmdline&) {}
 
-bool CheckAfterStop(Vcpu&) { return true; }
+bool CheckAfterStop(Vcpu&) {
+  return true;
+}
 
 }  // namespace pv::testing

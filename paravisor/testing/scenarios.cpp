@@ -123,7 +123,8 @@ ExitAction SpecCtrlPhase(Vcpu& vcpu, u64 phase) {
     default:
       Fail("spec_ctrl: unknown phase", phase, 0);
   }
-  return Return(vcpu, g_state.failures == failures_before ? 0 : static_cast<u64>(-static_cast<i64>(phase)));
+  return Return(
+      vcpu, g_state.failures == failures_before ? 0 : static_cast<u64>(-static_cast<i64>(phase)));
 }
 
 void PrintRate(const char* what, u64 count, u64 ticks, u64 hz) {
@@ -155,13 +156,17 @@ ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
   const u64 nr = vcpu.gpr(kRax);
   const u64 arg = vcpu.gpr(kRdi);
   switch (nr) {
-    case kHcTestGpr: return CheckAndReplaceGprs(vcpu);
-    case kHcTestRip: return Return(vcpu, vcpu.rip);
-    case kHcTestSpecCtrl: return SpecCtrlPhase(vcpu, arg);
+    case kHcTestGpr:
+      return CheckAndReplaceGprs(vcpu);
+    case kHcTestRip:
+      return Return(vcpu, vcpu.rip);
+    case kHcTestSpecCtrl:
+      return SpecCtrlPhase(vcpu, arg);
     case kHcTestCanary:
       g_state.expected_npf_gpa = arg;
       return Return(vcpu, reinterpret_cast<u64>(&g_canary));
-    case kHcTestGetIters: return Return(vcpu, g_state.iters);
+    case kHcTestGetIters:
+      return Return(vcpu, g_state.iters);
     case kHcTestBenchMark:
       if (g_state.bench_start_tsc == 0) {
         g_state.bench_start_tsc = arch::Rdtsc();
@@ -169,9 +174,12 @@ ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
         g_state.bench_full_ticks = arch::Rdtsc() - g_state.bench_start_tsc;
       }
       return Return(vcpu, 0);
-    case kHcTestBenchBare: return BenchBare(vcpu, arg);
-    case kHcTestExitCount: return Return(vcpu, vcpu.stats.total);
-    default: return Return(vcpu, static_cast<u64>(abi::kHcErrNoSys));
+    case kHcTestBenchBare:
+      return BenchBare(vcpu, arg);
+    case kHcTestExitCount:
+      return Return(vcpu, vcpu.stats.total);
+    default:
+      return Return(vcpu, static_cast<u64>(abi::kHcErrNoSys));
   }
 }
 
@@ -195,8 +203,9 @@ void OnGuestStart(Vcpu& vcpu, const Cmdline& cmdline) {
 bool CheckAfterStop(Vcpu& vcpu) {
   Expect(g_canary == kCanaryValue, "paravisor canary changed by a guest", g_canary, kCanaryValue);
   if (g_state.npt) {
-    Expect(vcpu.stop.reason == StopReason::kNptViolation, "npt: guest stopped by a nested page fault",
-           static_cast<u64>(vcpu.stop.reason), static_cast<u64>(StopReason::kNptViolation));
+    Expect(vcpu.stop.reason == StopReason::kNptViolation,
+           "npt: guest stopped by a nested page fault", static_cast<u64>(vcpu.stop.reason),
+           static_cast<u64>(StopReason::kNptViolation));
     Expect(vcpu.stop.detail == g_state.expected_npf_gpa, "npt: faulting GPA", vcpu.stop.detail,
            g_state.expected_npf_gpa);
   }

@@ -20,7 +20,8 @@ constexpr u64 kHcTestExitCount = abi::kHcTestBase + 7;  // -> exits of this vCPU
 // Pattern the guest loads into GPR `r` (x86 encoding) before kHcTestGpr; the paravisor answers
 // with the complement of each pattern in every register, RAX included.
 constexpr u64 GprPattern(unsigned r) {
-  return r == 0 ? kHcTestGpr : (0x0f1e2d3c4b5a6978ull ^ (0x0101010101010101ull * r) ^ (u64{r} << 60));
+  return r == 0 ? kHcTestGpr
+                : (0x0f1e2d3c4b5a6978ull ^ (0x0101010101010101ull * r) ^ (u64{r} << 60));
 }
 
 constexpr u64 kSpecCtrlHostValue = 0x5a5a;  // the host value the spec-ctrl scenario runs with

@@ -27,8 +27,10 @@ void InterceptRdtsc(Vcpu& vcpu) {
 
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
   switch (vcpu.backend) {
-    case Backend::kSvm: return svm::BareRoundTrips(vcpu, rip, count);
-    case Backend::kVmx: break;
+    case Backend::kSvm:
+      return svm::BareRoundTrips(vcpu, rip, count);
+    case Backend::kVmx:
+      break;
   }
   return 0;
 }

@@ -10,8 +10,22 @@ namespace pv {
 
 // Guest GPRs indexed by their x86 encoding, so decoded ModRM/REX register numbers index directly.
 enum Gpr : u8 {
-  kRax = 0, kRcx, kRdx, kRbx, kRsp, kRbp, kRsi, kRdi,
-  kR8, kR9, kR10, kR11, kR12, kR13, kR14, kR15,
+  kRax = 0,
+  kRcx,
+  kRdx,
+  kRbx,
+  kRsp,
+  kRbp,
+  kRsi,
+  kRdi,
+  kR8,
+  kR9,
+  kR10,
+  kR11,
+  kR12,
+  kR13,
+  kR14,
+  kR15,
   kGprCount
 };
 
@@ -21,8 +35,9 @@ struct VcpuRunState {
   u64 gprs[kGprCount] = {};
 
   // Speculation control (IA32_SPEC_CTRL, or the stand-in MSR of the test build).
-  u64 guest_spec_ctrl = {};  // the guest's current value; authoritative while writes are intercepted
-  u64 host_spec_ctrl = {};   // the value the paravisor runs with
+  u64 guest_spec_ctrl =
+      {};                   // the guest's current value; authoritative while writes are intercepted
+  u64 host_spec_ctrl = {};  // the value the paravisor runs with
   u8 spec_ctrl_present = {};      // the MSR exists: otherwise the entry code skips all of it
   u8 spec_ctrl_intercepted = {};  // guest writes exit: the entry code need not read the MSR back
   u8 launched = {};               // VMX: VMRESUME (1) or VMLAUNCH (0)
@@ -31,7 +46,7 @@ struct VcpuRunState {
   // Physical addresses the entry code needs.
   u64 guest_state_pa = {};  // SVM: the guest VMCB (VMRUN/VMLOAD/VMSAVE operand)
   u64 host_state_pa = {};   // SVM: page holding host state for VMLOAD after #VMEXIT
-  u64 host_rsp = {};        // VMX: HOST_RSP last written to the VMCS (written again only if changed)
+  u64 host_rsp = {};  // VMX: HOST_RSP last written to the VMCS (written again only if changed)
 
   // Evidence for tests: how often the entry code touched the SPEC_CTRL MSR. Only the test build
   // (PV_SPEC_CTRL_COUNTERS) increments them; they cost a memory add each on the entry path.

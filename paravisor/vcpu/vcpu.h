@@ -28,9 +28,9 @@ const char* StopReasonName(StopReason reason);
 
 struct StopInfo {
   StopReason reason = StopReason::kNone;
-  u64 code = 0;     // exit code, exit reason, or VM-instruction error
-  u64 rip = 0;      // guest RIP at the stop
-  u64 detail = 0;   // reason-specific: faulting GPA, hardware exit code, ...
+  u64 code = 0;    // exit code, exit reason, or VM-instruction error
+  u64 rip = 0;     // guest RIP at the stop
+  u64 detail = 0;  // reason-specific: faulting GPA, hardware exit code, ...
   const char* message = "";
 };
 

@@ -7,7 +7,9 @@
 namespace pv::insn {
 namespace {
 
-Result<Decoded> D(std::vector<u8> b) { return Decode(b.data(), b.size()); }
+Result<Decoded> D(std::vector<u8> b) {
+  return Decode(b.data(), b.size());
+}
 
 TEST(Decode, LengthsOfExitingInstructions) {
   struct Case {
@@ -74,7 +76,7 @@ TEST(Decode, EnforcesFifteenByteLimit) {
 
 TEST(Decode, RejectsInstructionsThatDoNotExit) {
   EXPECT_EQ(D({0x90}).status().code(), Err::kUnsupported);
-  EXPECT_EQ(D({0x0f, 0x05}).status().code(), Err::kUnsupported);       // syscall
+  EXPECT_EQ(D({0x0f, 0x05}).status().code(), Err::kUnsupported);        // syscall
   EXPECT_EQ(D({0x0f, 0x01, 0xf8}).status().code(), Err::kUnsupported);  // swapgs
 }
 

@@ -42,7 +42,9 @@ void Reset() {
 
 namespace pv {
 
-void LogSinkWrite(const char* data, usize len) { fake::LogText().append(data, len); }
+void LogSinkWrite(const char* data, usize len) {
+  fake::LogText().append(data, len);
+}
 
 namespace arch {
 CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
@@ -51,13 +53,17 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
   if (it == t.end()) it = t.find({leaf, 0});
   return it == t.end() ? CpuidResult{0, 0, 0, 0} : it->second;
 }
-u64 HostTsc() { return fake::Tsc(); }
+u64 HostTsc() {
+  return fake::Tsc();
+}
 }  // namespace arch
 
 void SetMsrInterception(Vcpu&, u32 msr, bool read, bool write) {
   fake::MsrInterceptCalls().push_back({msr, read, write});
 }
 void InterceptRdtsc(Vcpu&) {}
-u64 BareRoundTrips(Vcpu&, u64, u64) { return 0; }
+u64 BareRoundTrips(Vcpu&, u64, u64) {
+  return 0;
+}
 
 }  // namespace pv

@@ -23,14 +23,14 @@ struct Elf {
     auto put16 = [&](size_t off, u16 v) { std::memcpy(h + off, &v, 2); };
     auto put32 = [&](size_t off, u32 v) { std::memcpy(h + off, &v, 4); };
     auto put64 = [&](size_t off, u64 v) { std::memcpy(h + off, &v, 8); };
-    put16(16, 2);    // ET_EXEC
-    put16(18, 62);   // EM_X86_64
+    put16(16, 2);   // ET_EXEC
+    put16(18, 62);  // EM_X86_64
     put32(20, 1);
     put64(24, entry);
-    put64(32, 64);   // phoff
+    put64(32, 64);  // phoff
     put16(52, 64);
-    put16(54, 56);   // phentsize
-    put16(56, 1);    // phnum
+    put16(54, 56);     // phentsize
+    put16(56, 1);      // phnum
     put32(64 + 0, 1);  // PT_LOAD
     put32(64 + 4, flags);
     put64(64 + 8, 64 + 56);  // offset
@@ -108,7 +108,8 @@ TEST_F(LoaderTest, RejectsMalformedHeaders) {
   EXPECT_EQ(LoadGuestImage(mem_, bad_class.bytes.data(), bad_class.bytes.size()).status().code(),
             Err::kUnsupported);
   auto filesz_gt_memsz = Elf::Make(0x200000, {1, 2, 3}, 2, 0x200000);
-  EXPECT_FALSE(LoadGuestImage(mem_, filesz_gt_memsz.bytes.data(), filesz_gt_memsz.bytes.size()).ok());
+  EXPECT_FALSE(
+      LoadGuestImage(mem_, filesz_gt_memsz.bytes.data(), filesz_gt_memsz.bytes.size()).ok());
   EXPECT_TRUE(RamUntouched());
 }
 

@@ -31,7 +31,8 @@ TEST(SvmExitDecode, IoioFromQemuAndBochs) {
   Exit in32 = DecodeWith(exit_code::kIoio, (0x71ull << 16) | (1 << 6) | 1, 0);
   EXPECT_TRUE(in32.io.in);
   EXPECT_EQ(in32.io.size, 4);
-  Exit rep_outs = DecodeWith(exit_code::kIoio, (0x3f8ull << 16) | (1 << 4) | (1 << 3) | (1 << 2), 0);
+  Exit rep_outs =
+      DecodeWith(exit_code::kIoio, (0x3f8ull << 16) | (1 << 4) | (1 << 3) | (1 << 2), 0);
   EXPECT_TRUE(rep_outs.io.string);
   EXPECT_TRUE(rep_outs.io.rep);
 }
