@@ -13,11 +13,23 @@ struct SnpVerifier::CachedChain {
   std::vector<X509Ptr> chain;
   VekExtensions ext;
   ChainLinks links;
+  // Report fields that depend only on the certificates, rendered once.
+  std::vector<std::pair<std::string, std::string>> vek_fields;
 };
 
 namespace {
 
 constexpr size_t kMaxCachedChains = 256;
+
+// SHA-384 fetched from the provider once: an implicit fetch on every verification costs a
+// provider-store lookup under a lock.
+const EVP_MD* Sha384() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha384();
+  }();
+  return md;
+}
 
 void AddCheck(VerificationReport* out, std::string name, std::string value,
               const std::string& detail) {
@@ -39,7 +51,7 @@ std::pair<std::string, std::string> CheckSignature(const SnpReport& report, cons
   }
   auto der = EcdsaLittleEndianSignatureToDer(report.signature_r, report.signature_s);
   if (!der.ok()) return {"fail:bad-signature", std::string(der.status().message())};
-  if (!VerifyEcdsaDer(key, EVP_sha384(), report.signed_bytes, *der)) {
+  if (!VerifyEcdsaDer(key, Sha384(), report.signed_bytes, *der)) {
     return {"fail:bad-signature",
             absl::StrCat("ECDSA P-384 signature over bytes 0x000..0x29F does not verify with the "
                          "key of '",
@@ -134,10 +146,11 @@ size_t SnpVerifier::CacheSize() const {
 
 absl::StatusOr<std::shared_ptr<const SnpVerifier::CachedChain>> SnpVerifier::LoadChain(
     ByteSpan vek, ByteSpan chain) {
-  const Sha256Digest vek_hash = Sha256(vek);
-  const Sha256Digest chain_hash = Sha256(chain);
-  std::string key(reinterpret_cast<const char*>(vek_hash.data()), vek_hash.size());
-  key.append(reinterpret_cast<const char*>(chain_hash.data()), chain_hash.size());
+  // Keyed by the exact input bytes (length-prefixed so the split is unambiguous): hashing a
+  // few KiB into the map is cheaper than a SHA-256 and cannot collide.
+  std::string key = absl::StrCat(vek.size(), ":");
+  key.append(reinterpret_cast<const char*>(vek.data()), vek.size());
+  key.append(reinterpret_cast<const char*>(chain.data()), chain.size());
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(key);
@@ -156,6 +169,21 @@ absl::StatusOr<std::shared_ptr<const SnpVerifier::CachedChain>> SnpVerifier::Loa
   if (!ext.ok()) return ext.status();
   entry->ext = std::move(*ext);
   entry->links = VerifyChainLinks(entry->vek.get(), entry->chain, trust_);
+  const auto add = [&entry](std::string name, std::string value) {
+    entry->vek_fields.emplace_back(std::move(name), std::move(value));
+  };
+  add("ROOT",
+      entry->links.root_description.empty() ? "(none verified)" : entry->links.root_description);
+  add("ROOT_PINNED", entry->links.root_pinned ? "true" : "false");
+  add("VEK.SUBJECT", SubjectName(entry->vek.get()));
+  add("VEK.ISSUER", IssuerName(entry->vek.get()));
+  UnixTime nb = 0, na = 0;
+  if (CertificateValidityRange(entry->vek.get(), &nb, &na)) {
+    add("VEK.NOT_BEFORE", FormatRfc3339(nb));
+    add("VEK.NOT_AFTER", FormatRfc3339(na));
+  }
+  for (auto& f : DescribeVekExtensions(entry->ext, "VEK."))
+    entry->vek_fields.push_back(std::move(f));
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() >= kMaxCachedChains) cache_.clear();
   cache_.emplace(std::move(key), entry);
@@ -222,17 +250,8 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
   add("PRODUCT", std::string(ProductName(v.product)));
   add("TCB_LAYOUT", std::string(LayoutName(v.layout)));
   add("REPORTED_TCB.DECODED", TcbPartsToString(DecodeTcb(report->reported_tcb, v.layout)));
-  add("ROOT", c.links.root_description.empty() ? "(none verified)" : c.links.root_description);
-  add("ROOT_PINNED", c.links.root_pinned ? "true" : "false");
   add("VEK.KIND", kind == VekKind::kVcek ? "VCEK" : "VLEK");
-  add("VEK.SUBJECT", SubjectName(c.vek.get()));
-  add("VEK.ISSUER", IssuerName(c.vek.get()));
-  UnixTime nb = 0, na = 0;
-  if (CertificateValidityRange(c.vek.get(), &nb, &na)) {
-    add("VEK.NOT_BEFORE", FormatRfc3339(nb));
-    add("VEK.NOT_AFTER", FormatRfc3339(na));
-  }
-  for (auto& f : DescribeVekExtensions(c.ext, "VEK.")) out.fields.push_back(std::move(f));
+  out.fields.insert(out.fields.end(), c.vek_fields.begin(), c.vek_fields.end());
   add("VERIFY_TIME", FormatRfc3339(now));
   return v;
 }
