@@ -150,6 +150,29 @@ absl::StatusOr<std::vector<X509Ptr>> ParsePemCertificates(absl::string_view pem,
   return certs;
 }
 
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificateBundle(absl::string_view data,
+                                                            size_t max_certs,
+                                                            absl::string_view what) {
+  if (LooksLikePem(data)) return ParsePemCertificates(data, max_certs, what);
+  std::vector<X509Ptr> certs;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data.data());
+  const unsigned char* end = p + data.size();
+  while (p < end) {
+    if (certs.size() == max_certs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": more than ", max_certs, " certificates"));
+    }
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(end - p)));
+    if (!cert) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": neither PEM nor DER certificate #",
+                                                     certs.size() + 1, ": ", DrainOpenSslErrors()));
+    }
+    certs.push_back(std::move(cert));
+  }
+  if (certs.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty"));
+  return certs;
+}
+
 absl::StatusOr<X509Ptr> ParseCertificate(absl::string_view in, absl::string_view what) {
   if (LooksLikePem(in)) {
     PV_TDX_ASSIGN_OR_RETURN(auto certs, ParsePemCertificates(in, 1, what));

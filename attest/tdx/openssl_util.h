@@ -32,6 +32,11 @@ absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string
 // Every certificate in a PEM bundle, in order; at most `max_certs`.
 absl::StatusOr<std::vector<X509Ptr>> ParsePemCertificates(absl::string_view pem, size_t max_certs,
                                                           absl::string_view what);
+// Certificates in PEM, or DER certificates concatenated back to back (as Intel's sample quote
+// generator writes the PCK certificate data); at most `max_certs`, the whole input consumed.
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificateBundle(absl::string_view data,
+                                                            size_t max_certs,
+                                                            absl::string_view what);
 // One certificate, PEM or DER.
 absl::StatusOr<X509Ptr> ParseCertificate(absl::string_view pem_or_der, absl::string_view what);
 // One CRL, PEM or DER.

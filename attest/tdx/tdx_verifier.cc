@@ -126,13 +126,35 @@ absl::StatusOr<std::string> ExtensionDer(X509* cert) {
 
 absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view pem) {
   auto chain = std::make_shared<PckChain>();
-  PV_TDX_ASSIGN_OR_RETURN(chain->certs, ParsePemCertificates(pem, kMaxChainCerts, "PCK chain"));
+  PV_TDX_ASSIGN_OR_RETURN(chain->certs, ParseCertificateBundle(pem, kMaxChainCerts, "PCK chain"));
   if (chain->certs.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat("PCK chain has ", chain->certs.size(),
                                                    " certificate(s), expected leaf and PCK CA"));
   }
-  chain->leaf = chain->certs[0].get();
-  chain->issuer = chain->certs[1].get();
+  // Quotes carry leaf, CA, root in that order, but Intel's sample generator writes the root
+  // first: pick the leaf by role (not self-signed, issues nothing else in the bundle) and its
+  // issuer by name and key, never by position alone.
+  for (const auto& c : chain->certs) {
+    bool issues_another = false;
+    for (const auto& other : chain->certs) {
+      if (other != c && X509_check_issued(c.get(), other.get()) == X509_V_OK) issues_another = true;
+    }
+    if (!issues_another && !IsSelfSigned(c.get())) {
+      chain->leaf = c.get();
+      break;
+    }
+  }
+  if (chain->leaf == nullptr) chain->leaf = chain->certs[0].get();
+  for (const auto& c : chain->certs) {
+    if (c.get() != chain->leaf && X509_check_issued(c.get(), chain->leaf) == X509_V_OK) {
+      chain->issuer = c.get();
+    }
+  }
+  if (chain->issuer == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PCK chain has no issuer for \"", SubjectCn(chain->leaf), "\" (issuer \"",
+                     CommonName(X509_get_issuer_name(chain->leaf)), "\")"));
+  }
   chain->leaf_key.reset(X509_get_pubkey(chain->leaf));
   if (!chain->leaf_key || EVP_PKEY_get_base_id(chain->leaf_key.get()) != EVP_PKEY_EC ||
       EVP_PKEY_get_bits(chain->leaf_key.get()) != 256) {
@@ -201,14 +223,20 @@ absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
     anchors.Put(key, out);
     return out;
   }
-  if (quote_chain == nullptr || quote_chain->certs.size() < 3) {
+  X509* embedded_root = nullptr;
+  if (quote_chain != nullptr) {
+    for (const auto& c : quote_chain->certs) {
+      if (IsSelfSigned(c.get())) embedded_root = c.get();
+    }
+  }
+  if (embedded_root == nullptr) {
     return absl::InvalidArgumentError(
-        "no root certificate given and the quote's PCK chain has no root");
+        "no root certificate given and the quote's PCK chain has no self-signed root");
   }
   const std::string key = absl::StrCat("quote:", quote_chain_pem);
   if (auto hit = anchors.Get(key)) return hit;
   auto anchor = std::make_shared<Anchor>();
-  anchor->cert.reset(X509_dup(quote_chain->certs.back().get()));
+  anchor->cert.reset(X509_dup(embedded_root));
   der = DerOf(anchor->cert.get());
   anchor->fingerprint = Sha256String(der);
   anchor->pinned = anchor->fingerprint ==
@@ -244,8 +272,8 @@ absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPc
                      "\", expected \"", kPlatformCaCn, "\" or \"", kProcessorCaCn, "\""));
   }
   std::vector<X509*> intermediates;
-  for (size_t i = 1; i < chain->certs.size(); ++i) {
-    if (!IsSelfSigned(chain->certs[i].get())) intermediates.push_back(chain->certs[i].get());
+  for (const auto& c : chain->certs) {
+    if (c.get() != chain->leaf && !IsSelfSigned(c.get())) intermediates.push_back(c.get());
   }
   PV_TDX_RETURN_IF_ERROR(
       VerifyCertificateChain(chain->leaf, intermediates, anchor->cert.get(), now, "PCK chain"));
@@ -295,14 +323,22 @@ absl::StatusOr<std::shared_ptr<const VerifiedCollateral>> TdxVerifier::Impl::Ver
     }
     PV_TDX_ASSIGN_OR_RETURN(auto certs, ParsePemCertificates(chain_pem, kMaxChainCerts,
                                                              absl::StrCat(what, " issuer chain")));
-    X509* signer = certs[0].get();
-    if (SubjectCn(signer) != kTcbSigningCn) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " signer CN \"", SubjectCn(signer),
-                                                     "\", expected \"", kTcbSigningCn, "\""));
+    // The signer is the "Intel SGX TCB Signing" certificate wherever it sits in the bundle
+    // (PCS sends it first; some tools put the root first).
+    X509* signer = nullptr;
+    for (const auto& c : certs) {
+      if (signer == nullptr && !IsSelfSigned(c.get()) && SubjectCn(c.get()) == kTcbSigningCn) {
+        signer = c.get();
+      }
+    }
+    if (signer == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " issuer chain: no \"", kTcbSigningCn,
+                                                     "\" certificate (first subject CN \"",
+                                                     SubjectCn(certs[0].get()), "\")"));
     }
     std::vector<X509*> intermediates;
-    for (size_t i = 1; i < certs.size(); ++i) {
-      if (!IsSelfSigned(certs[i].get())) intermediates.push_back(certs[i].get());
+    for (const auto& c : certs) {
+      if (c.get() != signer && !IsSelfSigned(c.get())) intermediates.push_back(c.get());
     }
     PV_TDX_RETURN_IF_ERROR(VerifyCertificateChain(signer, intermediates, anchor.cert.get(), now,
                                                   absl::StrCat(what, " signing chain")));

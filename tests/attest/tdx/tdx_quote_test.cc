@@ -226,6 +226,46 @@ TEST(TdxQuoteFields, UnknownV5BodyTypeIsRejected) {
   EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("body_type (offset 48) = 1"));
 }
 
+// Intel's QVL sample data is synthetic: signed by a test root named "Intel SGX Root CA", with
+// DER (not PEM) PCK certificate data in root-first order. It verifies only with the explicit
+// allow-root flag; its TCB info carries out-of-range SVNs (65473) and is refused by name.
+class IntelSampleDataTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string d = "tdx/intel-qvl-sampleData/tdx/";
+    quote_ = ReadVector(d + "quote.dat");
+    collateral_.tcb_info_json = ReadVector(d + "tcbInfo.json");
+    collateral_.tcb_info_issuer_chain_pem = ReadVector(d + "tcbSignChain.pem");
+    collateral_.qe_identity_json = ReadVector(d + "qeIdentity.json");
+    collateral_.pck_crl = ReadVector(d + "intermediateCaCrl.der");
+    collateral_.root_ca_crl = ReadVector(d + "rootCaCrl.der");
+    options_.now = absl::FromCivil(absl::CivilSecond(2026, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+    options_.root_certificate = ReadVector(d + "trustedRootCaCert.pem");
+  }
+  std::string quote_;
+  TdxCollateral collateral_;
+  TdxVerifyOptions options_;
+};
+
+TEST_F(IntelSampleDataTest, VerifiesOnlyWithTheAllowRootFlag) {
+  auto refused = VerifyTdxQuote(quote_, collateral_, options_);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_THAT(Value(*refused, "pck_chain"), StartsWith("fail:root-not-pinned sha256=bf85a53f"));
+  EXPECT_FALSE(refused->Accepted());
+
+  options_.allow_unpinned_root = true;
+  auto allowed = VerifyTdxQuote(quote_, collateral_, options_);
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  for (const char* check : {"quote_sig", "qe_report_sig", "ak_binding", "pck_chain", "root_crl"}) {
+    EXPECT_EQ(Value(*allowed, check), "ok") << check;
+  }
+  EXPECT_EQ(Value(*allowed, "pck_crl"), "ok,not-revoked");
+  EXPECT_EQ(Field(*allowed, "PCK.CA"), "processor");
+  EXPECT_EQ(Field(*allowed, "ROOT_PINNED"), "false");
+  EXPECT_THAT(Value(*allowed, "collateral_sigs"),
+              HasSubstr("field \"svn\" = 65473 out of range 0..255"));
+}
+
 TEST(TdxQuoteLoader, HexFilesDecodeToTheBinaryQuotes) {
   auto hex = LoadQuoteFile(VectorPath("tdx/phala-dcap-qvl/tdx-quote.hex"));
   ASSERT_TRUE(hex.ok()) << hex.status();
