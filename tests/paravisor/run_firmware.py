@@ -4,6 +4,11 @@
 QEMU: TCG with SVM+NPT (-kernel <firmware> -initrd "<module> <args>,..."), serial on stdout,
 result through isa-debug-exit (status 33 pass, 35 fail, 37 panic).
 
+Bochs (--emulator bochs): paravisor/bochs/mkimage.py builds a disk image with the project's own
+boot loader and a bochsrc for --bochs-cpu (corei7_skylake_x: VMX+EPT; ryzen: SVM+NPT+NRIP save)
+in a fresh directory per run (Bochs locks its image, so concurrent runs must not share one);
+port 0xE9 output is on stdout. Bochs' exit status is always 1, so only the log decides.
+
 The run passes when the firmware's "PV-RESULT:" line says what --expect-result asks, the emulator's
 exit status agrees, every --expect-log regex matches some line, and no --forbid-log regex does.
 The full log is printed on failure (and always with --verbose), so a CI failure is debuggable.
@@ -11,8 +16,10 @@ The full log is printed on failure (and always with --verbose), so a CI failure 
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 QEMU_STATUS = {"PASS": 33, "FAIL": 35, "PANIC": 37}
@@ -28,6 +35,21 @@ def qemu_command(args, modules):
     return cmd
 
 
+def bochs_command(args, modules, work_dir):
+    """Builds the disk image and bochsrc in work_dir; returns the Bochs command."""
+    build = [sys.executable, args.mkimage, "--loader", args.loader, "--firmware", args.firmware,
+             "--cpu", args.bochs_cpu, "--out-dir", work_dir, "--name", "run"]
+    for m in modules:
+        build += ["--module", m]
+    if args.append:
+        build += ["--cmdline", args.append]
+    subprocess.run(build, check=True)
+    rc = os.path.join(work_dir, "continue.rc")
+    with open(rc, "w", encoding="utf-8") as f:
+        f.write("c\n")  # the debugger-enabled Debian build stops at a prompt otherwise
+    return [args.bochs, "-q", "-f", os.path.join(work_dir, "run.bochsrc"), "-rc", rc]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--firmware", required=True)
@@ -35,7 +57,13 @@ def main() -> int:
                    help='guest image and its command line, e.g. "gpr.bin test=gpr"')
     p.add_argument("--guest-dir", default="", help="directory prefixed to relative module paths")
     p.add_argument("--append", default="", help="paravisor command line")
+    p.add_argument("--emulator", choices=["qemu", "bochs"], default="qemu")
     p.add_argument("--qemu", default="qemu-system-x86_64")
+    p.add_argument("--bochs", default="bochs")
+    p.add_argument("--bochs-cpu", default="corei7_skylake_x")
+    p.add_argument("--loader", help="Bochs: the assembled paravisor/bochs/loader.asm")
+    p.add_argument("--mkimage", help="Bochs: paravisor/bochs/mkimage.py")
+    p.add_argument("--keep", action="store_true", help="Bochs: keep the image directory")
     p.add_argument("--cpu", default="qemu64,+svm,+npt")
     p.add_argument("--memory", default="256M")
     p.add_argument("--expect-result", default="PASS", choices=sorted(QEMU_STATUS))
@@ -58,7 +86,19 @@ def main() -> int:
         print(f"run_firmware: firmware {args.firmware} does not exist", file=sys.stderr)
         return 2
 
-    cmd = qemu_command(args, modules)
+    work_dir = None
+    if args.emulator == "bochs":
+        if not args.loader or not args.mkimage:
+            print("run_firmware: --emulator bochs needs --loader and --mkimage", file=sys.stderr)
+            return 2
+        work_dir = tempfile.mkdtemp(prefix="pv-bochs-")
+        try:
+            cmd = bochs_command(args, modules, work_dir)
+        except subprocess.CalledProcessError:
+            print("run_firmware: building the Bochs disk image failed", file=sys.stderr)
+            return 2
+    else:
+        cmd = qemu_command(args, modules)
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -68,6 +108,8 @@ def main() -> int:
         log = (e.stdout or b"").decode("utf-8", "replace")
         status = None
     elapsed = time.monotonic() - start
+    if work_dir and not args.keep:
+        shutil.rmtree(work_dir, ignore_errors=True)
 
     problems = []
     if status is None:
@@ -77,7 +119,10 @@ def main() -> int:
         problems.append("no PV-RESULT line in the log")
     elif results[-1] != args.expect_result:
         problems.append(f"PV-RESULT is {results[-1]}, expected {args.expect_result}")
-    if status is not None and status != QEMU_STATUS[args.expect_result]:
+    if args.emulator == "bochs":
+        if status is not None and "Shutdown port: shutdown requested" not in log:
+            problems.append("Bochs did not end through the firmware's shutdown request")
+    elif status is not None and status != QEMU_STATUS[args.expect_result]:
         problems.append(f"QEMU exit status {status}, expected {QEMU_STATUS[args.expect_result]}")
     for rx in args.expect_log:
         if not re.search(rx, log, re.M):
