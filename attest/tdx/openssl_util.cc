@@ -107,14 +107,21 @@ absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string
   if (der_len <= 0 || der_len > static_cast<int>(sizeof(der))) {
     return absl::InternalError(absl::StrCat(what, ": cannot encode signature"));
   }
-  EvpMdCtxPtr md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return absl::InternalError(
-        absl::StrCat(what, ": EVP_DigestVerifyInit: ", DrainOpenSslErrors()));
+  // Hash once with a pre-fetched SHA-256 and verify the digest: avoids the implicit algorithm
+  // fetches of EVP_DigestVerifyInit on every call (measurable next to a ~80 us P-256 verify).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[32];
+  unsigned int digest_len = 0;
+  if (sha256 == nullptr ||
+      EVP_Digest(data.data(), data.size(), digest, &digest_len, sha256, nullptr) != 1) {
+    return absl::InternalError(absl::StrCat(what, ": SHA-256 failed: ", DrainOpenSslErrors()));
   }
-  int rc = EVP_DigestVerify(md.get(), der, der_len,
-                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  if (rc != 1) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) {
+    return absl::InternalError(
+        absl::StrCat(what, ": EVP_PKEY_verify_init: ", DrainOpenSslErrors()));
+  }
+  if (EVP_PKEY_verify(ctx.get(), der, der_len, digest, digest_len) != 1) {
     DrainOpenSslErrors();
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": ECDSA-P256 signature does not verify over ", data.size(), " bytes"));
