@@ -25,9 +25,10 @@ struct SnpFiles {
   std::string report;
   std::string vek;
   std::string chain;
-  std::string cert_table;                // GHCB extended-report certificate table (auxblob)
-  std::string cache_dir;                 // KDS-keyed collateral cache (see attest/snp/kds_cache.h)
-  std::string trust_dir;                 // directory of root certificates (admitted only if pinned)
+  std::string cert_table;  // GHCB extended-report certificate table (auxblob)
+  std::string cache_dir;   // KDS-keyed collateral cache (see attest/snp/kds_cache.h)
+  std::string crl;         // ARK-signed CRL (KDS .../crl); overrides one from the cache
+  std::string trust_dir;   // directory of root certificates (admitted only if pinned)
   std::vector<std::string> allow_roots;  // root files admitted without a pin
 };
 

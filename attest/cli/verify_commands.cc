@@ -21,7 +21,8 @@ namespace {
 constexpr const char* kVerifyUsage =
     "usage:\n"
     "  pvattest verify snp --report R (--vek V --chain C | --cert-table F | --cache DIR)\n"
-    "                  [--trust-dir D] [--allow-root FILE]... [--policy P] [--at TIME] [--json]\n"
+    "                  [--crl F] [--trust-dir D] [--allow-root FILE]... [--policy P] [--at TIME]\n"
+    "                  [--json]\n"
     "  pvattest verify tdx --quote Q (--root R | --allow-root R) [--tcb-info F]\n"
     "                  [--tcb-signing-chain F] [--qe-identity F] [--pck-crl F] [--root-crl F]\n"
     "                  [--pck-crl-chain F] [--collateral-dir D | --phala-collateral F]\n"
@@ -59,6 +60,7 @@ int VerifySnp(const Args& args, std::ostream& out, std::ostream& err) {
   files.chain = args.Get("chain").value_or("");
   files.cert_table = args.Get("cert-table").value_or("");
   files.cache_dir = args.Get("cache").value_or("");
+  files.crl = args.Get("crl").value_or("");
   files.trust_dir = args.Get("trust-dir").value_or("");
   files.allow_roots = args.GetAll("allow-root");
   if (files.report.empty()) {
@@ -144,7 +146,7 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(files.report, ": ", parsed.status().message()));
   }
-  Bytes vek, chain;
+  Bytes vek, chain, crl;
   if (!files.vek.empty()) {
     auto v = ReadFileBytes(files.vek);
     if (!v.ok()) return v.status();
@@ -174,6 +176,12 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
     if (!hit.ok()) return hit.status();
     vek = std::move(hit->vek);
     chain = std::move(hit->chain);
+    crl = std::move(hit->crl);
+  }
+  if (!files.crl.empty()) {
+    auto c = ReadFileBytes(files.crl);
+    if (!c.ok()) return c.status();
+    crl = std::move(*c);
   }
   if (!files.chain.empty() && files.vek.empty()) {
     // An explicit chain overrides the one from a table or cache.
@@ -191,7 +199,7 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
     if (absl::Status s = trust.LoadAllowedFile(path); !s.ok()) return s;
   }
   snp::SnpVerifier verifier(std::move(trust));
-  auto verification = verifier.Verify(*report_bytes, vek, chain, now);
+  auto verification = verifier.Verify(*report_bytes, vek, chain, now, crl);
   if (!verification.ok()) return verification.status();
   policy::ApplyDecision(
       policy::EvaluateSnpPolicy(snp_policy, verification->report, verification->layout),
@@ -218,9 +226,10 @@ int RunVerify(const std::vector<std::string>& argv, std::ostream& out, std::ostr
 
 int RunCacheAdd(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   static constexpr const char* kUsage =
-      "usage: pvattest cache-add snp --cache DIR --report R --vek V --chain C [--at TIME]\n"
+      "usage: pvattest cache-add snp --cache DIR --report R --vek V --chain C [--crl F]\n"
+      "                            [--at TIME]\n"
       "Verifies the chain for R first and stores V and C under KDS keys in DIR.\n";
-  auto args = Args::Parse(argv, {"cache", "report", "vek", "chain", "at"}, {});
+  auto args = Args::Parse(argv, {"cache", "report", "vek", "chain", "crl", "at"}, {});
   if (!args.ok() || args->positional().size() != 1 || args->positional()[0] != "snp" ||
       !args->Get("cache") || !args->Get("report") || !args->Get("vek") || !args->Get("chain")) {
     err << kUsage;
@@ -234,10 +243,21 @@ int RunCacheAdd(const std::vector<std::string>& argv, std::ostream& out, std::os
   for (const auto* s : {&report.status(), &vek.status(), &chain.status()}) {
     if (!s->ok()) return Unusable(err, *s);
   }
+  Bytes crl;
+  if (auto crl_path = args->Get("crl")) {
+    auto c = ReadFileBytes(*crl_path);
+    if (!c.ok()) return Unusable(err, c.status());
+    crl = std::move(*c);
+  }
   snp::SnpVerifier verifier{TrustStore()};
-  auto v = verifier.Verify(*report, *vek, *chain, *now);
+  auto v = verifier.Verify(*report, *vek, *chain, *now, crl);
   if (!v.ok()) return Unusable(err, v.status());
   const CheckOutcome* chain_check = v->result.Find("chain");
+  const CheckOutcome* crl_check = v->result.Find("crl");
+  if (crl_check != nullptr && !crl_check->passed) {
+    err << "pvattest: not caching: crl check is " << crl_check->value << "\n";
+    return kExitRejected;
+  }
   if (chain_check == nullptr || !chain_check->passed) {
     err << "pvattest: not caching: chain check is "
         << (chain_check ? chain_check->value : "missing") << "\n";
@@ -250,7 +270,7 @@ int RunCacheAdd(const std::vector<std::string>& argv, std::ostream& out, std::os
   auto vek_der = CertificateDer(vek_cert->get());
   if (!vek_der.ok()) return Unusable(err, vek_der.status());
   if (absl::Status s =
-          snp::StoreInKdsCache(*args->Get("cache"), v->report, v->product, *vek_der, *chain);
+          snp::StoreInKdsCache(*args->Get("cache"), v->report, v->product, *vek_der, *chain, crl);
       !s.ok()) {
     return Unusable(err, s);
   }

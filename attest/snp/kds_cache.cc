@@ -36,6 +36,10 @@ std::string KdsChainPath(const std::string& dir, Product product, bool vlek) {
                       "/cert_chain.pem");
 }
 
+std::string KdsCrlPath(const std::string& dir, Product product, bool vlek) {
+  return absl::StrCat(dir, "/", vlek ? "vlek" : "vcek", "/v1/", ProductName(product), "/crl.der");
+}
+
 std::string KdsVekPath(const std::string& dir, Product product, const SnpReport& report) {
   if (product == Product::kUnknown) return "";
   const std::string tcb = absl::StrFormat("%016x", report.reported_tcb);
@@ -75,6 +79,13 @@ absl::StatusOr<KdsCacheEntry> LookupKdsCache(const std::string& dir, const SnpRe
     if (!chain.ok()) return chain.status();
     entry.vek = std::move(*vek);
     entry.chain = std::move(*chain);
+    const std::string crl_path = KdsCrlPath(dir, product, IsVlek(report));
+    if (std::filesystem::is_regular_file(crl_path, ec)) {
+      auto crl = ReadFileBytes(crl_path);
+      if (!crl.ok()) return crl.status();
+      entry.crl_path = crl_path;
+      entry.crl = std::move(*crl);
+    }
     return entry;
   }
   return absl::NotFoundError(absl::StrCat(
@@ -82,14 +93,19 @@ absl::StatusOr<KdsCacheEntry> LookupKdsCache(const std::string& dir, const SnpRe
 }
 
 absl::Status StoreInKdsCache(const std::string& dir, const SnpReport& report, Product product,
-                             ByteSpan vek_der, ByteSpan chain_pem) {
+                             ByteSpan vek_der, ByteSpan chain_pem, ByteSpan crl) {
   if (product == Product::kUnknown) {
     return absl::InvalidArgumentError("cannot store collateral for an unknown product");
   }
   if (absl::Status s = WriteFileAtomically(KdsVekPath(dir, product, report), vek_der); !s.ok()) {
     return s;
   }
-  return WriteFileAtomically(KdsChainPath(dir, product, IsVlek(report)), chain_pem);
+  if (absl::Status s = WriteFileAtomically(KdsChainPath(dir, product, IsVlek(report)), chain_pem);
+      !s.ok()) {
+    return s;
+  }
+  if (crl.empty()) return absl::OkStatus();
+  return WriteFileAtomically(KdsCrlPath(dir, product, IsVlek(report)), crl);
 }
 
 }  // namespace pv::attest::snp

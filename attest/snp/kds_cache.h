@@ -31,9 +31,12 @@ struct KdsCacheEntry {
   std::string chain_path;
   Bytes vek;
   Bytes chain;
+  std::string crl_path;  // empty when the cache holds no CRL for this product
+  Bytes crl;
 };
 
 std::string KdsChainPath(const std::string& dir, Product product, bool vlek);
+std::string KdsCrlPath(const std::string& dir, Product product, bool vlek);
 // Empty for an unsupported product.
 std::string KdsVekPath(const std::string& dir, Product product, const SnpReport& report);
 
@@ -41,9 +44,10 @@ std::string KdsVekPath(const std::string& dir, Product product, const SnpReport&
 // each product directory is tried (whichever chain then verifies decides trust).
 absl::StatusOr<KdsCacheEntry> LookupKdsCache(const std::string& dir, const SnpReport& report);
 
-// Stores a VEK and chain under the keys for `report` and `product` (creating directories).
+// Stores a VEK and chain (and a CRL, if not empty) under the keys for `report` and `product`
+// (creating directories).
 absl::Status StoreInKdsCache(const std::string& dir, const SnpReport& report, Product product,
-                             ByteSpan vek_der, ByteSpan chain_pem);
+                             ByteSpan vek_der, ByteSpan chain_pem, ByteSpan crl = {});
 
 }  // namespace pv::attest::snp
 

@@ -85,6 +85,7 @@ ChainLinks VerifyChainLinks(const X509* vek, const std::vector<X509Ptr>& chain,
                 std::string(s.message()));
   }
   links.windows.push_back(WindowOf(intermediate));
+  links.intermediate.reset(X509_dup(intermediate));
 
   // Root candidates: the trust store's roots, plus self-issued certificates supplied with the
   // chain whose fingerprint is pinned (as trustworthy as the same root from the trust
@@ -122,6 +123,7 @@ ChainLinks VerifyChainLinks(const X509* vek, const std::vector<X509Ptr>& chain,
       continue;
     }
     links.windows.push_back(WindowOf(root->cert.get()));
+    links.root.reset(X509_dup(root->cert.get()));
     links.product = ProductFromName(root->product);
     links.root_pinned = root->pinned;
     links.root_description = root->pinned

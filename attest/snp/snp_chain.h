@@ -40,6 +40,10 @@ struct ChainLinks {
   bool root_pinned = false;
   // Validity windows of VEK, intermediate and root (as far as the chain was built).
   std::vector<ValidityWindow> windows;
+  // The intermediate and root that verified (copies; null when the chain did not verify that
+  // far), for revocation checks.
+  X509Ptr intermediate;
+  X509Ptr root;
 };
 
 // Verifies the signatures and names of VEK <- intermediate <- root. `chain` holds the

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "attest/common/cert_util.h"
 #include "attest/common/signature_util.h"
+#include "attest/snp/amd_crl.h"
 
 namespace pv::attest::snp {
 
@@ -33,7 +34,8 @@ const EVP_MD* Sha384() {
 
 void AddCheck(VerificationReport* out, std::string name, std::string value,
               const std::string& detail) {
-  const bool passed = value == "ok" || value == "match" || value == "n/a";
+  const bool passed =
+      value == "ok" || value == "match" || value == "n/a" || value == "ok,not-revoked";
   if (!passed) {
     out->reasons.push_back(absl::StrCat(name, ": ", value, detail.empty() ? "" : " - ", detail));
   }
@@ -191,7 +193,7 @@ absl::StatusOr<std::shared_ptr<const SnpVerifier::CachedChain>> SnpVerifier::Loa
 }
 
 absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteSpan vek,
-                                                    ByteSpan chain, UnixTime now) {
+                                                    ByteSpan chain, UnixTime now, ByteSpan crl) {
   auto report = ParseSnpReport(report_bytes);
   if (!report.ok()) return report.status();
   auto loaded = LoadChain(vek, chain);
@@ -242,6 +244,11 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
   AddCheck(&out, "tcb_vs_cert", tcb_value, tcb_detail);
   const auto [chip_value, chip_detail] = CheckChipId(*report, kind, c.ext);
   AddCheck(&out, "chip_id", chip_value, chip_detail);
+  if (!crl.empty()) {
+    const CrlVerdict verdict =
+        CheckAmdCrl(crl, c.links.root.get(), c.links.intermediate.get(), now);
+    AddCheck(&out, "crl", verdict.value, verdict.detail);
+  }
 
   out.fields = DescribeSnpReport(*report);
   const auto add = [&out](std::string name, std::string value) {

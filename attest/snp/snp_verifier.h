@@ -14,6 +14,8 @@
 //   chip_id      "match" | "n/a" (VLEK, or CHIP_ID masked / all zero) | "fail:mismatch" |
 //                "fail:missing-hwid": CHIP_ID equals the VCEK hwID (Turin: 8-byte hwID equals
 //                CHIP_ID[0..8] and CHIP_ID[8..64] is zero).
+//   crl          only when a CRL is supplied: "ok,not-revoked" | "fail:<reason>" (amd_crl.h):
+//                the ARK-signed CRL is current and does not revoke the ASK/ASVK.
 // The path (VCEK or VLEK) is chosen from the report's SIGNER_INFO.SIGNING_KEY; the product from
 // the pinned root the chain verified to (CPUID for v3+ reports and the VEK productName only when
 // an explicitly allowed test root carries no product).
@@ -61,8 +63,9 @@ class SnpVerifier {
   // `vek`: one certificate (DER or PEM). `chain`: ASK/ASVK and optionally the ARK (PEM bundle,
   // or one DER certificate). Returns an error only for unusable input (a report that fails the
   // format checks, certificates that do not decode); every verification failure is a check.
+  // `crl`: the ARK's CRL (DER or PEM), or empty to skip the revocation check.
   absl::StatusOr<SnpVerification> Verify(ByteSpan report, ByteSpan vek, ByteSpan chain,
-                                         UnixTime now);
+                                         UnixTime now, ByteSpan crl = {});
 
   void ClearCache();
   size_t CacheSize() const;

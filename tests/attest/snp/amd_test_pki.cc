@@ -89,7 +89,7 @@ X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509
   X509Ptr cert(X509_new());
   Check(cert != nullptr, "X509_new");
   X509_set_version(cert.get(), X509_VERSION_3);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 0);  // AMD VCEKs have serial 0
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), spec.serial);
   ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(spec.not_before));
   ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(spec.not_after));
   SetName(X509_get_subject_name(cert.get()), spec.common_name);
@@ -116,6 +116,47 @@ X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509
   Check(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, spec.pss_salt) == 1, "salt");
   Check(X509_sign_ctx(cert.get(), ctx.get()) > 0, "X509_sign_ctx");
   return cert;
+}
+
+X509CrlPtr IssueCrl(const X509* issuer, EVP_PKEY* issuer_key,
+                    const std::vector<long>& revoked_serials, UnixTime this_update,
+                    UnixTime next_update) {
+  X509CrlPtr crl(X509_CRL_new());
+  Check(crl != nullptr, "X509_CRL_new");
+  X509_CRL_set_version(crl.get(), 1);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer));
+  ASN1_TIME* last = ASN1_TIME_set(nullptr, static_cast<time_t>(this_update));
+  ASN1_TIME* next = ASN1_TIME_set(nullptr, static_cast<time_t>(next_update));
+  X509_CRL_set1_lastUpdate(crl.get(), last);
+  X509_CRL_set1_nextUpdate(crl.get(), next);
+  for (long serial : revoked_serials) {
+    X509_REVOKED* rev = X509_REVOKED_new();
+    ASN1_INTEGER* sn = ASN1_INTEGER_new();
+    ASN1_INTEGER_set(sn, serial);
+    X509_REVOKED_set_serialNumber(rev, sn);
+    X509_REVOKED_set_revocationDate(rev, last);
+    X509_CRL_add0_revoked(crl.get(), rev);
+    ASN1_INTEGER_free(sn);
+  }
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  X509_CRL_sort(crl.get());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  Check(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha384(), nullptr, issuer_key) == 1, "crl init");
+  Check(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1, "crl pss");
+  Check(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1, "crl mgf1");
+  Check(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1, "crl salt");
+  Check(X509_CRL_sign_ctx(crl.get(), ctx.get()) > 0, "X509_CRL_sign_ctx");
+  return crl;
+}
+
+Bytes CrlToDer(const X509_CRL* crl) {
+  unsigned char* out = nullptr;
+  const int len = i2d_X509_CRL(const_cast<X509_CRL*>(crl), &out);
+  Bytes der(out, out + len);
+  OPENSSL_free(out);
+  return der;
 }
 
 std::string CertToPem(const X509* cert) {
@@ -161,6 +202,7 @@ TestHierarchy MakeHierarchy(const HierarchySpec& spec) {
   ark.not_after = 2100000000;
   h.ark = IssueCertificate(ark, h.ark_key.get(), nullptr, h.ark_key.get());
   CertSpec ask;
+  ask.serial = 0x1234;
   ask.common_name = spec.vlek ? "SEV-VLEK-Test" : "SEV-Test";
   ask.not_before = spec.not_before;
   ask.not_after = spec.ask_not_after;

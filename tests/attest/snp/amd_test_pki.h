@@ -31,6 +31,7 @@ struct CertSpec {
   UnixTime not_after = 0;
   int pss_salt = 48;
   const EVP_MD* pss_md = nullptr;  // null = SHA-384
+  long serial = 0;                 // AMD VCEKs have serial 0
   // (OID, extension value bytes): the value is placed as-is in the extension OCTET STRING.
   std::vector<std::pair<std::string, Bytes>> extensions;
 };
@@ -39,6 +40,12 @@ struct CertSpec {
 // makes it self-signed (the issuer name is the subject name).
 X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issuer,
                          EVP_PKEY* issuer_key);
+
+// A CRL issued by `issuer` (RSASSA-PSS SHA-384, salt 48) revoking `revoked_serials`.
+X509CrlPtr IssueCrl(const X509* issuer, EVP_PKEY* issuer_key,
+                    const std::vector<long>& revoked_serials, UnixTime this_update,
+                    UnixTime next_update);
+Bytes CrlToDer(const X509_CRL* crl);
 
 std::string CertToPem(const X509* cert);
 Bytes CertToDer(const X509* cert);

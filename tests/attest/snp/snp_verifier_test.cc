@@ -394,5 +394,52 @@ TEST_F(SyntheticChainTest, CachedChainStillChecksValidityAtEachTime) {
   EXPECT_EQ(Value(*later, "chain"), "fail:vcek-expired");  // ...but validity re-evaluated
 }
 
+class SyntheticCrlTest : public SyntheticChainTest {
+ protected:
+  testing::TestHierarchy h_ = testing::MakeHierarchy({});
+  Bytes report_ = testing::BuildSignedReport({}, h_.vek_key.get());
+
+  std::string CrlValue(const Bytes& crl, UnixTime now = kNow) {
+    SnpVerifier verifier(AllowRoot(h_));
+    const Bytes chain(h_.chain_pem.begin(), h_.chain_pem.end());
+    auto v = verifier.Verify(report_, h_.vek_der, chain, now, crl);
+    EXPECT_TRUE(v.ok()) << v.status();
+    if (!v.ok()) return "<error>";
+    const CheckOutcome* c = v->result.Find("crl");
+    if (c == nullptr) return "<missing>";
+    EXPECT_EQ(c->passed, v->result.Accepted());
+    return c->value;
+  }
+};
+
+TEST_F(SyntheticCrlTest, CurrentCrlWithoutTheAskPasses) {
+  auto crl = testing::IssueCrl(h_.ark.get(), h_.ark_key.get(), {7, 8}, kNow - 100, kNow + 100);
+  EXPECT_EQ(CrlValue(testing::CrlToDer(crl.get())), "ok,not-revoked");
+}
+
+TEST_F(SyntheticCrlTest, RevokedAskRejected) {
+  auto crl = testing::IssueCrl(h_.ark.get(), h_.ark_key.get(), {7, 0x1234}, kNow - 100, kNow + 100);
+  EXPECT_EQ(CrlValue(testing::CrlToDer(crl.get())), "fail:revoked");
+}
+
+TEST_F(SyntheticCrlTest, CrlOutsideItsValidityRejected) {
+  auto crl = testing::IssueCrl(h_.ark.get(), h_.ark_key.get(), {}, kNow - 100, kNow + 100);
+  const Bytes der = testing::CrlToDer(crl.get());
+  EXPECT_EQ(CrlValue(der, kNow + 101), "fail:expired");
+  EXPECT_EQ(CrlValue(der, kNow - 101), "fail:not-yet-valid");
+}
+
+TEST_F(SyntheticCrlTest, CrlSignedByAnotherKeyRejected) {
+  auto other = testing::GenerateRsaKey(2048);
+  auto crl = testing::IssueCrl(h_.ark.get(), other.get(), {}, kNow - 100, kNow + 100);
+  EXPECT_EQ(CrlValue(testing::CrlToDer(crl.get())), "fail:bad-signature");
+}
+
+TEST_F(SyntheticCrlTest, CrlFromAnotherIssuerOrMalformedRejected) {
+  auto crl = testing::IssueCrl(h_.ask.get(), h_.ask_key.get(), {}, kNow - 100, kNow + 100);
+  EXPECT_EQ(CrlValue(testing::CrlToDer(crl.get())), "fail:wrong-issuer");
+  EXPECT_EQ(CrlValue(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}), "fail:malformed");
+}
+
 }  // namespace
 }  // namespace pv::attest::snp
