@@ -129,7 +129,8 @@ void PrintStats(const pv::v1::PartitionStats& s) {
   if (s.exits_by_reason_size() > 0) {
     std::vector<std::vector<std::string>> rows = {{"EXIT REASON", "COUNT"}};
     for (const auto& c : s.exits_by_reason()) {
-      rows.push_back({absl::StrFormat("0x%x", c.reason()), absl::StrCat(c.count())});
+      rows.push_back({c.reason_name().empty() ? absl::StrCat(c.reason()) : c.reason_name(),
+                      absl::StrCat(c.count())});
     }
     std::printf("\n");
     PrintTable(rows);

@@ -1,6 +1,7 @@
 // pv-agent: the host agent daemon. Serves pv.v1.PartitionManager on a Unix socket.
 //
 //   pv-agent [--socket PATH] [--state-dir DIR] [--qemu BINARY] [--keep-partitions-on-exit]
+//            [--proxy-spin-us US]
 //
 // SIGTERM/SIGINT: graceful exit (stops partitions unless --keep-partitions-on-exit).
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "file_util.h"
 #include "grpc_service.h"
@@ -26,7 +28,7 @@ namespace {
 void Usage() {
   std::fprintf(stderr,
                "usage: pv-agent [--socket PATH] [--state-dir DIR] [--qemu BINARY]\n"
-               "                [--keep-partitions-on-exit]\n"
+               "                [--keep-partitions-on-exit] [--proxy-spin-us US]\n"
                "defaults: --socket %s --state-dir %s --qemu qemu-system-x86_64\n",
                pv::agent::DefaultSocketPath().c_str(), pv::agent::DefaultStateDir().c_str());
 }
@@ -53,6 +55,13 @@ int main(int argc, char** argv) {
       options.state_dir = value("--state-dir");
     } else if (arg == "--qemu") {
       options.qemu_binary = value("--qemu");
+    } else if (arg == "--proxy-spin-us") {
+      int us = 0;
+      if (!absl::SimpleAtoi(value("--proxy-spin-us"), &us) || us < 0 || us > 100000) {
+        std::fprintf(stderr, "pv-agent: --proxy-spin-us needs 0..100000\n");
+        return 2;
+      }
+      options.proxy_idle_spin = std::chrono::microseconds(us);
     } else if (arg == "--keep-partitions-on-exit") {
       options.keep_partitions_on_exit = true;
     } else if (arg == "--help" || arg == "-h") {

@@ -11,9 +11,6 @@
 namespace pv::agent {
 
 namespace {
-// How long the server keeps polling after the last message before it sleeps. Exits come in
-// bursts (a guest's console line is many OUTs), so a short spin saves most doorbells.
-constexpr auto kIdleSpin = std::chrono::microseconds(50);
 constexpr int kSleepMsWithDoorbell = 200;
 constexpr int kSleepMsPolling = 1;
 
@@ -23,9 +20,11 @@ inline void CpuRelax() {
 }  // namespace
 
 ExitProxyServer::ExitProxyServer(std::string name, SharedRegion region, int agent_eventfd,
-                                 int paravisor_eventfd, ExitSink* sink, bool reattach)
+                                 int paravisor_eventfd, ExitSink* sink, bool reattach,
+                                 std::chrono::microseconds idle_spin)
     : name_(std::move(name)),
       region_(std::move(region)),
+      idle_spin_(idle_spin),
       agent_eventfd_(agent_eventfd),
       paravisor_eventfd_(paravisor_eventfd),
       sink_(sink),
@@ -147,7 +146,7 @@ void ExitProxyServer::Run() {
       last_activity = std::chrono::steady_clock::now();
       continue;
     }
-    if (std::chrono::steady_clock::now() - last_activity < kIdleSpin) {
+    if (std::chrono::steady_clock::now() - last_activity < idle_spin_) {
       CpuRelax();
       continue;
     }
@@ -172,7 +171,12 @@ void ExitProxyServer::Run() {
         doorbells_received_.fetch_add(count);
       }
     }
-    if (stop) break;
+    if (stop) {
+      // QEMU may have exited right after its last messages (GuestStopped, Statistics): the
+      // shared memory outlives it, so serve what is there once more.
+      ServeOnce();
+      break;
+    }
     if (!polling_mode) SetPolling(true);
     last_activity = std::chrono::steady_clock::now();
   }

@@ -10,6 +10,7 @@
 #define PV_HOST_AGENT_EXIT_PROXY_SERVER_H_
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -37,7 +38,13 @@ class ExitProxyServer {
   // `agent_eventfd` < 0 selects polling mode. `reattach` resumes from the indices in shared
   // memory instead of a fresh ring and treats the channel as already negotiated.
   ExitProxyServer(std::string name, SharedRegion region, int agent_eventfd, int paravisor_eventfd,
-                  ExitSink* sink, bool reattach);
+                  ExitSink* sink, bool reattach,
+                  std::chrono::microseconds idle_spin = kDefaultIdleSpin);
+
+  // How long the server keeps polling after the last message before it sleeps. Exits come in
+  // bursts (a console line is many OUTs, a driver polls a register), so a short spin saves
+  // most doorbells and wake-ups; 0 sleeps at once (fewest CPU cycles, highest latency).
+  static constexpr std::chrono::microseconds kDefaultIdleSpin{200};
   ~ExitProxyServer();
 
   void Start();
@@ -51,6 +58,7 @@ class ExitProxyServer {
 
   std::string name_;
   SharedRegion region_;
+  std::chrono::microseconds idle_spin_;
   int agent_eventfd_;
   int paravisor_eventfd_;
   ExitSink* sink_;

@@ -254,6 +254,7 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
     old_supervisor = std::move(p->supervisor);
     p->stop_requested = false;
     p->guest_reported = false;
+    p->last_proxy_stats = {};
     p->record.clear_exit();
     p->record.clear_failure_reason();
     p->record.set_stopped_unix_ms(0);
@@ -378,7 +379,7 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
   if (qmp.ok()) p->qmp = std::make_shared<QmpClient>(std::move(*qmp));
   if (region.ok()) {
     p->proxy = std::make_unique<ExitProxyServer>(p->name(), std::move(*region), -1, -1, p.get(),
-                                                 /*reattach=*/true);
+                                                 /*reattach=*/true, options_.proxy_idle_spin);
     p->proxy->Start();
   } else {
     Log(p->name(), ": re-attach without exit proxy: ", region.status().ToString());
@@ -427,10 +428,15 @@ void PartitionManager::OnQemuExit(std::shared_ptr<Partition> p, int ws, bool hav
     proxy = std::move(p->proxy);
   }
   // Drain the rings one last time (a GuestStopped just before the exit), then stop serving.
-  if (proxy != nullptr) proxy->Stop();
+  ExitProxyStats final_stats;
+  if (proxy != nullptr) {
+    proxy->Stop();
+    final_stats = proxy->stats();
+  }
   proxy.reset();
   p->CloseConsole();
   absl::MutexLock lock(&mu_);
+  p->last_proxy_stats = final_stats;
   pv::v1::ExitInfo* exit = p->record.mutable_exit();
   const std::string result = LastResultLine(p->PathOf("firmware.log"));
   bool debug_exit = false;
@@ -588,8 +594,8 @@ absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string
   pv::v1::PartitionStats stats;
   stats.set_name(name);
   p->FillStats(&stats);
-  if (p->proxy != nullptr) {
-    ExitProxyStats ps = p->proxy->stats();
+  {
+    ExitProxyStats ps = p->proxy != nullptr ? p->proxy->stats() : p->last_proxy_stats;
     stats.set_proxy_round_trips(ps.round_trips);
     stats.set_proxy_notifications(ps.notifications);
     stats.set_proxy_errors(ps.errors);

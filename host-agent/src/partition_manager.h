@@ -34,6 +34,8 @@ struct AgentOptions {
   // On a graceful agent exit, leave partitions running (for an agent upgrade) instead of
   // stopping them. After a crash they are always left running and re-attached on restart.
   bool keep_partitions_on_exit = false;
+  // Exit-proxy server: polling time after the last message before sleeping on the doorbell.
+  std::chrono::microseconds proxy_idle_spin{200};
 };
 
 class Partition;  // partition_runtime.h

@@ -3,13 +3,26 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
+
 #include "absl/strings/str_cat.h"
+#include "exit_proxy_generated.h"
 #include "log.h"
 #include "partition_manager.h"
 
 namespace pv::agent {
 
 namespace {
+
+// "NestedPageFault" -> "nested_page_fault".
+std::string ExitReasonSnakeName(pv::proxy::fb::ExitReason reason) {
+  std::string out;
+  for (const char* p = pv::proxy::fb::EnumNameExitReason(reason); *p != '\0'; ++p) {
+    if (std::isupper(static_cast<unsigned char>(*p)) && !out.empty()) out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+  }
+  return out;
+}
 // Rejected messages are logged and turned into events, but a partition that floods the ring
 // with garbage must not flood the log: the first kLoggedErrors, then every kLogEvery-th.
 constexpr uint64_t kLoggedErrors = 20;
@@ -72,6 +85,10 @@ void Partition::FillStats(pv::v1::PartitionStats* stats) {
     pv::v1::ExitReasonCount* c = stats->add_exits_by_reason();
     c->set_reason(reason);
     c->set_count(count);
+    const auto known = static_cast<uint32_t>(pv::proxy::fb::ExitReason::MAX);
+    c->set_reason_name(reason <= known
+                           ? ExitReasonSnakeName(static_cast<pv::proxy::fb::ExitReason>(reason))
+                           : absl::StrCat("reason-", reason));
   }
   stats->set_console_bytes(console_bytes_);
 }

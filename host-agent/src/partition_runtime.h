@@ -65,6 +65,7 @@ class Partition : public ExitSink {
   std::unique_ptr<IvshmemServer> ivshmem;
   std::unique_ptr<ExitProxyServer> proxy;
   std::thread supervisor;
+  ExitProxyStats last_proxy_stats;  // of the previous run, kept for GetStats after a stop
   std::shared_ptr<UniqueFd> supervisor_wake;
 
  private:

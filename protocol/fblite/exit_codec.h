@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fblite/fb_lite.h"
+#include "fb_lite.h"  // sibling include: works without -I
 
 namespace pv::proxy {
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ring/ring_layout.h"
+#include "ring_layout.h"  // sibling include: works without -I (the firmware includes by path)
 
 namespace pv::proxy {
 
@@ -71,6 +71,14 @@ class RingProducer {
   // Copies `length` bytes into the next slot and publishes it. `*ring_doorbell` is set when the
   // consumer is not polling and must be woken.
   RingStatus Push(const void* message, uint32_t length, bool* ring_doorbell) {
+    return PushClaimingLength(message, length, length, ring_doorbell);
+  }
+
+  // Push() with a slot header that claims `claimed_length` bytes while `length` are copied.
+  // Only robustness self-tests use a claimed length that differs: it is what a hostile
+  // producer can do, and consumers must survive it.
+  RingStatus PushClaimingLength(const void* message, uint32_t length, uint32_t claimed_length,
+                                bool* ring_doorbell) {
     *ring_doorbell = false;
     if (length > kMaxMessageSize) return RingStatus::kOversize;
     const uint32_t consumer = ring_detail::LoadAcquire(&ring_->control.consumer.value);
@@ -78,7 +86,7 @@ class RingProducer {
     if (used > kSlotCount) return RingStatus::kCorruptIndex;
     if (used == kSlotCount) return RingStatus::kFull;
     volatile uint8_t* slot = ring_->slots[head_ & (kSlotCount - 1)];
-    SlotHeader header{length, 0};
+    SlotHeader header{claimed_length, 0};
     ring_detail::CopyToShared(slot, &header, sizeof(header));
     ring_detail::CopyToShared(slot + sizeof(SlotHeader), message, length);
     ++head_;
