@@ -1,5 +1,5 @@
-// Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM,
-// run every guest image it was given, and report one machine-readable result line.
+// Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM or
+// VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
 #include "arch/platform.h"
 #include "boot/multiboot.h"
@@ -7,7 +7,6 @@
 #include "lib/log.h"
 #include "mm/page_alloc.h"
 #include "run/guest_runner.h"
-#include "svm/svm.h"
 
 namespace {
 
@@ -34,17 +33,16 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   Log("memory: %lu MiB free for guests and paravisor structures",
       (mm::FreePageCount() * kPageSize) >> 20);
 
-  svm::HostState host;
-  const Result<svm::Capabilities> caps = svm::EnableSvm(&host);
-  if (!caps.ok()) Finish(false, caps.status().message());
-  Log("svm: revision %u, %u ASIDs, nested paging %s, NRIP save %s", caps.value().revision,
-      caps.value().asid_count, caps.value().nested_paging ? "yes" : "no",
-      caps.value().nrip_save ? "yes" : "no (RIP advance by instruction decode)");
+  // SVM or VMX, whichever this CPU has (run/guest_runner.h).
+  HostVirtualization virt;
+  if (const Status enabled = EnableHostVirtualization(&virt); !enabled.ok()) {
+    Finish(false, enabled.message());
+  }
 
   if (boot.value().module_count == 0) {
     Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");
   }
-  const RunSummary summary = RunGuests(boot.value(), cmdline, caps.value(), host);
+  const RunSummary summary = RunGuests(boot.value(), cmdline, virt);
   char why[64];
   Format(why, sizeof(why), "%u/%u guests ended as expected", summary.as_expected, summary.guests);
   Finish(summary.as_expected == summary.guests, why);

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "svm/svm_vcpu.h"
+#include "vmx/vmx_vcpu.h"
 #include "testing/hooks.h"
 
 namespace pv {
@@ -59,8 +60,8 @@ void ReportStats(const Vcpu& vcpu) {
 }
 
 // Runs one guest; true if it ended as expected (and its test scenario, if any, passed).
-bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Capabilities& caps,
-            const svm::HostState& host) {
+bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes,
+            const HostVirtualization& virt) {
   const Cmdline guest_cmdline(module.cmdline);
   Log("guest %u: image %lu bytes at 0x%lx, %lu MiB RAM, cmdline \"%s\"", index,
       module.end - module.start, module.start, mem_bytes >> 20, module.cmdline);
@@ -75,6 +76,8 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
   vcpu.guest_index = index;
   vcpu.memory = GuestMemory(mm::PhysToVirt<u8>(ram.value()), ram.value(), mem_bytes);
   svm::SvmVcpu svm;
+  vmx::VmxVcpu vmx;
+  const bool use_vmx = virt.backend == Backend::kVmx;
   bool ok = false;
   do {
     const Result<LoadedImage> image =
@@ -89,7 +92,9 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
       Log("guest %u: boot state: %s", index, entry.status().message());
       break;
     }
-    const Status setup = svm::SetupSvmVcpu(vcpu, svm, caps, host, entry.value());
+    const Status setup =
+        use_vmx ? vmx::SetupVmxVcpu(vcpu, vmx, virt.vmx_caps, entry.value())
+                : svm::SetupSvmVcpu(vcpu, svm, virt.svm_caps, virt.svm_host, entry.value());
     if (!setup.ok()) {
       Log("guest %u: vCPU setup: %s", index, setup.message());
       break;
@@ -100,8 +105,19 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
         image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start,
         image.value().end);
     testing::OnGuestStart(vcpu, guest_cmdline);
+#ifdef PV_TEST_BUILD
+    StrView fault;
+    if (use_vmx && guest_cmdline.Get("vmx_fault", &fault) && !vmx::ApplyTestFault(vmx, fault)) {
+      Log("guest %u: unknown vmx_fault kind", index);
+      break;
+    }
+#endif
 
-    svm::RunSvmVcpu(vcpu);
+    if (use_vmx) {
+      vmx::RunVmxVcpu(vcpu);
+    } else {
+      svm::RunSvmVcpu(vcpu);
+    }
 
     ConsoleFlush(vcpu);
     char outcome[32];
@@ -115,21 +131,55 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const svm::Cap
     ok = expected && scenario_ok;
   } while (false);
 
-  svm::TeardownSvmVcpu(svm);
+  if (use_vmx) {
+    vmx::TeardownVmxVcpu(vcpu, vmx);
+  } else {
+    svm::TeardownSvmVcpu(svm);
+  }
   mm::FreePages(ram.value(), mem_bytes / kPageSize);
   return ok;
 }
 
 }  // namespace
 
+Status EnableHostVirtualization(HostVirtualization* virt) {
+  const bool svm_present = arch::Cpuid(0x80000000).eax >= 0x80000001 &&
+                           (arch::Cpuid(0x80000001).ecx & (1u << 2)) != 0;
+  if (svm_present || !vmx::VmxPresent()) {
+    const Result<svm::Capabilities> caps = svm::EnableSvm(&virt->svm_host);
+    if (!caps.ok()) {
+      return svm_present ? caps.status()
+                         : Status(Err::kUnsupported,
+                                  "CPU has neither SVM nor VMX (QEMU: -cpu qemu64,+svm,+npt; "
+                                  "Bochs: cpu model=ryzen or corei7_skylake_x)");
+    }
+    virt->backend = Backend::kSvm;
+    virt->svm_caps = caps.value();
+    Log("svm: revision %u, %u ASIDs, nested paging %s, NRIP save %s", caps.value().revision,
+        caps.value().asid_count, caps.value().nested_paging ? "yes" : "no",
+        caps.value().nrip_save ? "yes" : "no (RIP advance by instruction decode)");
+    return Status::Ok();
+  }
+  const Result<vmx::Capabilities> caps = vmx::EnableVmx(&virt->vmx_host);
+  if (!caps.ok()) return caps.status();
+  virt->backend = Backend::kVmx;
+  virt->vmx_caps = caps.value();
+  const vmx::Controls& c = caps.value().controls;
+  Log("vmx: VMCS revision 0x%x, %s controls, EPT caps 0x%lx; pin 0x%x proc 0x%x proc2 0x%x "
+      "exit 0x%x entry 0x%x",
+      caps.value().revision, caps.value().true_controls ? "TRUE" : "default",
+      caps.value().ept_vpid_cap, c.pin, c.proc, c.proc2, c.exit, c.entry);
+  return Status::Ok();
+}
+
 RunSummary RunGuests(const boot::BootInfo& boot, const Cmdline& cmdline,
-                     const svm::Capabilities& caps, const svm::HostState& host) {
+                     const HostVirtualization& virt) {
   RunSummary summary;
   const u64 mib = cmdline.GetU64("guest_mem", kDefaultGuestMiB);
   const u64 mem_bytes = AlignUp(mib << 20, kLargePageSize);
   for (usize i = 0; i < boot.module_count; ++i) {
     ++summary.guests;
-    if (RunOne(static_cast<u32>(i), boot.modules[i], mem_bytes, caps, host)) ++summary.as_expected;
+    if (RunOne(static_cast<u32>(i), boot.modules[i], mem_bytes, virt)) ++summary.as_expected;
   }
   return summary;
 }

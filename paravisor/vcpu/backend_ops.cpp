@@ -1,6 +1,7 @@
 #include "vcpu/backend_ops.h"
 
 #include "svm/svm_vcpu.h"
+#include "vmx/vmx_vcpu.h"
 
 namespace pv {
 
@@ -10,6 +11,7 @@ void SetMsrInterception(Vcpu& vcpu, u32 msr, bool read, bool write) {
       svm::SetMsrIntercept(*static_cast<svm::SvmVcpu*>(vcpu.backend_state), msr, read, write);
       break;
     case Backend::kVmx:
+      vmx::SetMsrIntercept(*static_cast<vmx::VmxVcpu*>(vcpu.backend_state), msr, read, write);
       break;
   }
 }
@@ -21,6 +23,7 @@ void InterceptRdtsc(Vcpu& vcpu) {
           svm::intercept::kRdtsc;
       break;
     case Backend::kVmx:
+      vmx::InterceptRdtsc(*static_cast<vmx::VmxVcpu*>(vcpu.backend_state));
       break;
   }
 }
@@ -30,7 +33,7 @@ u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
     case Backend::kSvm:
       return svm::BareRoundTrips(vcpu, rip, count);
     case Backend::kVmx:
-      break;
+      return vmx::BareRoundTrips(vcpu, rip, count);
   }
   return 0;
 }
