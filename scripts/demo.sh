@@ -1,18 +1,61 @@
 #!/usr/bin/env bash
-# One command from a fresh machine to a running demo: installs packages, builds the paravisor
-# and the demo guest, and boots them in QEMU (TCG, AMD SVM with nested paging). The guest's
-# console lines appear prefixed with "[guest]"; the last line is the paravisor's verdict.
+# One command from a fresh machine to a running demo: installs packages, builds the paravisor,
+# the demo guest, the host agent and its CLI, starts `pv-agent` unless one already answers on
+# its socket, and runs `pvctl launch` on the demo partition. The partition is a QEMU process
+# (TCG, AMD SVM with nested paging) managed by the agent; the guest's console shown below
+# arrives through the paravisor's exit proxy (flatbuffers messages over shared-memory rings).
+#
+# Environment: PV_BUILD_DIR (build directory, default build), PV_AGENT_SOCKET (agent socket,
+# default as pvctl's), PV_DEMO_KEEP_AGENT=1 (leave an agent this script started running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh --target paravisor guests
-BUILD_DIR=${PV_BUILD_DIR:-build}
-echo "== booting the paravisor with the demo guest under QEMU TCG (-cpu qemu64,+svm,+npt)"
+scripts/build.sh --target paravisor guests pv-agent pvctl
+BUILD_DIR=$(cd "${PV_BUILD_DIR:-build}" && pwd)
+PVCTL="$BUILD_DIR/host-agent/pvctl"
+AGENT="$BUILD_DIR/host-agent/pv-agent"
+
+# The socket pvctl uses by default (root: /run/pv-agent/pv-agent.sock), unless overridden.
+if [ -z "${PV_AGENT_SOCKET:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    PV_AGENT_SOCKET=/run/pv-agent/pv-agent.sock
+  else
+    PV_AGENT_SOCKET=${XDG_RUNTIME_DIR:-/tmp}/pv-agent.sock
+    [ -n "${XDG_RUNTIME_DIR:-}" ] || PV_AGENT_SOCKET=/tmp/pv-agent-$(id -u).sock
+  fi
+fi
+export PV_AGENT_SOCKET
+
+agent_pid=""
+stop_agent() {
+  if [ -n "$agent_pid" ] && [ "${PV_DEMO_KEEP_AGENT:-0}" != 1 ]; then
+    kill -TERM "$agent_pid" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+  fi
+}
+trap stop_agent EXIT
+
+if "$PVCTL" capabilities >/dev/null 2>&1; then
+  echo "== using the pv-agent already serving $PV_AGENT_SOCKET"
+else
+  state_dir="$BUILD_DIR/pv-agent-state"
+  echo "== starting pv-agent on $PV_AGENT_SOCKET (state in $state_dir, log in $BUILD_DIR/pv-agent.log)"
+  "$AGENT" --socket "$PV_AGENT_SOCKET" --state-dir "$state_dir" >"$BUILD_DIR/pv-agent.log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 1 100); do
+    "$PVCTL" capabilities >/dev/null 2>&1 && break
+    if ! kill -0 "$agent_pid" 2>/dev/null; then
+      echo "== pv-agent exited; its log:"; cat "$BUILD_DIR/pv-agent.log"; exit 1
+    fi
+    sleep 0.1
+  done
+fi
+
+echo "== pvctl launch demo (paravisor + demo guest; console through the exit proxy)"
 set +e
-timeout 60 qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 256M -display none \
-  -no-reboot -nodefaults -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-  -kernel "$BUILD_DIR/paravisor/paravisor.elf" -initrd "$BUILD_DIR/paravisor/guests/hello.bin"
+"$PVCTL" launch demo --replace \
+  --firmware "$BUILD_DIR/paravisor/paravisor.elf" --guest "$BUILD_DIR/paravisor/guests/hello.bin"
 status=$?
 set -e
-# isa-debug-exit: 33 = every guest ended as expected.
-if [ "$status" -eq 33 ]; then echo "== demo finished: PASS"; else echo "== demo failed (QEMU status $status)"; exit 1; fi
+"$PVCTL" stats demo || true
+if [ "$status" -eq 0 ]; then echo "== demo finished: PASS"; else echo "== demo failed (pvctl exit code $status)"; exit 1; fi

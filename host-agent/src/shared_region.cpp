@@ -33,7 +33,8 @@ absl::StatusOr<SharedRegion> SharedRegion::Create(const std::string& path, uint3
   if (::ftruncate(fd.get(), kSharedSize) != 0) return ErrnoStatus("size", path);
   absl::StatusOr<void*> base = MapShared(fd.get(), path);
   if (!base.ok()) return base.status();
-  std::memset(*base, 0, kSharedSize);
+  // The file was truncated to 0 and extended: it reads as zeros without touching (and so
+  // without making resident) the whole megabyte.
   auto* h = static_cast<proxy::SharedHeader*>(*base);
   h->layout_version = proxy::kLayoutVersion;
   h->header_size = proxy::kHeaderSize;
