@@ -100,6 +100,17 @@ absl::StatusOr<time_t> TimeField(const json& obj, const char* key, absl::string_
   return ParseIsoTime(s, absl::StrCat(doc, ".", key));
 }
 
+// The TCB statuses PCS publishes; anything else is refused rather than passed on to policy.
+absl::StatusOr<std::string> StatusField(const json& level, absl::string_view doc) {
+  PV_TDX_ASSIGN_OR_RETURN(std::string status, StringField(level, "tcbStatus", doc));
+  for (const char* known :
+       {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+        "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked"}) {
+    if (status == known) return status;
+  }
+  return Bad(doc, absl::StrCat("unknown tcbStatus \"", status.substr(0, 64), "\""));
+}
+
 absl::StatusOr<std::vector<std::string>> Advisories(const json& level, absl::string_view doc) {
   std::vector<std::string> out;
   auto it = level.find("advisoryIDs");
@@ -134,7 +145,7 @@ absl::StatusOr<IsvSvnTcbLevel> IsvSvnLevel(const json& level, absl::string_view 
   PV_TDX_ASSIGN_OR_RETURN(int64_t isvsvn, IntField(*tcb, "isvsvn", 0xffff, doc));
   out.isvsvn = static_cast<uint16_t>(isvsvn);
   PV_TDX_ASSIGN_OR_RETURN(out.tcb_date, StringField(level, "tcbDate", doc));
-  PV_TDX_ASSIGN_OR_RETURN(out.status, StringField(level, "tcbStatus", doc));
+  PV_TDX_ASSIGN_OR_RETURN(out.status, StatusField(level, doc));
   PV_TDX_ASSIGN_OR_RETURN(out.advisory_ids, Advisories(level, doc));
   return out;
 }
@@ -242,6 +253,10 @@ absl::StatusOr<ParsedTcbInfo> ParseTcbInfoDocument(absl::string_view document) {
   PV_TDX_ASSIGN_OR_RETURN(info.pceid, HexField(t, "pceId", 2, kDoc));
   PV_TDX_ASSIGN_OR_RETURN(int64_t tcb_type, IntField(t, "tcbType", 1000, kDoc));
   info.tcb_type = static_cast<int>(tcb_type);
+  if (info.tcb_type != 0) {
+    // Type 0 is the only defined layout (16 SGX + 16 TDX components compared one by one).
+    return Bad(kDoc, absl::StrCat("tcbType = ", info.tcb_type, ", only 0 is supported"));
+  }
   PV_TDX_ASSIGN_OR_RETURN(info.tcb_evaluation_data_number,
                           IntField(t, "tcbEvaluationDataNumber", INT64_MAX, kDoc));
   auto module = t.find("tdxModule");
@@ -280,7 +295,7 @@ absl::StatusOr<ParsedTcbInfo> ParseTcbInfoDocument(absl::string_view document) {
     PV_TDX_ASSIGN_OR_RETURN(int64_t pcesvn, IntField(*tcb, "pcesvn", 0xffff, kDoc));
     level.pcesvn = static_cast<uint16_t>(pcesvn);
     PV_TDX_ASSIGN_OR_RETURN(level.tcb_date, StringField(l, "tcbDate", kDoc));
-    PV_TDX_ASSIGN_OR_RETURN(level.status, StringField(l, "tcbStatus", kDoc));
+    PV_TDX_ASSIGN_OR_RETURN(level.status, StatusField(l, kDoc));
     PV_TDX_ASSIGN_OR_RETURN(level.advisory_ids, Advisories(l, kDoc));
     info.levels.push_back(std::move(level));
   }

@@ -149,8 +149,28 @@ TEST(TcbInfoDocument, RejectsBadFieldsWithTheirNames) {
               HasSubstr("expected 64"));
 }
 
+TEST(TcbInfoDocument, RejectsUnknownStatusesAndTcbTypes) {
+  using testing_pki::PlatformLevel;
+  using testing_pki::TcbInfoBody;
+  const std::string sig = std::string(128, '0');
+  auto wrap = [&](const std::string& body) {
+    return "{\"tcbInfo\":" + body + ",\"signature\":\"" + sig + "\"}";
+  };
+  const std::array<uint8_t, 16> zero{};
+  auto r = ParseTcbInfoDocument(
+      wrap(TcbInfoBody("90C06F000000", PlatformLevel(zero, 0, zero, "Fine"), "")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("unknown tcbStatus \"Fine\""));
+  std::string body = TcbInfoBody("90C06F000000", "", "");
+  body.replace(body.find("\"tcbType\":0"), 11, "\"tcbType\":1");
+  r = ParseTcbInfoDocument(wrap(body));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("tcbType = 1"));
+}
+
 TEST(QeIdentityDocument, ParsesTheRealQeIdentity) {
-  auto q = ParseQeIdentityDocument(ReadVector("tdx/go-tdx-guest/sample_qeIdentity_response"));
+  const std::string doc = ReadVector("tdx/go-tdx-guest/sample_qeIdentity_response");
+  auto q = ParseQeIdentityDocument(doc);  // signed_bytes is a view into `doc`
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_EQ(q->identity.id, "TD_QE");
   EXPECT_EQ(q->identity.isvprodid, 2);

@@ -206,7 +206,8 @@ TEST(TdxQuoteFields, MatchTrusteeExpectedClaims) {
 }
 
 TEST(TdxQuoteFields, V5QuoteHasTd15Fields) {
-  auto parsed = ParseQuote(ReadVector("tdx/go-tdx-guest/quote_v5_sample.dat"));
+  const std::string quote = ReadVector("tdx/go-tdx-guest/quote_v5_sample.dat");
+  auto parsed = ParseQuote(quote);  // views into `quote`
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->version, 5);
   EXPECT_EQ(parsed->body_type, 3);

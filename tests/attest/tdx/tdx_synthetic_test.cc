@@ -2,7 +2,10 @@
 // every check passing, then one failure per check (revoked PCK, revoked CA, expired collateral
 // and certificates, tampered collateral bytes, broken AK binding, unpinned root) and the QVL
 // TCB status convergence cases.
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "attest/tdx/tdx_verifier.h"
@@ -455,6 +458,36 @@ TEST_F(TdxSyntheticTest, CachedResultsStillHonourTheVerificationTime) {
   after_certs.now = absl::FromTimeT(2208988800 + 10);  // after every certificate expired
   EXPECT_THAT(Value(Run(quote, c, after_certs), "pck_chain"), HasSubstr("expired"));
   EXPECT_EQ(Value(Run(quote, c, Options()), "pck_chain"), "ok");
+}
+
+TEST_F(TdxSyntheticTest, OneVerifierSharedByThreadsGivesTheSameResults) {
+  // Two platforms, so threads hit and fill different cache entries concurrently.
+  TestPki other;
+  const std::string quotes[2] = {pki_->MakeQuote({}), other.MakeQuote({})};
+  const TdxCollateral collateral[2] = {
+      Good(), FullCollateral(other, TcbInfoBody("90C06F000000", DefaultLevels(), Modules()),
+                             QeIdentityBody({{8, "UpToDate"}}))};
+  TdxVerifyOptions options[2] = {Options(), Options()};
+  options[1].root_certificate = other.RootPem();
+  std::atomic<int> accepted{0}, rejected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const int k = (t + i) % 2;
+        auto r = verifier_.Verify(quotes[k], collateral[k], options[k]);
+        (r.ok() && r->Accepted() ? accepted : rejected)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), 80);
+  EXPECT_EQ(rejected.load(), 0);
+  // Mixing the platforms' collateral must not be served from the other's cache entries.
+  auto crossed = verifier_.Verify(quotes[0], collateral[1], options[0]);
+  ASSERT_TRUE(crossed.ok());
+  EXPECT_THAT(Value(*crossed, "collateral_sigs"), StartsWith("fail:"));
+  EXPECT_THAT(Value(*crossed, "pck_crl"), StartsWith("fail:"));
 }
 
 TEST_F(TdxSyntheticTest, UnsetTimeIsAnError) {
