@@ -6,11 +6,18 @@
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "mm/page_alloc.h"
+#include "proxy/exit_proxy.h"
+#include "proxy/ivshmem_pci.h"
 #include "run/guest_runner.h"
 
 namespace {
 
 [[noreturn]] void Finish(bool pass, const char* why) {
+  // Tell the host agent (if attached) before the machine goes away: the last exit statistics
+  // and the outcome (code 0: every guest ended as expected).
+  pv::proxy_client::SendLastStatistics();
+  pv::proxy_client::SendGuestStopped(0, pass ? 0 : 1);
+  pv::proxy_client::Detach();
   pv::Log("PV-RESULT: %s %s", pass ? "PASS" : "FAIL", why);
   pv::arch::EndRun(pass ? pv::arch::RunResult::kPass : pv::arch::RunResult::kFail);
 }
@@ -37,6 +44,9 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   HostVirtualization virt;
   if (const Status enabled = EnableHostVirtualization(&virt); !enabled.ok()) {
     Finish(false, enabled.message());
+  }
+  if (const Status proxy = proxy_client::InitExitProxy(cmdline); !proxy.ok()) {
+    Finish(false, proxy.message());
   }
 
   if (boot.value().module_count == 0) {

@@ -3,6 +3,7 @@
 // terminal escape sequences into the operator's log.
 #include "exits/handlers.h"
 #include "lib/log.h"
+#include "proxy/exit_proxy.h"
 
 namespace pv {
 
@@ -10,6 +11,11 @@ void ConsoleFlush(Vcpu& vcpu) {
   if (vcpu.console.len == 0) return;
   vcpu.console.line[vcpu.console.len] = '\0';
   Log("[guest] %s", vcpu.console.line);
+  // The same line to the host agent's console (exit proxy), when attached.
+  vcpu.console.line[vcpu.console.len] = '\n';
+  proxy_client::SendConsole(vcpu.console.line, vcpu.console.len + 1);
+  proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+                              static_cast<u32>(ExitReason::kCount));
   vcpu.console.len = 0;
 }
 

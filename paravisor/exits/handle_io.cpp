@@ -5,6 +5,7 @@
 // String I/O (INS/OUTS) is not emulated: the guest receives #GP.
 #include "exits/handlers.h"
 #include "lib/log.h"
+#include "proxy/exit_proxy.h"
 
 namespace pv {
 namespace {
@@ -60,6 +61,18 @@ ExitAction HandleIo(Vcpu& vcpu, const Exit& exit) {
       ConsolePutByte(vcpu, static_cast<u8>(vcpu.gpr(kRax)));
     }
     return ExitAction::kResumeNext;
+  }
+  // Not ours: the host agent may have a device there (exit proxy). Its answer is data the
+  // guest sees anyway; a refusal, timeout or malformed answer falls through to "no device".
+  if (proxy_client::Attached()) {
+    const u32 out_value = io.in ? 0 : static_cast<u32>(vcpu.gpr(kRax) & SizeMask(io.size));
+    const Result<u32> forwarded = proxy_client::ForwardIo(io.port, io.size, !io.in, out_value);
+    if (forwarded.ok()) {
+      proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+                                  static_cast<u32>(ExitReason::kCount));
+      if (io.in) CompleteIn(vcpu, io.size, static_cast<u32>(forwarded.value() & SizeMask(io.size)));
+      return ExitAction::kResumeNext;
+    }
   }
   if (++vcpu.stats.refused_io <= kRefusalReportLimit) {
     Log("io: guest %u %s port 0x%x (%u bytes) refused: no device there%s", vcpu.guest_index,

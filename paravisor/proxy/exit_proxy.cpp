@@ -17,7 +17,15 @@ using ::pv::proxy::RingStatus;
 // A request that timed out makes the next ones wait only this fraction of the full timeout
 // until the agent answers again, so a dead agent slows a chatty guest down only briefly.
 constexpr u64 kDegradedTimeoutDivisor = 64;
-constexpr u32 kConsoleChunk = 384;  // console bytes per message (fits a slot with headroom)
+constexpr u32 kConsoleChunk = 384;   // console bytes per message (fits a slot with headroom)
+constexpr u32 kMaxExitReasons = 24;  // statistics: at most this many counters (fits one slot)
+
+struct ExitStatsCopy {
+  u64 total = 0;
+  u64 by_reason[kMaxExitReasons] = {};
+  u32 count = 0;
+};
+ExitStatsCopy g_exit_stats;
 
 struct ClientState {
   bool attached = false;
@@ -37,9 +45,13 @@ ClientState g_client;
 alignas(8) u8 g_request[proxy::kMaxMessageSize];
 alignas(8) u8 g_response[proxy::kMaxMessageSize];
 
-inline void CpuPause() { asm volatile("pause" ::: "memory"); }
+inline void CpuPause() {
+  asm volatile("pause" ::: "memory");
+}
 
-proxy::SharedHeader* Header() { return reinterpret_cast<proxy::SharedHeader*>(g_client.transport.shared); }
+proxy::SharedHeader* Header() {
+  return reinterpret_cast<proxy::SharedHeader*>(g_client.transport.shared);
+}
 
 void SetParavisorState(proxy::PeerState state) {
   __atomic_store_n(&Header()->paravisor_state.value, static_cast<u32>(state), __ATOMIC_RELEASE);
@@ -47,7 +59,8 @@ void SetParavisorState(proxy::PeerState state) {
 
 void RingDoorbell() {
   if (g_client.transport.doorbell == nullptr) return;
-  *g_client.transport.doorbell = proxy::IvshmemDoorbellValue(g_client.agent_peer, g_client.agent_vector);
+  *g_client.transport.doorbell =
+      proxy::IvshmemDoorbellValue(g_client.agent_peer, g_client.agent_vector);
   ++g_client.stats.doorbells;
   __atomic_fetch_add(&Header()->paravisor_doorbells.value, 1u, __ATOMIC_RELAXED);
 }
@@ -62,7 +75,8 @@ Status Publish(const u8* message, u32 length, u32 claimed_length) {
   const u64 deadline = arch::Rdtsc() + Timeout();
   while (true) {
     bool doorbell = false;
-    const RingStatus st = g_client.requests.PushClaimingLength(message, length, claimed_length, &doorbell);
+    const RingStatus st =
+        g_client.requests.PushClaimingLength(message, length, claimed_length, &doorbell);
     if (st == RingStatus::kOk) {
       if (doorbell) RingDoorbell();
       return Status::Ok();
@@ -91,7 +105,8 @@ Result<DecodedMessage> AwaitResponse(u64 id, bool accept_id_zero) {
       CpuPause();
       continue;
     }
-    if (st == RingStatus::kCorruptIndex) return Status(Err::kHardware, "exit proxy: response ring corrupt");
+    if (st == RingStatus::kCorruptIndex)
+      return Status(Err::kHardware, "exit proxy: response ring corrupt");
     DecodedMessage msg;
     if (st != RingStatus::kOk ||
         proxy::DecodeMessage(g_response, length, sizeof(g_response), &msg) != DecodeStatus::kOk) {
@@ -121,7 +136,8 @@ Result<DecodedMessage> RoundTrip(Encode encode) {
 }
 
 Status ValidateHeader(const proxy::SharedHeader& h, u64 shared_size) {
-  if (h.magic != proxy::kSharedMagic) return Status(Err::kNotFound, "exit proxy: no agent header (bad magic)");
+  if (h.magic != proxy::kSharedMagic)
+    return Status(Err::kNotFound, "exit proxy: no agent header (bad magic)");
   if (h.layout_version != proxy::kLayoutVersion || h.header_size != proxy::kHeaderSize) {
     return Status(Err::kUnsupported, "exit proxy: unsupported shared layout version");
   }
@@ -145,7 +161,8 @@ Status ValidateHeader(const proxy::SharedHeader& h, u64 shared_size) {
 
 Status Attach(const Transport& transport) {
   g_client = ClientState{};
-  if (transport.shared == nullptr) return Status(Err::kInvalidArgument, "exit proxy: no shared memory");
+  if (transport.shared == nullptr)
+    return Status(Err::kInvalidArgument, "exit proxy: no shared memory");
   // Copy the header out once; everything below uses the private copy.
   proxy::SharedHeader header;
   proxy::ring_detail::CopyFromShared(&header, transport.shared, sizeof(header));
@@ -173,7 +190,9 @@ Status Attach(const Transport& transport) {
   return Status::Ok();
 }
 
-bool Attached() { return g_client.attached; }
+bool Attached() {
+  return g_client.attached;
+}
 
 void Detach() {
   if (!g_client.attached) return;
@@ -183,8 +202,8 @@ void Detach() {
 
 Result<u32> ForwardIo(u16 port, u8 size, bool write, u32 value) {
   if (!g_client.attached) return Status(Err::kNotFound, "exit proxy: not attached");
-  const Result<DecodedMessage> reply =
-      RoundTrip([&](MessageEncoder& e, u64 id) { return e.IoAccess(id, 0, port, size, write, value); });
+  const Result<DecodedMessage> reply = RoundTrip(
+      [&](MessageEncoder& e, u64 id) { return e.IoAccess(id, 0, port, size, write, value); });
   if (!reply.ok()) return reply.status();
   if (reply.value().type != static_cast<u8>(MessageType::kIoResult)) {
     return Status(Err::kNotFound, "exit proxy: agent has no device there");
@@ -194,8 +213,8 @@ Result<u32> ForwardIo(u16 port, u8 size, bool write, u32 value) {
 
 Result<u64> ForwardMmio(u64 gpa, u8 size, bool write, u64 value) {
   if (!g_client.attached) return Status(Err::kNotFound, "exit proxy: not attached");
-  const Result<DecodedMessage> reply =
-      RoundTrip([&](MessageEncoder& e, u64 id) { return e.MmioAccess(id, 0, gpa, size, write, value); });
+  const Result<DecodedMessage> reply = RoundTrip(
+      [&](MessageEncoder& e, u64 id) { return e.MmioAccess(id, 0, gpa, size, write, value); });
   if (!reply.ok()) return reply.status();
   if (reply.value().type != static_cast<u8>(MessageType::kMmioResult)) {
     return Status(Err::kNotFound, "exit proxy: agent has no device there");
@@ -222,7 +241,8 @@ void SendConsole(const char* data, usize len) {
 void SendGuestStopped(u8 reason, u32 code) {
   if (!g_client.attached) return;
   MessageEncoder encoder(g_request, sizeof(g_request));
-  const u32 n = encoder.GuestStopped(g_client.next_id++, 0, static_cast<proxy::StopReason>(reason), code);
+  const u32 n =
+      encoder.GuestStopped(g_client.next_id++, 0, static_cast<proxy::StopReason>(reason), code);
   ++g_client.stats.notifications;
   if (n == 0 || !Publish(g_request, n, n).ok()) ++g_client.stats.dropped;
 }
@@ -235,6 +255,29 @@ void SendStatistics(u64 total, u64 proxied, const u32* reasons, const u64* count
   if (n == 0 || !Publish(g_request, n, n).ok()) ++g_client.stats.dropped;
 }
 
+void NoteExitStats(u64 total, const u64* by_reason, u32 count) {
+  if (!g_client.attached) return;
+  g_exit_stats.total = total;
+  g_exit_stats.count = count < kMaxExitReasons ? count : kMaxExitReasons;
+  for (u32 i = 0; i < g_exit_stats.count; ++i) g_exit_stats.by_reason[i] = by_reason[i];
+}
+
+void SendLastStatistics() {
+  if (!g_client.attached) return;
+  u32 reasons[kMaxExitReasons];
+  u64 counts[kMaxExitReasons];
+  u32 n = 0;
+  for (u32 i = 0; i < g_exit_stats.count; ++i) {
+    if (g_exit_stats.by_reason[i] == 0) continue;
+    reasons[n] = i;
+    counts[n] = g_exit_stats.by_reason[i];
+    ++n;
+  }
+  // Proxied exits: the IO requests this client forwarded (the version request excluded).
+  const u64 proxied = g_client.stats.requests > 0 ? g_client.stats.requests - 1 : 0;
+  SendStatistics(g_exit_stats.total, proxied, reasons, counts, n);
+}
+
 Status RunMalformedSelfTest() {
   if (!g_client.attached) return Status(Err::kNotFound, "exit proxy: not attached");
   struct Case {
@@ -242,9 +285,14 @@ Status RunMalformedSelfTest() {
     u32 kind;
   };
   static constexpr Case kCases[] = {
-      {"random bytes", 0},          {"wrong file identifier", 1}, {"unknown message type", 2},
-      {"response type sent to the agent", 3}, {"vcpu field of another ring", 4},
-      {"truncated table", 5},       {"slot length beyond the slot", 6}, {"body offset of 0", 7},
+      {"random bytes", 0},
+      {"wrong file identifier", 1},
+      {"unknown message type", 2},
+      {"response type sent to the agent", 3},
+      {"vcpu field of another ring", 4},
+      {"truncated table", 5},
+      {"slot length beyond the slot", 6},
+      {"body offset of 0", 7},
   };
   for (const Case& c : kCases) {
     const u64 id = g_client.next_id++;
@@ -296,21 +344,26 @@ Status RunMalformedSelfTest() {
       return Status(Err::kHardware, "exit proxy self-test: a malformed message was not answered");
     }
     if (reply.value().type != static_cast<u8>(MessageType::kError)) {
-      Log("exit proxy self-test: '%s' was answered with type %u, not Error", c.name, reply.value().type);
+      Log("exit proxy self-test: '%s' was answered with type %u, not Error", c.name,
+          reply.value().type);
       return Status(Err::kHardware, "exit proxy self-test: a malformed message was accepted");
     }
-    Log("exit proxy self-test: '%s' rejected by the agent (error %u)", c.name, reply.value().error_code);
+    Log("exit proxy self-test: '%s' rejected by the agent (error %u)", c.name,
+        reply.value().error_code);
   }
   // The channel still works after the garbage.
   const Result<u32> magic = ForwardIo(0x708, 4, false, 0);
   if (!magic.ok() || magic.value() != 0x44545650u) {
-    return Status(Err::kHardware, "exit proxy self-test: valid request failed after malformed ones");
+    return Status(Err::kHardware,
+                  "exit proxy self-test: valid request failed after malformed ones");
   }
   Log("exit proxy self-test: %u malformed messages rejected, channel still serves requests",
       static_cast<u32>(sizeof(kCases) / sizeof(kCases[0])));
   return Status::Ok();
 }
 
-const ClientStats& Stats() { return g_client.stats; }
+const ClientStats& Stats() {
+  return g_client.stats;
+}
 
 }  // namespace pv::proxy_client

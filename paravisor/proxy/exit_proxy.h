@@ -53,6 +53,11 @@ void SendConsole(const char* data, usize len);
 void SendGuestStopped(u8 reason, u32 code);
 void SendStatistics(u64 total, u64 proxied, const u32* reasons, const u64* counts, u32 n);
 
+// Keeps a copy of the vCPU's exit counters (indexed by pv::ExitReason) as of the last console
+// line or proxied exit; SendLastStatistics() reports that copy (at the end of the run).
+void NoteExitStats(u64 total, const u64* by_reason, u32 count);
+void SendLastStatistics();
+
 // Writes deliberately malformed messages into the request ring and checks that the agent
 // answers each with an Error (never silence), then checks that a valid request still works.
 // For the agent's robustness tests (paravisor command line `proxy-selftest=malformed`).
