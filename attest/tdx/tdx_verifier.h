@@ -16,7 +16,10 @@
 //                    must equal the compiled-in Intel SGX Root CA fingerprint
 //                    (kIntelSgxRootCaSha256) unless options.allow_unpinned_root is set (needed for
 //                    synthetic test roots). Also checks the PCK SGX extension
-//                    (OID 1.2.840.113741.1.13.1) parses.
+//                    (OID 1.2.840.113741.1.13.1) parses, the leaf CN contains "SGX PCK
+//                    Certificate" and the issuer is "Intel SGX PCK Platform CA" or "... Processor
+//                    CA". The certification data may be PEM (real quotes) or concatenated DER
+//                    (Intel's sample generator); leaf and issuer are found by role, not position.
 //   pck_crl          "ok,not-revoked": the PCK CRL is signed by the PCK issuer CA, its issuer
 //                    name equals the PCK issuer, now is within thisUpdate..nextUpdate and the
 //                    PCK serial is not listed. "fail:revoked serial=<hex>" etc.
@@ -45,9 +48,27 @@
 //                    or QE OutOfDate turns UpToDate/SWHardeningNeeded into OutOfDate and
 //                    ConfigurationNeeded* into OutOfDateConfigurationNeeded; Revoked wins), then
 //                    converged with the QE identity status when a QE identity was supplied.
+//                    Not implemented: QVL's TD 1.5 relaunch-advised statuses (TEE_TCB_SVN_2).
 //   advisories       The advisory IDs of the matched platform, module and QE levels as a
 //                    compact JSON array, e.g. [] or ["INTEL-SA-00960","INTEL-SA-00982"]. Always
 //                    passes; acceptability is policy.
+//
+// Failure values ("fail:<token> <detail>"; the token is stable, the detail names the field or
+// certificate with the values seen and expected):
+//   quote_sig, qe_report_sig  bad-signature
+//   ak_binding                hash-mismatch QE_REPORT.REPORT_DATA seen=<hex> expected=<hex>
+//   pck_chain                 root-not-pinned sha256=<hex> expected=<hex> | untrusted <OpenSSL
+//                             verify error, certificate CN, depth, time> | malformed <parse error>
+//                             | no-root <why>
+//   pck_crl, root_crl         revoked <what> "<CN>" serial=<hex> | invalid-crl <signature, issuer
+//                             or thisUpdate/nextUpdate problem> | pck-chain-untrusted
+//   collateral_sigs           untrusted <parse, signing chain, signature or validity problem>
+//   qe_identity               miscselect-|attributes-|mrsigner-|isvprodid-mismatch seen= expected=
+//                             | collateral-untrusted
+//   tcb                       fmspc-|pceid-|tdx-module-mrsigner-|tdx-module-attributes-mismatch
+//                             seen=<hex> expected=<hex> | tdx-module-mismatch (no TDX_%02X
+//                             identity) | collateral-untrusted | pck-chain-untrusted |
+//                             qe-identity-mismatch
 //
 // Check `passed` semantics: "ok..." values pass; tcb/qe_identity pass when the status is in
 // options.accepted_tcb_statuses; "skipped:..." values pass only if the options allow that piece
@@ -80,9 +101,11 @@
 //             QE_REPORT.REPORT_DATA, QE_REPORT_SIGNATURE, QE_AUTH_DATA
 //   PCK certificate (when the chain parses): PCK.CA ("platform"/"processor"), PCK.FMSPC,
 //             PCK.PCEID, PCK.PCESVN, PCK.CPUSVN, PCK.TCB_COMPONENTS (16 bytes hex), PCK.SERIAL
-//   TCB evaluation (when TCB info applied): TCB_STATUS, TCB_DATE, TCB_EVALUATION_DATA_NUMBER,
-//             PLATFORM_TCB_STATUS, TDX_MODULE_TCB_STATUS, QE_IDENTITY_STATUS, ADVISORY_IDS
-//             (comma-separated)
+//   Trust anchor (when one was found): ROOT_SHA256 (hex), ROOT_PINNED ("true"/"false")
+//   TCB evaluation (when TCB info applied): TCB_STATUS, TCB_DATE (earliest matched level),
+//             TCB_EVALUATION_DATA_NUMBER, PLATFORM_TCB_STATUS, TDX_MODULE_TCB_STATUS (empty when
+//             TEE_TCB_SVN[1] == 0), QE_IDENTITY_STATUS ("mismatch" if the QE report does not
+//             match the identity), ADVISORY_IDS (comma-separated)
 //
 // Collateral cache directory (offline collateral, keyed like Intel PCS v4 keys its resources):
 //   <dir>/tcb/<fmspc>.json                 GET /tdx/certification/v4/tcb?fmspc=<fmspc> body,

@@ -112,8 +112,9 @@ std::string CaseName(const testing::TestParamInfo<json>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Manifest, TdxManifestTest, testing::ValuesIn(TdxCases()), CaseName);
 
-TEST(TdxManifest, HasTheNineTdxCases) {
-  EXPECT_EQ(TdxCases().size(), 9u);
+// Guards against a manifest that failed to load (which would instantiate no cases at all).
+TEST(TdxManifest, HasAtLeastTheNineTdxCases) {
+  EXPECT_GE(TdxCases().size(), 9u);
 }
 
 }  // namespace
