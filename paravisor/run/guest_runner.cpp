@@ -60,8 +60,7 @@ void ReportStats(const Vcpu& vcpu) {
 }
 
 // Runs one guest; true if it ended as expected (and its test scenario, if any, passed).
-bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes,
-            const HostVirtualization& virt) {
+bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const HostVirtualization& virt) {
   const Cmdline guest_cmdline(module.cmdline);
   Log("guest %u: image %lu bytes at 0x%lx, %lu MiB RAM, cmdline \"%s\"", index,
       module.end - module.start, module.start, mem_bytes >> 20, module.cmdline);
@@ -143,8 +142,8 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes,
 }  // namespace
 
 Status EnableHostVirtualization(HostVirtualization* virt) {
-  const bool svm_present = arch::Cpuid(0x80000000).eax >= 0x80000001 &&
-                           (arch::Cpuid(0x80000001).ecx & (1u << 2)) != 0;
+  const bool svm_present =
+      arch::Cpuid(0x80000000).eax >= 0x80000001 && (arch::Cpuid(0x80000001).ecx & (1u << 2)) != 0;
   if (svm_present || !vmx::VmxPresent()) {
     const Result<svm::Capabilities> caps = svm::EnableSvm(&virt->svm_host);
     if (!caps.ok()) {

@@ -8,7 +8,7 @@ namespace {
 constexpr u64 kEptRwx = 0x7;                  // read, write, execute (supervisor)
 constexpr u64 kEptLeafWriteBack = 6ull << 3;  // memory type of a leaf
 constexpr u64 kEptLarge = 1ull << 7;
-constexpr u64 kEptpWriteBack = 6;  // paging-structure memory type
+constexpr u64 kEptpWriteBack = 6;      // paging-structure memory type
 constexpr u64 kEptpWalk4 = 3ull << 3;  // walk length - 1
 
 }  // namespace

@@ -76,8 +76,8 @@ Result<Capabilities> EnableVmx(HostState* host) {
 
   const bool t = caps.true_controls;
   Controls& c = caps.controls;
-  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls,
-                                 kPinExternalInterruptExiting, 0, "pin-based"));
+  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls, kPinExternalInterruptExiting, 0,
+                                 "pin-based"));
   PV_TRY_ASSIGN(c.proc, Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
                                   kProcHltExiting | kProcUseIoBitmaps | kProcUseMsrBitmaps |
                                       kProcActivateSecondary,
@@ -89,9 +89,9 @@ Result<Capabilities> EnableVmx(HostState* host) {
                                   kExitHostAddressSpaceSize | kExitSaveEfer | kExitLoadEfer |
                                       kExitSavePat | kExitLoadPat,
                                   0, "VM-exit"));
-  PV_TRY_ASSIGN(c.entry, Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
-                                   kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat, 0,
-                                   "VM-entry"));
+  PV_TRY_ASSIGN(c.entry,
+                Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
+                          kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat, 0, "VM-entry"));
   caps.ept_vpid_cap = arch::Rdmsr(kMsrEptVpidCap);
   const u64 ept_needed = kEptWalk4 | kEptWriteBack | kEptLarge2M;
   if ((caps.ept_vpid_cap & ept_needed) != ept_needed) {

@@ -20,7 +20,7 @@ struct Controls {
 };
 
 struct Capabilities {
-  u32 revision = 0;     // VMCS revision identifier (VMX_BASIC[30:0])
+  u32 revision = 0;  // VMCS revision identifier (VMX_BASIC[30:0])
   bool true_controls = false;
   u64 ept_vpid_cap = 0;
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;

@@ -282,8 +282,7 @@ Status SetupVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx, const Capabilities& caps,
   vcpu.gpr(kRsp) = entry.rsp;
   vcpu.rip = entry.rip;
   vcpu.rflags = 0x2;
-  vcpu.paging = {entry.cr0, entry.cr3, (entry.cr4 | caps.cr4_fixed0) & caps.cr4_fixed1,
-                 entry.efer};
+  vcpu.paging = {entry.cr0, entry.cr3, (entry.cr4 | caps.cr4_fixed0) & caps.cr4_fixed1, entry.efer};
   vcpu.pat = entry.pat;
   return Status::Ok();
 }
@@ -312,8 +311,8 @@ void RunVmxVcpu(Vcpu& vcpu) {
       // VM-Fail: the instruction itself failed; the guest did not run and its state is as it was.
       const u64 error = fail == 1 ? VmRead(field::kVmInstructionError) : 0;
       Log("vmx: guest %u: %s failed (%s): VM-instruction error %lu: %s", vcpu.guest_index,
-          vcpu.run.launched ? "VMRESUME" : "VMLAUNCH",
-          fail == 1 ? "VMfailValid" : "VMfailInvalid", error, VmInstructionErrorName(error));
+          vcpu.run.launched ? "VMRESUME" : "VMLAUNCH", fail == 1 ? "VMfailValid" : "VMfailInvalid",
+          error, VmInstructionErrorName(error));
       exit = VmFailExit(fail, error);
     } else {
       const ExitInfo info = ReadExitInfo(vcpu);
