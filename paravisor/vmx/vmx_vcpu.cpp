@@ -30,6 +30,7 @@ constexpr u32 kEventTypeMask = 7u << 8;
 constexpr u32 kEventReservedNmiUnblocking = 1u << 12;  // IDT-vectoring bit 12: not for entry
 
 constexpr u32 kProcRdtscExiting = 1u << 12;
+constexpr u64 kBlockingByStiOrMovSs = 0x3;  // guest interruptibility state bits 0 and 1
 
 // MSRs VMX does not switch, which the guest nevertheless owns directly (kPassthroughMsrs): the
 // paravisor never uses SYSCALL or SWAPGS, so their values matter only to the guest, and they are
@@ -335,6 +336,11 @@ void RunVmxVcpu(Vcpu& vcpu) {
         return;
       }
       vcpu.rip += len.value();
+      // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
+      // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
+      const u64 interruptibility = VmRead(field::kGuestInterruptibility);
+      if (interruptibility & kBlockingByStiOrMovSs)
+        VmWrite(field::kGuestInterruptibility, interruptibility & ~kBlockingByStiOrMovSs);
     }
   }
 }
