@@ -13,7 +13,7 @@
 
 namespace pv {
 
-constexpr u64 kStackReserve = 64 * 1024;  // top of guest RAM, kept for the initial stack
+constexpr u64 kStackReserve = u64{64} * 1024;  // top of guest RAM, kept for the initial stack
 constexpr usize kMaxLoadSegments = 16;
 
 struct LoadedImage {

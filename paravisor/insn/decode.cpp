@@ -70,14 +70,10 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
       d.kind = Kind::kHlt;
       return Make(d, i + 1, available);
     case 0xe4:
-      d.kind = Kind::kInImm;
-      return Make(d, i + 2, available);
     case 0xe5:
       d.kind = Kind::kInImm;
       return Make(d, i + 2, available);
     case 0xe6:
-      d.kind = Kind::kOutImm;
-      return Make(d, i + 2, available);
     case 0xe7:
       d.kind = Kind::kOutImm;
       return Make(d, i + 2, available);

@@ -63,9 +63,12 @@ class [[nodiscard]] Result {
 
 // Declares `lhs` from a Result<T> expression, or returns its Status on failure.
 #define PV_TRY_ASSIGN(lhs, expr) PV_TRY_ASSIGN_IMPL(PV_CONCAT(pv_result_, __LINE__), lhs, expr)
+// `lhs` is a declaration (e.g. `u64 pa`), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PV_TRY_ASSIGN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                       \
   if (!tmp.ok()) return tmp.status();      \
   lhs = tmp.value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // PV_LIB_STATUS_H_
