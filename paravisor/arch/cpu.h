@@ -5,6 +5,7 @@
 #ifndef PV_ARCH_CPU_H_
 #define PV_ARCH_CPU_H_
 
+#include "arch/registers.h"
 #include "lib/types.h"
 
 namespace pv::arch {
@@ -97,32 +98,6 @@ inline u64 ReadRflags() {
 [[noreturn]] inline void HaltForever() {
   for (;;) asm volatile("cli; hlt");
 }
-
-// Architectural MSR numbers used by more than one file.
-constexpr u32 kMsrTsc = 0x10;
-constexpr u32 kMsrApicBase = 0x1b;
-constexpr u32 kMsrSpecCtrl = 0x48;
-constexpr u32 kMsrPat = 0x277;
-constexpr u32 kMsrEfer = 0xc0000080;
-constexpr u32 kMsrStar = 0xc0000081;
-constexpr u32 kMsrLstar = 0xc0000082;
-constexpr u32 kMsrCstar = 0xc0000083;
-constexpr u32 kMsrSfmask = 0xc0000084;
-constexpr u32 kMsrFsBase = 0xc0000100;
-constexpr u32 kMsrGsBase = 0xc0000101;
-constexpr u32 kMsrKernelGsBase = 0xc0000102;
-constexpr u32 kMsrTscAux = 0xc0000103;
-constexpr u32 kMsrSysenterCs = 0x174;
-constexpr u32 kMsrSysenterEsp = 0x175;
-constexpr u32 kMsrSysenterEip = 0x176;
-
-constexpr u64 kEferSce = 1ull << 0;
-constexpr u64 kEferLme = 1ull << 8;
-constexpr u64 kEferLma = 1ull << 10;
-constexpr u64 kEferNxe = 1ull << 11;
-constexpr u64 kEferSvme = 1ull << 12;
-
-constexpr u64 kRflagsIf = 1ull << 9;
 
 }  // namespace pv::arch
 

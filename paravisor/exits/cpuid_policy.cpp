@@ -1,5 +1,6 @@
 #include "exits/cpuid_policy.h"
 
+#include "arch/registers.h"
 #include "guest/abi.h"
 
 namespace pv {
@@ -35,7 +36,6 @@ constexpr Rule kRules[] = {
 
 constexpr u32 kMaxBasicLeaf = 0x0d;
 constexpr u32 kMaxExtendedLeaf = 0x80000008;
-constexpr u64 kCr4Osxsave = 1ull << 18;
 
 arch::CpuidResult ApplyRule(const Rule& rule, arch::CpuidResult r) {
   if (rule.action == Action::kZero) return {0, 0, 0, 0};
@@ -71,7 +71,7 @@ arch::CpuidResult GuestCpuid(u32 leaf, u32 subleaf, u64 guest_cr4) {
   for (const Rule& rule : kRules) {
     if (rule.leaf == leaf) r = ApplyRule(rule, r);
   }
-  if (leaf == 1 && (guest_cr4 & kCr4Osxsave)) r.ecx |= kBit(27);
+  if (leaf == 1 && (guest_cr4 & arch::kCr4Osxsave)) r.ecx |= kBit(27);
   return r;
 }
 

@@ -1,20 +1,22 @@
 // Intercepted RDMSR/WRMSR against the allow-list in exits/msr_policy.h.
 #include "arch/host_cpu.h"
+#include "arch/registers.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 
 namespace pv {
 namespace {
 
-constexpr u32 kMsrTsc = 0x10;
-constexpr u32 kMsrApicBase = 0x1b;
-constexpr u32 kMsrPat = 0x277;
-constexpr u32 kMsrEfer = 0xc0000080;
-constexpr u64 kEferSce = 1ull << 0;
-constexpr u64 kEferLme = 1ull << 8;
-constexpr u64 kEferLma = 1ull << 10;
-constexpr u64 kEferNxe = 1ull << 11;
-constexpr u64 kEferSvme = 1ull << 12;
+using arch::kEferLma;
+using arch::kEferLme;
+using arch::kEferNxe;
+using arch::kEferSce;
+using arch::kEferSvme;
+using arch::kMsrApicBase;
+using arch::kMsrEfer;
+using arch::kMsrPat;
+using arch::kMsrTsc;
+
 // The guest may toggle SYSCALL and NX; long mode stays as the paravisor set it up, and SVME is
 // the paravisor's (hardware requires it set in the guest EFER, the guest never sees it).
 constexpr u64 kEferGuestWritable = kEferSce | kEferNxe;

@@ -1,15 +1,24 @@
 #include "guest/boot_state.h"
 
+#include "arch/registers.h"
 #include "guest/abi.h"
 #include "lib/string.h"
 
 namespace pv {
 namespace {
 
-constexpr u64 kCr0Pe = 1ull << 0, kCr0Mp = 1ull << 1, kCr0Et = 1ull << 4, kCr0Ne = 1ull << 5;
-constexpr u64 kCr0Wp = 1ull << 16, kCr0Pg = 1ull << 31;
-constexpr u64 kCr4Pae = 1ull << 5, kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
-constexpr u64 kEferLme = 1ull << 8, kEferLma = 1ull << 10, kEferNxe = 1ull << 11;
+using arch::kCr0Et;
+using arch::kCr0Mp;
+using arch::kCr0Ne;
+using arch::kCr0Pe;
+using arch::kCr0Pg;
+using arch::kCr0Wp;
+using arch::kCr4Osfxsr;
+using arch::kCr4Osxmmexcpt;
+using arch::kCr4Pae;
+using arch::kEferLma;
+using arch::kEferLme;
+using arch::kEferNxe;
 constexpr u64 kDefaultPat = 0x0007040600070406ull;  // the architectural reset value
 constexpr u64 kPtePresentWrite = 0x3, kPteLarge = 0x80;
 constexpr u32 kTssLimit = 0x67;

@@ -1,14 +1,15 @@
 #include "guest/guest_memory.h"
 
+#include "arch/registers.h"
 #include "lib/string.h"
 
 namespace pv {
 namespace {
 
-constexpr u64 kCr0Pg = 1ull << 31;
-constexpr u64 kCr4Pae = 1ull << 5;
-constexpr u64 kCr4La57 = 1ull << 12;
-constexpr u64 kEferLma = 1ull << 10;
+using arch::kCr0Pg;
+using arch::kCr4La57;
+using arch::kCr4Pae;
+using arch::kEferLma;
 constexpr u64 kPtePresent = 1ull << 0;
 constexpr u64 kPteLarge = 1ull << 7;
 constexpr u64 kPteAddr = 0x000ffffffffff000ull;
