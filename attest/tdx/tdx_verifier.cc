@@ -6,15 +6,14 @@
 
 #include <openssl/x509v3.h>
 
-#include <mutex>
-#include <unordered_map>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "attest/tdx/bounded_cache.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/hex.h"
 #include "attest/tdx/openssl_util.h"
+#include "attest/tdx/pck_chain.h"
 #include "attest/tdx/pck_extensions.h"
 #include "attest/tdx/quote.h"
 #include "attest/tdx/status_macros.h"
@@ -29,52 +28,12 @@ const std::array<uint8_t, 32> kIntelSgxRootCaSha256 = {
 
 namespace {
 
-constexpr size_t kMaxCacheEntries = 256;
-constexpr size_t kMaxChainCerts = 8;
 constexpr absl::string_view kTcbSigningCn = "Intel SGX TCB Signing";
-constexpr absl::string_view kPlatformCaCn = "Intel SGX PCK Platform CA";
-constexpr absl::string_view kProcessorCaCn = "Intel SGX PCK Processor CA";
-
-// A bounded map of shared immutable entries; cleared wholesale when full (simple, and a
-// refill costs only what an uncached verification costs).
-template <typename V>
-class BoundedCache {
- public:
-  std::shared_ptr<const V> Get(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : it->second;
-  }
-  void Put(const std::string& key, std::shared_ptr<const V> value) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (map_.size() >= kMaxCacheEntries) map_.clear();
-    map_[key] = std::move(value);
-  }
-  void Clear() {
-    std::lock_guard<std::mutex> lock(mu_);
-    map_.clear();
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const V>> map_;
-};
 
 struct Anchor {
   X509Ptr cert;
   bool pinned = false;
   std::string fingerprint;  // raw SHA-256 of DER
-};
-
-// A parsed (not necessarily trusted) PCK chain from a quote, plus its verification result.
-struct PckChain {
-  std::vector<X509Ptr> certs;  // as in the quote: leaf first
-  X509* leaf = nullptr;
-  X509* issuer = nullptr;  // the PCK CA certificate (Platform or Processor)
-  EvpPkeyPtr leaf_key;
-  absl::StatusOr<PckExtensions> extensions = absl::UnknownError("not parsed");
-  std::string ca;  // "platform" / "processor"
-  std::string serial_hex;
 };
 
 struct VerifiedChain {
@@ -105,68 +64,6 @@ std::string Fail(absl::string_view reason) {
 void AddCheck(VerificationReport& report, std::string name, std::string value, bool passed) {
   report.checks.push_back({std::move(name), value, passed});
   if (!passed) report.reasons.push_back(absl::StrCat(report.checks.back().name, ": ", value));
-}
-
-bool IsSelfSigned(X509* cert) {
-  return X509_check_issued(cert, cert) == X509_V_OK;
-}
-
-absl::StatusOr<std::string> ExtensionDer(X509* cert) {
-  ASN1_OBJECT* obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
-  if (obj == nullptr) return absl::InternalError("OBJ_txt2obj failed");
-  int idx = X509_get_ext_by_OBJ(cert, obj, -1);
-  ASN1_OBJECT_free(obj);
-  if (idx < 0) {
-    return absl::InvalidArgumentError("PCK certificate has no SGX extension 1.2.840.113741.1.13.1");
-  }
-  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
-                     ASN1_STRING_length(data));
-}
-
-absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view pem) {
-  auto chain = std::make_shared<PckChain>();
-  PV_TDX_ASSIGN_OR_RETURN(chain->certs, ParseCertificateBundle(pem, kMaxChainCerts, "PCK chain"));
-  if (chain->certs.size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat("PCK chain has ", chain->certs.size(),
-                                                   " certificate(s), expected leaf and PCK CA"));
-  }
-  // Quotes carry leaf, CA, root in that order, but Intel's sample generator writes the root
-  // first: pick the leaf by role (not self-signed, issues nothing else in the bundle) and its
-  // issuer by name and key, never by position alone.
-  for (const auto& c : chain->certs) {
-    bool issues_another = false;
-    for (const auto& other : chain->certs) {
-      if (other != c && X509_check_issued(c.get(), other.get()) == X509_V_OK) issues_another = true;
-    }
-    if (!issues_another && !IsSelfSigned(c.get())) {
-      chain->leaf = c.get();
-      break;
-    }
-  }
-  if (chain->leaf == nullptr) chain->leaf = chain->certs[0].get();
-  for (const auto& c : chain->certs) {
-    if (c.get() != chain->leaf && X509_check_issued(c.get(), chain->leaf) == X509_V_OK) {
-      chain->issuer = c.get();
-    }
-  }
-  if (chain->issuer == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("PCK chain has no issuer for \"", SubjectCn(chain->leaf), "\" (issuer \"",
-                     CommonName(X509_get_issuer_name(chain->leaf)), "\")"));
-  }
-  chain->leaf_key.reset(X509_get_pubkey(chain->leaf));
-  if (!chain->leaf_key || EVP_PKEY_get_base_id(chain->leaf_key.get()) != EVP_PKEY_EC ||
-      EVP_PKEY_get_bits(chain->leaf_key.get()) != 256) {
-    return absl::InvalidArgumentError("PCK leaf key is not EC P-256");
-  }
-  auto der = ExtensionDer(chain->leaf);
-  chain->extensions = der.ok() ? ParsePckExtensionsDer(*der) : der.status();
-  chain->serial_hex = SerialHex(X509_get0_serialNumber(chain->leaf));
-  const std::string issuer_cn = CommonName(X509_get_issuer_name(chain->leaf));
-  if (issuer_cn == kPlatformCaCn) chain->ca = "platform";
-  if (issuer_cn == kProcessorCaCn) chain->ca = "processor";
-  return std::shared_ptr<const PckChain>(std::move(chain));
 }
 
 std::string JsonArray(const std::vector<std::string>& items) {
