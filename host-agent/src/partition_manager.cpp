@@ -282,7 +282,7 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
                   p->PathOf("qmp.sock"), p->PathOf("ivshmem.sock")};
   ::unlink(paths.qmp_socket.c_str());
   ::unlink(paths.firmware_log.c_str());
-  p->ResetConsole();
+  p->ResetConsole(record.spec().policy().suppress_console());
   absl::StatusOr<SharedRegion> region =
       SharedRegion::Create(p->PathOf("shared.mem"), record.spec().vcpus());
   if (!region.ok()) return region.status();

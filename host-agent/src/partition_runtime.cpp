@@ -29,8 +29,10 @@ constexpr uint64_t kLoggedErrors = 20;
 constexpr uint64_t kLogEvery = 1000;
 }  // namespace
 
-void Partition::ResetConsole() {
+void Partition::ResetConsole(bool suppress) {
   absl::MutexLock lock(&io_mu_);
+  suppress_console_ = suppress;
+  console_suppressed_ = 0;
   const std::string path = PathOf("console.log");
   console_fd_.Reset(
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
@@ -47,6 +49,10 @@ void Partition::CloseConsole() {
 
 void Partition::OnConsole(absl::string_view bytes) {
   absl::MutexLock lock(&io_mu_);
+  if (suppress_console_) {
+    console_suppressed_ += bytes.size();  // production policy: nothing reaches the host
+    return;
+  }
   if (!console_fd_.valid()) {
     // Re-attached partition: keep appending to the existing log.
     const std::string path = PathOf("console.log");

@@ -40,8 +40,9 @@ class Partition : public ExitSink {
                     const std::vector<std::pair<uint32_t, uint64_t>>& counters) override;
   void OnProxyError(const std::string& detail) override;
 
-  // Opens console.log for a new run (truncating it).
-  void ResetConsole();
+  // Opens console.log for a new run (truncating it). With `suppress` (policy
+  // suppress_console) guest console bytes are counted but never stored or streamed.
+  void ResetConsole(bool suppress = false);
   void CloseConsole();
   uint64_t console_bytes();
   // Fills the paravisor-reported and console parts of `stats`.
@@ -72,6 +73,8 @@ class Partition : public ExitSink {
   absl::Mutex io_mu_;
   UniqueFd console_fd_ ABSL_GUARDED_BY(io_mu_);
   uint64_t console_bytes_ ABSL_GUARDED_BY(io_mu_) = 0;
+  bool suppress_console_ ABSL_GUARDED_BY(io_mu_) = false;
+  uint64_t console_suppressed_ ABSL_GUARDED_BY(io_mu_) = 0;
   uint64_t total_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
   uint64_t proxied_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
   std::vector<std::pair<uint32_t, uint64_t>> exit_counters_ ABSL_GUARDED_BY(io_mu_);

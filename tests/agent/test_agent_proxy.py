@@ -53,6 +53,13 @@ class ExitProxyTest(AgentTestCase):
         self.assertGreaterEqual(int(stats["proxied_exits"]), 1000)
         self.assertTrue(final["exit"]["guest_reported"], "GuestStopped arrived via the proxy")
 
+    def test_suppress_console_policy_keeps_guest_output_off_the_host(self):
+        rc, final, err = self.launch("quiet", agent_guest("proxy_probe.bin"), "--no-console")
+        self.assertEqual(rc, OK, err)
+        self.assertTrue(final["spec"]["policy"]["suppress_console"])
+        self.assertEqual(self.console("quiet"), "")
+        self.assertNotIn("proxy probe", err)
+
     def test_console_can_be_followed_while_the_partition_runs(self):
         a = self.agent
         self.create("ticker", agent_guest("proxy_ticker.bin"))
