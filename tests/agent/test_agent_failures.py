@@ -41,6 +41,20 @@ class FailureTest(AgentTestCase):
         self.assertEqual(stopped["state"], "PARTITION_STATE_STOPPED")
         self.assertEqual(processes_with(uuid), [])
 
+    def test_graceful_exit_can_leave_partitions_for_the_next_agent(self):
+        a = self.agent
+        a.terminate()
+        a.start("--keep-partitions-on-exit")
+        self.create_long_running("upgrade")
+        p = a.ok("start", "upgrade")
+        self.assertEqual(a.terminate(), 0)
+        self.assertEqual(processes_with(p["uuid"]), [int(p["qemu_pid"])])
+        a.start()
+        self.assertEqual(a.get("upgrade")["qemu_pid"], p["qemu_pid"])
+        self.assertEqual(a.state_of("upgrade"), "PARTITION_STATE_RUNNING")
+        a.ok("stop", "upgrade", "--force")
+        self.assertEqual(processes_with(p["uuid"]), [])
+
     def test_partition_that_ended_while_agent_was_down_is_failed(self):
         a = self.agent
         self.create_long_running("lost")
