@@ -95,6 +95,10 @@ void PrintPartitionDetail(const pv::v1::Partition& p) {
       {"firmware:", p.spec().firmware_path()},
       {"guest:", p.spec().guest_image_path().empty() ? "-" : p.spec().guest_image_path()},
       {"cmdline:", p.spec().firmware_cmdline().empty() ? "-" : p.spec().firmware_cmdline()},
+      {"guest args:", p.spec().guest_cmdline().empty() ? "-" : p.spec().guest_cmdline()},
+      {"policy:", absl::StrCat(p.spec().policy().debug() ? "debug" : "production",
+                               p.spec().policy().suppress_console() ? ", console suppressed"
+                                                                    : ", console forwarded")},
       {"qemu pid:", p.qemu_pid() > 0 ? absl::StrCat(p.qemu_pid()) : "-"},
       {"created:", Time(p.created_unix_ms())},
       {"started:", Time(p.started_unix_ms())},

@@ -20,8 +20,11 @@ constexpr u64 kDegradedTimeoutDivisor = 64;
 constexpr u32 kConsoleChunk = 384;   // console bytes per message (fits a slot with headroom)
 constexpr u32 kMaxExitReasons = 24;  // statistics: at most this many counters (fits one slot)
 
+constexpr u64 kStatisticsEvery = 4096;  // exits between two Statistics messages
+
 struct ExitStatsCopy {
   u64 total = 0;
+  u64 last_sent_total = 0;
   u64 by_reason[kMaxExitReasons] = {};
   u32 count = 0;
 };
@@ -260,6 +263,8 @@ void NoteExitStats(u64 total, const u64* by_reason, u32 count) {
   g_exit_stats.total = total;
   g_exit_stats.count = count < kMaxExitReasons ? count : kMaxExitReasons;
   for (u32 i = 0; i < g_exit_stats.count; ++i) g_exit_stats.by_reason[i] = by_reason[i];
+  // Keep the agent's view of a long-running guest current, at a small fraction of the traffic.
+  if (total - g_exit_stats.last_sent_total >= kStatisticsEvery) SendLastStatistics();
 }
 
 void SendLastStatistics() {
@@ -275,6 +280,7 @@ void SendLastStatistics() {
   }
   // Proxied exits: the IO requests this client forwarded (the version request excluded).
   const u64 proxied = g_client.stats.requests > 0 ? g_client.stats.requests - 1 : 0;
+  g_exit_stats.last_sent_total = g_exit_stats.total;
   SendStatistics(g_exit_stats.total, proxied, reasons, counts, n);
 }
 

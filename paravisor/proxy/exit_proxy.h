@@ -54,7 +54,8 @@ void SendGuestStopped(u8 reason, u32 code);
 void SendStatistics(u64 total, u64 proxied, const u32* reasons, const u64* counts, u32 n);
 
 // Keeps a copy of the vCPU's exit counters (indexed by pv::ExitReason) as of the last console
-// line or proxied exit; SendLastStatistics() reports that copy (at the end of the run).
+// line or proxied exit, and sends it every 4096 exits; SendLastStatistics() reports that copy
+// (also at the end of the run).
 void NoteExitStats(u64 total, const u64* by_reason, u32 count);
 void SendLastStatistics();
 
