@@ -6,6 +6,9 @@
 
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -77,6 +80,41 @@ std::string JsonArray(const std::vector<std::string>& items) {
 
 }  // namespace
 
+namespace {
+
+// The state of one Verify() call: its inputs, what earlier checks established (later checks
+// depend on a trusted chain and trusted collateral), and the report being built.
+struct VerifyRun {
+  VerifyRun(const ParsedQuote& quote, const TdxCollateral& c, const TdxVerifyOptions& o)
+      : q(quote), collateral(c), options(o), now(absl::ToTimeT(o.now)) {}
+
+  const ParsedQuote& q;
+  const TdxCollateral& collateral;
+  const TdxVerifyOptions& options;
+  time_t now;
+  VerificationReport report;
+  std::shared_ptr<const PckChain> chain;  // parsed, not yet trusted
+  absl::Status chain_parse;
+  std::shared_ptr<const Anchor> anchor;           // set only if pinned or explicitly allowed
+  std::shared_ptr<const VerifiedChain> verified;  // set only if pck_chain passed
+  std::shared_ptr<const VerifiedCollateral> tcb_info, qe_identity;
+  absl::Status collateral_status;
+  std::optional<QeIdentityResult> qe_result;
+
+  void Add(std::string name, std::string value, bool passed) {
+    AddCheck(report, std::move(name), std::move(value), passed);
+  }
+  void Skip(const char* check, const char* what, bool allowed) {
+    Add(check, absl::StrCat("skipped:no-", what), allowed);
+  }
+  bool Accepted(const std::string& status) const {
+    const auto& acc = options.accepted_tcb_statuses;
+    return std::find(acc.begin(), acc.end(), status) != acc.end();
+  }
+};
+
+}  // namespace
+
 struct TdxVerifier::Impl {
   BoundedCache<Anchor> anchors;
   BoundedCache<PckChain> parsed_chains;
@@ -98,6 +136,17 @@ struct TdxVerifier::Impl {
                                                                X509* issuer, time_t now,
                                                                absl::string_view what);
   absl::StatusOr<std::shared_ptr<const EvpPkeyPtr>> AttestationKey(absl::string_view xy);
+
+  // The checks, in the order Verify() runs them; each records its outcome in run.report.
+  void ParseChain(VerifyRun& run);
+  void CheckSignatures(VerifyRun& run);
+  void CheckPckChain(VerifyRun& run);
+  void CheckPckCrl(VerifyRun& run);
+  void VerifyCollateralDocuments(VerifyRun& run);
+  void CheckRootCrl(VerifyRun& run);
+  void CheckCollateralSignatures(VerifyRun& run);
+  void CheckQeIdentity(VerifyRun& run);
+  void CheckTcb(VerifyRun& run);
 };
 
 absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
@@ -342,226 +391,250 @@ void TdxVerifier::ClearCaches() {
   impl_->attestation_keys.Clear();
 }
 
+// Parses (does not trust) the PCK chain; its leaf key is needed for the QE report signature.
+void TdxVerifier::Impl::ParseChain(VerifyRun& run) {
+  const std::string key(run.q.pck_chain_pem);
+  run.chain = parsed_chains.Get(key);
+  if (run.chain == nullptr) {
+    auto parsed = ParsePckChain(run.q.pck_chain_pem);
+    if (!parsed.ok()) {
+      run.chain_parse = parsed.status();
+      return;
+    }
+    run.chain = *parsed;
+    parsed_chains.Put(key, run.chain);
+  }
+  if (!run.chain->extensions.ok()) return;
+  const PckExtensions& ext = *run.chain->extensions;
+  auto& f = run.report.fields;
+  f.emplace_back("PCK.CA", run.chain->ca);
+  f.emplace_back("PCK.FMSPC", HexEncode(ext.fmspc));
+  f.emplace_back("PCK.PCEID", HexEncode(ext.pceid));
+  f.emplace_back("PCK.PCESVN", absl::StrCat(ext.pcesvn));
+  f.emplace_back("PCK.CPUSVN", HexEncode(ext.cpusvn));
+  f.emplace_back(
+      "PCK.TCB_COMPONENTS",
+      HexEncode(absl::string_view(reinterpret_cast<const char*>(ext.tcb_components.data()), 16)));
+  f.emplace_back("PCK.SERIAL", run.chain->serial_hex);
+}
+
+// quote_sig, qe_report_sig, ak_binding.
+void TdxVerifier::Impl::CheckSignatures(VerifyRun& run) {
+  const ParsedQuote& q = run.q;
+  auto ak = AttestationKey(q.attestation_key);
+  absl::Status s =
+      ak.ok() ? VerifyEcdsaP256((*ak)->get(), q.signed_data, q.signature, "quote signature")
+              : ak.status();
+  run.Add("quote_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+
+  s = run.chain ? VerifyEcdsaP256(run.chain->leaf_key.get(), q.qe_report, q.qe_report_signature,
+                                  "QE report signature")
+                : run.chain_parse;
+  run.Add("qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+
+  // REPORT_DATA = SHA-256(AK || QE auth data) || 0^32 (the padding is checked too).
+  std::string material(q.attestation_key);
+  material.append(q.qe_auth_data.data(), q.qe_auth_data.size());
+  const std::string expected = Sha256String(material) + std::string(32, '\0');
+  absl::string_view seen = q.QeField(QeReportLayout::kReportData, 64);
+  const bool ok = seen == expected;
+  run.Add("ak_binding",
+          ok ? "ok"
+             : Fail(absl::StrCat("hash-mismatch QE_REPORT.REPORT_DATA seen=", HexEncode(seen),
+                                 " expected=", HexEncode(expected))),
+          ok);
+}
+
+// pck_chain: the root is pinned (or explicitly allowed), then the chain verifies at `now`.
+void TdxVerifier::Impl::CheckPckChain(VerifyRun& run) {
+  std::string value;
+  auto anchor = GetAnchor(run.options, run.chain.get(), run.q.pck_chain_pem);
+  if (anchor.ok()) {
+    run.report.fields.emplace_back("ROOT_SHA256", HexEncode((*anchor)->fingerprint));
+    run.report.fields.emplace_back("ROOT_PINNED", (*anchor)->pinned ? "true" : "false");
+  }
+  if (!run.chain) {
+    value = StatusReason("malformed", run.chain_parse);
+  } else if (!anchor.ok()) {
+    value = StatusReason("no-root", anchor.status());
+  } else if (!(*anchor)->pinned && !run.options.allow_unpinned_root) {
+    value = Fail(absl::StrCat("root-not-pinned sha256=", HexEncode((*anchor)->fingerprint),
+                              " expected=",
+                              HexEncode(absl::string_view(
+                                  reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()), 32)),
+                              " (use allow_unpinned_root / --allow-root for test roots)"));
+  } else {
+    run.anchor = *anchor;
+    auto v = VerifyPckChain(run.q.pck_chain_pem, run.chain, run.anchor, run.now);
+    if (v.ok()) {
+      run.verified = *v;
+      value = "ok";
+    } else {
+      value = StatusReason("untrusted", v.status());
+    }
+  }
+  run.Add("pck_chain", value, run.verified != nullptr);
+}
+
+// pck_crl: signed by the PCK CA, current, PCK serial not listed.
+void TdxVerifier::Impl::CheckPckCrl(VerifyRun& run) {
+  if (run.collateral.pck_crl.empty()) {
+    run.Skip("pck_crl", "pck-crl", run.options.allow_missing_crls);
+    return;
+  }
+  if (!run.verified) {
+    run.Add("pck_crl", Fail("pck-chain-untrusted"), false);
+    return;
+  }
+  auto crl = VerifyCrl(run.collateral.pck_crl, run.chain->issuer, run.now, "PCK CRL");
+  absl::Status s =
+      crl.ok() ? CheckNotRevoked(**crl, run.chain->leaf, "PCK certificate") : crl.status();
+  run.Add(
+      "pck_crl",
+      s.ok() ? "ok,not-revoked" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)),
+      s.ok());
+}
+
+// Verifies the TCB info and QE identity documents (recorded later as collateral_sigs, after
+// root_crl, which also covers their signing certificate).
+void TdxVerifier::Impl::VerifyCollateralDocuments(VerifyRun& run) {
+  const TdxCollateral& c = run.collateral;
+  if (c.tcb_info_json.empty() && c.qe_identity_json.empty()) return;
+  if (!run.anchor) {
+    run.collateral_status = absl::FailedPreconditionError("no trusted root");
+    return;
+  }
+  if (!c.tcb_info_json.empty()) {
+    auto r =
+        VerifyCollateral(c.tcb_info_json, true, c.tcb_info_issuer_chain_pem, *run.anchor, run.now);
+    if (!r.ok()) {
+      run.collateral_status = r.status();
+      return;
+    }
+    run.tcb_info = *r;
+  }
+  if (!c.qe_identity_json.empty()) {
+    const std::string& chain_pem = c.qe_identity_issuer_chain_pem.empty()
+                                       ? c.tcb_info_issuer_chain_pem
+                                       : c.qe_identity_issuer_chain_pem;
+    auto r = VerifyCollateral(c.qe_identity_json, false, chain_pem, *run.anchor, run.now);
+    if (!r.ok()) {
+      run.collateral_status = r.status();
+      return;
+    }
+    run.qe_identity = *r;
+  }
+}
+
+// root_crl: signed by the root, current, revokes neither the PCK CA nor the TCB signer.
+void TdxVerifier::Impl::CheckRootCrl(VerifyRun& run) {
+  if (run.collateral.root_ca_crl.empty()) {
+    run.Skip("root_crl", "root-crl", run.options.allow_missing_crls);
+    return;
+  }
+  if (!run.anchor || !run.verified) {
+    run.Add("root_crl", Fail("pck-chain-untrusted"), false);
+    return;
+  }
+  auto crl = VerifyCrl(run.collateral.root_ca_crl, run.anchor->cert.get(), run.now, "root CA CRL");
+  absl::Status s = crl.ok() ? CheckNotRevoked(**crl, run.chain->issuer, "PCK CA") : crl.status();
+  for (const auto& doc : {run.tcb_info, run.qe_identity}) {
+    if (s.ok() && doc) s = CheckNotRevoked(**crl, doc->signer.get(), "TCB signing certificate");
+  }
+  run.Add("root_crl",
+          s.ok() ? "ok" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)), s.ok());
+}
+
+void TdxVerifier::Impl::CheckCollateralSignatures(VerifyRun& run) {
+  if (run.collateral.tcb_info_json.empty() && run.collateral.qe_identity_json.empty()) {
+    run.Skip("collateral_sigs", "collateral", false);
+    return;
+  }
+  const absl::Status& s = run.collateral_status;
+  run.Add("collateral_sigs", s.ok() ? "ok" : StatusReason("untrusted", s), s.ok());
+}
+
+// qe_identity: the QE report against the QE identity.
+void TdxVerifier::Impl::CheckQeIdentity(VerifyRun& run) {
+  if (run.collateral.qe_identity_json.empty()) {
+    run.Skip("qe_identity", "qe-identity", run.options.allow_missing_qe_identity);
+    return;
+  }
+  if (!run.qe_identity) {
+    run.Add("qe_identity", Fail("collateral-untrusted"), false);
+    return;
+  }
+  run.qe_result = EvaluateQeIdentity(run.qe_identity->qe_identity->identity, run.q.qe_report);
+  const QeIdentityResult& r = *run.qe_result;
+  run.report.fields.emplace_back("QE_IDENTITY_STATUS", r.failure.empty() ? r.status : "mismatch");
+  if (!r.failure.empty()) {
+    run.Add("qe_identity", Fail(r.failure), false);
+  } else {
+    run.Add("qe_identity", r.status, run.Accepted(r.status));
+  }
+}
+
+// tcb and advisories (QVL evaluation; needs a trusted chain and trusted TCB info).
+void TdxVerifier::Impl::CheckTcb(VerifyRun& run) {
+  std::string blocked;
+  if (run.collateral.tcb_info_json.empty()) {
+    run.Skip("tcb", "tcb-info", false);
+    run.Skip("advisories", "tcb-info", false);
+    return;
+  }
+  if (!run.tcb_info) {
+    blocked = "collateral-untrusted";
+  } else if (!run.verified) {
+    blocked = "pck-chain-untrusted";
+  } else if (run.qe_result && !run.qe_result->failure.empty()) {
+    blocked = "qe-identity-mismatch";
+  }
+  if (!blocked.empty()) {
+    run.Add("tcb", Fail(blocked), false);
+    run.Add("advisories", Fail(blocked), false);
+    return;
+  }
+  const TcbInfo& info = run.tcb_info->tcb_info->info;
+  const TcbEvaluation ev = EvaluateTdxTcb(info, *run.chain->extensions, run.q.body,
+                                          run.qe_result ? &*run.qe_result : nullptr);
+  auto& f = run.report.fields;
+  f.emplace_back("TCB_EVALUATION_DATA_NUMBER", absl::StrCat(info.tcb_evaluation_data_number));
+  if (!ev.failure.empty()) {
+    run.Add("tcb", Fail(ev.failure), false);
+    run.Add("advisories", Fail("tcb-info-mismatch"), false);
+    return;
+  }
+  f.emplace_back("TCB_STATUS", ev.status);
+  f.emplace_back("PLATFORM_TCB_STATUS", ev.platform_status);
+  f.emplace_back("TDX_MODULE_TCB_STATUS", ev.module_status);
+  f.emplace_back("TCB_DATE", ev.tcb_date);
+  f.emplace_back("ADVISORY_IDS", absl::StrJoin(ev.advisory_ids, ","));
+  run.Add("tcb", ev.status, run.Accepted(ev.status));
+  run.Add("advisories", JsonArray(ev.advisory_ids), true);
+}
+
 absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
                                                        const TdxCollateral& collateral,
                                                        const TdxVerifyOptions& options) {
   if (options.now == absl::InfinitePast()) {
     return absl::InvalidArgumentError("TdxVerifyOptions.now must be set (verification time)");
   }
-  const time_t now = absl::ToTimeT(options.now);
   PV_TDX_ASSIGN_OR_RETURN(ParsedQuote q, ParseQuote(absl::string_view(quote.data(), quote.size())));
-  VerificationReport report;
-  report.tee = Tee::kTdx;
-  report.version = q.version;
-  report.fields = DecodeQuoteFields(q);
-  auto skipped = [&](const char* check, const char* what, bool allowed) {
-    AddCheck(report, check, absl::StrCat("skipped:no-", what), allowed);
-  };
-
-  // Parse (not yet trust) the PCK chain; its leaf key is needed for the QE report signature.
-  const std::string chain_key(q.pck_chain_pem);
-  std::shared_ptr<const PckChain> chain = impl_->parsed_chains.Get(chain_key);
-  absl::Status chain_parse = absl::OkStatus();
-  if (chain == nullptr) {
-    auto parsed = ParsePckChain(q.pck_chain_pem);
-    if (parsed.ok()) {
-      chain = *parsed;
-      impl_->parsed_chains.Put(chain_key, chain);
-    } else {
-      chain_parse = parsed.status();
-    }
-  }
-  if (chain && chain->extensions.ok()) {
-    const PckExtensions& ext = *chain->extensions;
-    report.fields.emplace_back("PCK.CA", chain->ca);
-    report.fields.emplace_back("PCK.FMSPC", HexEncode(ext.fmspc));
-    report.fields.emplace_back("PCK.PCEID", HexEncode(ext.pceid));
-    report.fields.emplace_back("PCK.PCESVN", absl::StrCat(ext.pcesvn));
-    report.fields.emplace_back("PCK.CPUSVN", HexEncode(ext.cpusvn));
-    report.fields.emplace_back(
-        "PCK.TCB_COMPONENTS",
-        HexEncode(absl::string_view(reinterpret_cast<const char*>(ext.tcb_components.data()), 16)));
-    report.fields.emplace_back("PCK.SERIAL", chain->serial_hex);
-  }
-
-  // 1. Quote signature by the attestation key.
-  {
-    auto ak = impl_->AttestationKey(q.attestation_key);
-    absl::Status s =
-        ak.ok() ? VerifyEcdsaP256((*ak)->get(), q.signed_data, q.signature, "quote signature")
-                : ak.status();
-    AddCheck(report, "quote_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
-  }
-  // 2. QE report signature by the PCK leaf key.
-  {
-    absl::Status s = chain ? VerifyEcdsaP256(chain->leaf_key.get(), q.qe_report,
-                                             q.qe_report_signature, "QE report signature")
-                           : chain_parse;
-    AddCheck(report, "qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
-  }
-  // 3. Attestation key bound to the QE: REPORT_DATA = SHA-256(AK || QE auth data) || 0^32.
-  {
-    std::string material(q.attestation_key);
-    material.append(q.qe_auth_data.data(), q.qe_auth_data.size());
-    const std::string expected = Sha256String(material) + std::string(32, '\0');
-    absl::string_view seen = q.QeField(QeReportLayout::kReportData, 64);
-    const bool ok = seen == expected;
-    AddCheck(report, "ak_binding",
-             ok ? "ok"
-                : Fail(absl::StrCat("hash-mismatch QE_REPORT.REPORT_DATA seen=", HexEncode(seen),
-                                    " expected=", HexEncode(expected))),
-             ok);
-  }
-  // 4. PCK chain to the pinned root.
-  std::shared_ptr<const VerifiedChain> verified;
-  std::shared_ptr<const Anchor> anchor;
-  {
-    std::string value;
-    auto anchor_or = impl_->GetAnchor(options, chain.get(), q.pck_chain_pem);
-    if (!chain) {
-      value = StatusReason("malformed", chain_parse);
-    } else if (!anchor_or.ok()) {
-      value = StatusReason("no-root", anchor_or.status());
-    } else if (!(*anchor_or)->pinned && !options.allow_unpinned_root) {
-      value = Fail(absl::StrCat(
-          "root-not-pinned sha256=", HexEncode((*anchor_or)->fingerprint), " expected=",
-          HexEncode(
-              absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()), 32)),
-          " (use allow_unpinned_root / --allow-root for test roots)"));
-    } else {
-      anchor = *anchor_or;
-      auto v = impl_->VerifyPckChain(q.pck_chain_pem, chain, anchor, now);
-      if (v.ok()) {
-        verified = *v;
-        value = "ok";
-      } else {
-        value = StatusReason("untrusted", v.status());
-      }
-    }
-    if (anchor_or.ok()) {
-      report.fields.emplace_back("ROOT_SHA256", HexEncode((*anchor_or)->fingerprint));
-      report.fields.emplace_back("ROOT_PINNED", (*anchor_or)->pinned ? "true" : "false");
-    }
-    AddCheck(report, "pck_chain", value, verified != nullptr);
-  }
-  // 5. PCK CRL (by the PCK CA) and root CRL (by the root).
-  if (collateral.pck_crl.empty()) {
-    skipped("pck_crl", "pck-crl", options.allow_missing_crls);
-  } else if (!verified) {
-    AddCheck(report, "pck_crl", Fail("pck-chain-untrusted"), false);
-  } else {
-    auto crl = impl_->VerifyCrl(collateral.pck_crl, chain->issuer, now, "PCK CRL");
-    absl::Status s =
-        crl.ok() ? CheckNotRevoked(**crl, chain->leaf, "PCK certificate") : crl.status();
-    AddCheck(
-        report, "pck_crl",
-        s.ok() ? "ok,not-revoked" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)),
-        s.ok());
-  }
-  // Collateral first (the root CRL also covers the TCB signing certificate).
-  std::shared_ptr<const VerifiedCollateral> tcb_info, qe_identity;
-  absl::Status collateral_status = absl::OkStatus();
-  const bool have_collateral =
-      !collateral.tcb_info_json.empty() || !collateral.qe_identity_json.empty();
-  if (have_collateral && !anchor) {
-    collateral_status = absl::FailedPreconditionError("no trusted root");
-  }
-  if (have_collateral && anchor) {
-    if (!collateral.tcb_info_json.empty()) {
-      auto r = impl_->VerifyCollateral(collateral.tcb_info_json, true,
-                                       collateral.tcb_info_issuer_chain_pem, *anchor, now);
-      if (r.ok()) {
-        tcb_info = *r;
-      } else {
-        collateral_status = r.status();
-      }
-    }
-    if (collateral_status.ok() && !collateral.qe_identity_json.empty()) {
-      const std::string& chain_pem = collateral.qe_identity_issuer_chain_pem.empty()
-                                         ? collateral.tcb_info_issuer_chain_pem
-                                         : collateral.qe_identity_issuer_chain_pem;
-      auto r = impl_->VerifyCollateral(collateral.qe_identity_json, false, chain_pem, *anchor, now);
-      if (r.ok()) {
-        qe_identity = *r;
-      } else {
-        collateral_status = r.status();
-      }
-    }
-  }
-  if (collateral.root_ca_crl.empty()) {
-    skipped("root_crl", "root-crl", options.allow_missing_crls);
-  } else if (!anchor || !verified) {
-    AddCheck(report, "root_crl", Fail("pck-chain-untrusted"), false);
-  } else {
-    auto crl = impl_->VerifyCrl(collateral.root_ca_crl, anchor->cert.get(), now, "root CA CRL");
-    absl::Status s = crl.ok() ? CheckNotRevoked(**crl, chain->issuer, "PCK CA") : crl.status();
-    for (const auto& c : {tcb_info, qe_identity}) {
-      if (s.ok() && c) s = CheckNotRevoked(**crl, c->signer.get(), "TCB signing certificate");
-    }
-    AddCheck(report, "root_crl",
-             s.ok() ? "ok" : (crl.ok() ? Fail(s.message()) : StatusReason("invalid-crl", s)),
-             s.ok());
-  }
-  if (!have_collateral) {
-    skipped("collateral_sigs", "collateral", false);
-  } else {
-    AddCheck(report, "collateral_sigs",
-             collateral_status.ok() ? "ok" : StatusReason("untrusted", collateral_status),
-             collateral_status.ok());
-  }
-  // 6. QE identity.
-  QeIdentityResult qe_result;
-  const QeIdentityResult* qe_for_tcb = nullptr;
-  if (collateral.qe_identity_json.empty()) {
-    skipped("qe_identity", "qe-identity", options.allow_missing_qe_identity);
-  } else if (!qe_identity) {
-    AddCheck(report, "qe_identity", Fail("collateral-untrusted"), false);
-  } else {
-    qe_result = EvaluateQeIdentity(qe_identity->qe_identity->identity, q.qe_report);
-    qe_for_tcb = &qe_result;
-    report.fields.emplace_back("QE_IDENTITY_STATUS",
-                               qe_result.failure.empty() ? qe_result.status : "mismatch");
-    if (!qe_result.failure.empty()) {
-      AddCheck(report, "qe_identity", Fail(qe_result.failure), false);
-    } else {
-      const auto& acc = options.accepted_tcb_statuses;
-      AddCheck(report, "qe_identity", qe_result.status,
-               std::find(acc.begin(), acc.end(), qe_result.status) != acc.end());
-    }
-  }
-  // 7. TCB status and advisories.
-  if (collateral.tcb_info_json.empty()) {
-    skipped("tcb", "tcb-info", false);
-    skipped("advisories", "tcb-info", false);
-  } else if (!tcb_info) {
-    AddCheck(report, "tcb", Fail("collateral-untrusted"), false);
-    AddCheck(report, "advisories", Fail("collateral-untrusted"), false);
-  } else if (!verified) {
-    AddCheck(report, "tcb", Fail("pck-chain-untrusted"), false);
-    AddCheck(report, "advisories", Fail("pck-chain-untrusted"), false);
-  } else if (qe_for_tcb && !qe_for_tcb->failure.empty()) {
-    AddCheck(report, "tcb", Fail("qe-identity-mismatch"), false);
-    AddCheck(report, "advisories", Fail("qe-identity-mismatch"), false);
-  } else {
-    const TcbInfo& info = tcb_info->tcb_info->info;
-    TcbEvaluation ev = EvaluateTdxTcb(info, *chain->extensions, q.body, qe_for_tcb);
-    report.fields.emplace_back("TCB_EVALUATION_DATA_NUMBER",
-                               absl::StrCat(info.tcb_evaluation_data_number));
-    if (!ev.failure.empty()) {
-      AddCheck(report, "tcb", Fail(ev.failure), false);
-      AddCheck(report, "advisories", Fail("tcb-info-mismatch"), false);
-    } else {
-      report.fields.emplace_back("TCB_STATUS", ev.status);
-      report.fields.emplace_back("PLATFORM_TCB_STATUS", ev.platform_status);
-      report.fields.emplace_back("TDX_MODULE_TCB_STATUS", ev.module_status);
-      report.fields.emplace_back("TCB_DATE", ev.tcb_date);
-      report.fields.emplace_back("ADVISORY_IDS", absl::StrJoin(ev.advisory_ids, ","));
-      const auto& acc = options.accepted_tcb_statuses;
-      AddCheck(report, "tcb", ev.status, std::find(acc.begin(), acc.end(), ev.status) != acc.end());
-      AddCheck(report, "advisories", JsonArray(ev.advisory_ids), true);
-    }
-  }
-  return report;
+  VerifyRun run(q, collateral, options);
+  run.report.tee = Tee::kTdx;
+  run.report.version = q.version;
+  run.report.fields = DecodeQuoteFields(q);
+  // QVL order: signatures and binding, PCK chain and CRLs, collateral, QE identity, TCB.
+  impl_->ParseChain(run);
+  impl_->CheckSignatures(run);
+  impl_->CheckPckChain(run);
+  impl_->CheckPckCrl(run);
+  impl_->VerifyCollateralDocuments(run);
+  impl_->CheckRootCrl(run);
+  impl_->CheckCollateralSignatures(run);
+  impl_->CheckQeIdentity(run);
+  impl_->CheckTcb(run);
+  return std::move(run.report);
 }
 
 absl::StatusOr<VerificationReport> VerifyTdxQuote(std::string_view quote,
