@@ -292,11 +292,20 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   if (!proc.ok()) return proc.status();
   auto pidfd = std::make_shared<UniqueFd>(std::move(proc->pidfd));
   const pid_t pid = proc->pid;
+  {
+    // Recorded before anything can fail or the agent can crash: a restarted agent finds this
+    // QEMU by its pid and UUID and kills it instead of leaving it paused forever.
+    absl::MutexLock lock(&mu_);
+    p->record.set_qemu_pid(pid);
+    (void)Persist(*p);
+  }
   auto fail = [&](absl::Status status) {
     SendSignal(pidfd->get(), SIGKILL);
     int ws;
     ::waitpid(pid, &ws, 0);
     std::string tail = LastLines(paths.qemu_log, 400);
+    absl::MutexLock lock(&mu_);
+    p->record.set_qemu_pid(0);
     return absl::UnavailableError(absl::StrCat("starting QEMU failed: ", status.message(),
                                                tail.empty() ? "" : "; qemu.log: ", tail));
   };

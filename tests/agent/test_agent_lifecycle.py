@@ -92,6 +92,24 @@ class LifecycleTest(AgentTestCase):
         self.assertEqual(rc, 8)
         self.assertFalse(final["exit"]["success"])
 
+    def test_qemu_that_cannot_start_fails_the_partition_with_its_reason(self):
+        a = self.agent
+        junk = os.path.join(self.tmp.name, "junk.elf")
+        with open(junk, "wb") as f:
+            f.write(b"this is not a multiboot image" * 100)
+        a.ok("create", "broken", "--firmware", junk)
+        rc, _, err = a.pvctl("start", "broken")
+        self.assertEqual(rc, UNAVAILABLE, err)
+        self.assertIn("starting QEMU failed", err)
+        got = a.get("broken")
+        self.assertEqual(got["state"], "PARTITION_STATE_FAILED")
+        self.assertIn("starting QEMU failed", got["failure_reason"])
+        self.assertEqual(got["qemu_pid"], "0")
+        self.assertEqual(processes_with(got["uuid"]), [])
+        # FAILED allows another start (which fails the same way) and delete.
+        self.assertEqual(a.pvctl("start", "broken")[0], UNAVAILABLE)
+        a.ok("delete", "broken")
+
     def test_invalid_arguments_name_the_field(self):
         a = self.agent
         cases = [
