@@ -1,4 +1,4 @@
-// TdxVerifier: runs the checks documented in tdx_verifier.h in QVL order and records each one.
+// TdxVerifier: runs the checks documented in tdx_verifier.h and records each one.
 // Expensive, input-determined results (PCK chain verification, collateral signatures, CRL
 // signatures, attestation-key objects) are cached keyed by their exact input bytes;
 // anything that depends on `now` (validity windows) is re-checked on every call.
@@ -624,7 +624,9 @@ absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
   run.report.tee = Tee::kTdx;
   run.report.version = q.version;
   run.report.fields = DecodeQuoteFields(q);
-  // QVL order: signatures and binding, PCK chain and CRLs, collateral, QE identity, TCB.
+  // QVL runs the same checks (in its own order); here each later step only relies on what the
+  // earlier ones established: a trusted chain for the CRLs and collateral, trusted collateral
+  // for the QE identity and the TCB evaluation.
   impl_->ParseChain(run);
   impl_->CheckSignatures(run);
   impl_->CheckPckChain(run);
