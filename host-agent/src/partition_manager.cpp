@@ -316,9 +316,9 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   absl::StatusOr<QmpClient> qmp = QmpClient::Connect(
       paths.qmp_socket, std::chrono::duration_cast<std::chrono::milliseconds>(kLaunchTimeout));
   if (!qmp.ok()) return fail(qmp.status());
-  auto proxy =
-      std::make_unique<ExitProxyServer>(p->name(), std::move(*region), ivshmem->agent_eventfd(),
-                                        ivshmem->paravisor_eventfd(), p.get(), /*reattach=*/false);
+  auto proxy = std::make_unique<ExitProxyServer>(
+      p->name(), std::move(*region), ivshmem->agent_eventfd(), ivshmem->paravisor_eventfd(),
+      p.get(), /*reattach=*/false, options_.proxy_idle_spin);
   proxy->Start();
   absl::StatusOr<nlohmann::json> cont = qmp->Execute("cont");
   if (!cont.ok()) {
@@ -649,11 +649,23 @@ void PartitionManager::WaitForConsole(const std::string& name, uint64_t known_si
 }
 
 void PartitionManager::Shutdown() {
-  std::vector<std::string> running;
+  std::vector<std::string> starting;
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) return;
-    shutting_down_ = true;
+    shutting_down_ = true;  // no new starts from here on
+    for (const auto& [name, p] : partitions_) {
+      if (p->record.state() == pv::v1::PARTITION_STATE_STARTING) starting.push_back(name);
+    }
+  }
+  // A start in flight finishes (RUNNING or FAILED) before the running ones are collected, so
+  // its QEMU is stopped (or handed over) like the others.
+  for (const std::string& name : starting) {
+    WaitForStateNot(name, pv::v1::PARTITION_STATE_STARTING, std::chrono::seconds(30));
+  }
+  std::vector<std::string> running;
+  {
+    absl::MutexLock lock(&mu_);
     for (const auto& [name, p] : partitions_) {
       if (p->record.state() == pv::v1::PARTITION_STATE_RUNNING) running.push_back(name);
     }
