@@ -87,8 +87,10 @@ absl::StatusOr<EvpPkeyPtr> P256KeyFromXY(absl::string_view xy) {
   return key;
 }
 
-absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string_view sig_rs,
-                             absl::string_view what) {
+namespace {
+
+// DER encoding of the r||s signature (at most 72 bytes for P-256).
+absl::StatusOr<std::string> RawSignatureToDer(absl::string_view sig_rs, absl::string_view what) {
   if (sig_rs.size() != 64) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": signature is ", sig_rs.size(), " bytes, expected 64 (r||s)"));
@@ -107,26 +109,70 @@ absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string
   if (der_len <= 0 || der_len > static_cast<int>(sizeof(der))) {
     return absl::InternalError(absl::StrCat(what, ": cannot encode signature"));
   }
-  // Hash once with a pre-fetched SHA-256 and verify the digest: avoids the implicit algorithm
-  // fetches of EVP_DigestVerifyInit on every call (measurable next to a ~80 us P-256 verify).
+  return std::string(reinterpret_cast<char*>(der), der_len);
+}
+
+// SHA-256 with a pre-fetched implementation (avoids an implicit fetch per call).
+absl::Status Sha256Into(absl::string_view data, unsigned char out[32], absl::string_view what) {
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  unsigned char digest[32];
-  unsigned int digest_len = 0;
-  if (sha256 == nullptr ||
-      EVP_Digest(data.data(), data.size(), digest, &digest_len, sha256, nullptr) != 1) {
+  unsigned int len = 0;
+  if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), out, &len, sha256, nullptr) != 1) {
     return absl::InternalError(absl::StrCat(what, ": SHA-256 failed: ", DrainOpenSslErrors()));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EvpPkeyCtxPtr> NewVerifyContext(EVP_PKEY* key, absl::string_view what) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) {
     return absl::InternalError(
         absl::StrCat(what, ": EVP_PKEY_verify_init: ", DrainOpenSslErrors()));
   }
-  if (EVP_PKEY_verify(ctx.get(), der, der_len, digest, digest_len) != 1) {
+  return ctx;
+}
+
+absl::Status VerifyDigest(EVP_PKEY_CTX* ctx, const std::string& der, const unsigned char* digest,
+                          size_t data_size, absl::string_view what) {
+  if (EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char*>(der.data()), der.size(), digest,
+                      32) != 1) {
     DrainOpenSslErrors();
     return absl::InvalidArgumentError(
-        absl::StrCat(what, ": ECDSA-P256 signature does not verify over ", data.size(), " bytes"));
+        absl::StrCat(what, ": ECDSA-P256 signature does not verify over ", data_size, " bytes"));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string_view sig_rs,
+                             absl::string_view what) {
+  PV_TDX_ASSIGN_OR_RETURN(std::string der, RawSignatureToDer(sig_rs, what));
+  unsigned char digest[32];
+  PV_TDX_RETURN_IF_ERROR(Sha256Into(data, digest, what));
+  PV_TDX_ASSIGN_OR_RETURN(EvpPkeyCtxPtr ctx, NewVerifyContext(key, what));
+  return VerifyDigest(ctx.get(), der, digest, data.size(), what);
+}
+
+absl::Status P256Verifier::Verify(absl::string_view data, absl::string_view sig_rs,
+                                  absl::string_view what) const {
+  PV_TDX_ASSIGN_OR_RETURN(std::string der, RawSignatureToDer(sig_rs, what));
+  unsigned char digest[32];
+  PV_TDX_RETURN_IF_ERROR(Sha256Into(data, digest, what));
+  EvpPkeyCtxPtr ctx;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      ctx = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!ctx) {
+    PV_TDX_ASSIGN_OR_RETURN(ctx, NewVerifyContext(key_.get(), what));
+  }
+  absl::Status status = VerifyDigest(ctx.get(), der, digest, data.size(), what);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kMaxIdleContexts) idle_.push_back(std::move(ctx));
+  return status;
 }
 
 absl::StatusOr<std::vector<X509Ptr>> ParsePemCertificates(absl::string_view pem, size_t max_certs,

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,27 @@ absl::StatusOr<EvpPkeyPtr> P256KeyFromXY(absl::string_view xy);
 // Verifies an ECDSA-P256/SHA-256 signature given as 64 bytes r||s (big-endian halves).
 absl::Status VerifyEcdsaP256(EVP_PKEY* key, absl::string_view data, absl::string_view sig_rs,
                              absl::string_view what);
+
+// A P-256 public key prepared for repeated verification from any thread: verification contexts
+// are initialised once and pooled, so a verify costs the signature check itself, not OpenSSL's
+// per-context algorithm fetches.
+class P256Verifier {
+ public:
+  explicit P256Verifier(EvpPkeyPtr key) : key_(std::move(key)) {}
+  P256Verifier(const P256Verifier&) = delete;
+  P256Verifier& operator=(const P256Verifier&) = delete;
+
+  // Same contract as VerifyEcdsaP256.
+  absl::Status Verify(absl::string_view data, absl::string_view sig_rs,
+                      absl::string_view what) const;
+  EVP_PKEY* key() const { return key_.get(); }
+
+ private:
+  static constexpr size_t kMaxIdleContexts = 8;
+  EvpPkeyPtr key_;
+  mutable std::mutex mu_;
+  mutable std::vector<EvpPkeyCtxPtr> idle_;
+};
 
 // Every certificate in a PEM bundle, in order; at most `max_certs`.
 absl::StatusOr<std::vector<X509Ptr>> ParsePemCertificates(absl::string_view pem, size_t max_certs,

@@ -70,8 +70,9 @@ absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view 
         absl::StrCat("PCK chain has no issuer for \"", SubjectCn(chain->leaf), "\" (issuer \"",
                      CommonName(X509_get_issuer_name(chain->leaf)), "\")"));
   }
-  chain->leaf_key.reset(X509_get_pubkey(chain->leaf));
-  PV_TDX_RETURN_IF_ERROR(CheckP256(chain->leaf_key.get()));
+  EvpPkeyPtr leaf_key(X509_get_pubkey(chain->leaf));
+  PV_TDX_RETURN_IF_ERROR(CheckP256(leaf_key.get()));
+  chain->leaf_key = std::make_unique<P256Verifier>(std::move(leaf_key));
   auto der = ExtensionDer(chain->leaf);
   chain->extensions = der.ok() ? ParsePckExtensionsDer(*der) : der.status();
   chain->serial_hex = SerialHex(X509_get0_serialNumber(chain->leaf));

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "attest/common/openssl_ptr.h"
+#include "attest/tdx/openssl_util.h"
 #include "attest/tdx/pck_extensions.h"
 
 namespace pv::attest::tdx {
@@ -19,10 +20,10 @@ inline constexpr absl::string_view kPlatformCaCn = "Intel SGX PCK Platform CA";
 inline constexpr absl::string_view kProcessorCaCn = "Intel SGX PCK Processor CA";
 
 struct PckChain {
-  std::vector<X509Ptr> certs;  // in the order of the quote
-  X509* leaf = nullptr;        // the PCK certificate
-  X509* issuer = nullptr;      // the PCK CA certificate (Platform or Processor)
-  EvpPkeyPtr leaf_key;         // EC P-256
+  std::vector<X509Ptr> certs;              // in the order of the quote
+  X509* leaf = nullptr;                    // the PCK certificate
+  X509* issuer = nullptr;                  // the PCK CA certificate (Platform or Processor)
+  std::unique_ptr<P256Verifier> leaf_key;  // EC P-256
   // The SGX extension; an error here fails pck_chain but still lets the QE report signature be
   // checked with the leaf key.
   absl::StatusOr<PckExtensions> extensions = absl::UnknownError("not parsed");

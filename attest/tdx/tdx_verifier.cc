@@ -121,7 +121,7 @@ struct TdxVerifier::Impl {
   BoundedCache<VerifiedChain> verified_chains;
   BoundedCache<VerifiedCollateral> collateral;
   BoundedCache<VerifiedCrl> crls;
-  BoundedCache<EvpPkeyPtr> attestation_keys;
+  BoundedCache<P256Verifier> attestation_keys;
 
   absl::StatusOr<std::shared_ptr<const Anchor>> GetAnchor(const TdxVerifyOptions& options,
                                                           const PckChain* quote_chain,
@@ -135,7 +135,7 @@ struct TdxVerifier::Impl {
   absl::StatusOr<std::shared_ptr<const VerifiedCrl>> VerifyCrl(absl::string_view crl_bytes,
                                                                X509* issuer, time_t now,
                                                                absl::string_view what);
-  absl::StatusOr<std::shared_ptr<const EvpPkeyPtr>> AttestationKey(absl::string_view xy);
+  absl::StatusOr<std::shared_ptr<const P256Verifier>> AttestationKey(absl::string_view xy);
 
   // The checks, in the order Verify() runs them; each records its outcome in run.report.
   void ParseChain(VerifyRun& run);
@@ -349,12 +349,12 @@ absl::StatusOr<std::shared_ptr<const VerifiedCrl>> TdxVerifier::Impl::VerifyCrl(
   return entry;
 }
 
-absl::StatusOr<std::shared_ptr<const EvpPkeyPtr>> TdxVerifier::Impl::AttestationKey(
+absl::StatusOr<std::shared_ptr<const P256Verifier>> TdxVerifier::Impl::AttestationKey(
     absl::string_view xy) {
   const std::string key(xy);
   if (auto hit = attestation_keys.Get(key)) return hit;
   PV_TDX_ASSIGN_OR_RETURN(EvpPkeyPtr pkey, P256KeyFromXY(xy));
-  auto out = std::make_shared<const EvpPkeyPtr>(std::move(pkey));
+  std::shared_ptr<const P256Verifier> out = std::make_shared<P256Verifier>(std::move(pkey));
   attestation_keys.Put(key, out);
   return out;
 }
@@ -423,13 +423,12 @@ void TdxVerifier::Impl::CheckSignatures(VerifyRun& run) {
   const ParsedQuote& q = run.q;
   auto ak = AttestationKey(q.attestation_key);
   absl::Status s =
-      ak.ok() ? VerifyEcdsaP256((*ak)->get(), q.signed_data, q.signature, "quote signature")
-              : ak.status();
+      ak.ok() ? (*ak)->Verify(q.signed_data, q.signature, "quote signature") : ak.status();
   run.Add("quote_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
 
-  s = run.chain ? VerifyEcdsaP256(run.chain->leaf_key.get(), q.qe_report, q.qe_report_signature,
-                                  "QE report signature")
-                : run.chain_parse;
+  s = run.chain
+          ? run.chain->leaf_key->Verify(q.qe_report, q.qe_report_signature, "QE report signature")
+          : run.chain_parse;
   run.Add("qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
 
   // REPORT_DATA = SHA-256(AK || QE auth data) || 0^32 (the padding is checked too).
