@@ -7,6 +7,7 @@
 
 #include "guest/abi.h"
 #include "testing/test_abi.h"
+#include "vmx/vmcs.h"
 #include "vcpu/run_state.h"
 #include "vcpu/vcpu.h"
 
@@ -55,6 +56,9 @@ extern "C" void pv_asm_offsets() {
   PV_RUN_OFFSET(spec_ctrl_guest_writes, spec_ctrl_guest_writes);
   PV_RUN_OFFSET(spec_ctrl_host_writes, spec_ctrl_host_writes);
   PV_RUN_OFFSET(spec_ctrl_guest_reads, spec_ctrl_guest_reads);
+
+  // VMCS field encodings the VMX world switch writes itself.
+  PV_DEFINE(VMCS_HOST_RSP, pv::vmx::field::kHostRsp);
 
   // Guest ABI, for the project's NASM test guests.
   PV_DEFINE(PV_BOOT_INFO_GPA, pv::abi::kBootInfoGpa);

@@ -140,9 +140,9 @@ ExitAction BenchBare(Vcpu& vcpu, u64 bare_rip) {
   vcpu.rip = resume_rip;
   const u64 hz = arch::TscHz();
   Log("BENCH tsc_hz %lu", hz);
-  PrintRate("full exit path (VMMCALL nop: decode, dispatch, handler, RIP advance)", n,
+  PrintRate("full exit path (null hypercall: decode, dispatch, handler, RIP advance)", n,
             g_state.bench_full_ticks, hz);
-  PrintRate("bare VMRUN/VMMCALL loop (RIP += 3 only)", n, bare_ticks, hz);
+  PrintRate("bare world-switch loop (guest VMMCALL/VMCALL, RIP += 3 only)", n, bare_ticks, hz);
   if (g_state.bench_full_ticks) {
     Log("BENCH ratio full/bare throughput: %lu.%03lu", bare_ticks / g_state.bench_full_ticks,
         (bare_ticks % g_state.bench_full_ticks) * 1000 / g_state.bench_full_ticks);
