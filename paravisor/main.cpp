@@ -39,6 +39,11 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   mm::InitPageAllocator(boot.value());
   Log("memory: %lu MiB free for guests and paravisor structures",
       (mm::FreePageCount() * kPageSize) >> 20);
+#ifdef PV_TEST_BUILD
+  // Proves the exception path: a fault inside the paravisor must end in a register dump and
+  // RunResult::kPanic, never a silent triple fault or a hang.
+  if (cmdline.Has("selftest-fault")) asm volatile("ud2");
+#endif
 
   // SVM or VMX, whichever this CPU has (run/guest_runner.h).
   HostVirtualization virt;
