@@ -38,6 +38,11 @@ absl::Status CheckP256(EVP_PKEY* key) {
 
 }  // namespace
 
+absl::StatusOr<PckExtensions> ParsePckCertificateExtensions(X509* cert) {
+  PV_TDX_ASSIGN_OR_RETURN(std::string der, ExtensionDer(cert));
+  return ParsePckExtensionsDer(der);
+}
+
 bool IsSelfSigned(X509* cert) {
   return X509_check_issued(cert, cert) == X509_V_OK;
 }
@@ -73,8 +78,7 @@ absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view 
   EvpPkeyPtr leaf_key(X509_get_pubkey(chain->leaf));
   PV_TDX_RETURN_IF_ERROR(CheckP256(leaf_key.get()));
   chain->leaf_key = std::make_unique<P256Verifier>(std::move(leaf_key));
-  auto der = ExtensionDer(chain->leaf);
-  chain->extensions = der.ok() ? ParsePckExtensionsDer(*der) : der.status();
+  chain->extensions = ParsePckCertificateExtensions(chain->leaf);
   chain->serial_hex = SerialHex(X509_get0_serialNumber(chain->leaf));
   const std::string issuer_cn = CommonName(X509_get_issuer_name(chain->leaf));
   if (issuer_cn == kPlatformCaCn) chain->ca = "platform";

@@ -36,6 +36,9 @@ struct PckChain {
 // by role (not self-signed, issues nothing else in the bundle) and its issuer by name and key.
 absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view data);
 
+// The SGX extension of a PCK certificate (OID 1.2.840.113741.1.13.1), parsed.
+absl::StatusOr<PckExtensions> ParsePckCertificateExtensions(X509* cert);
+
 bool IsSelfSigned(X509* cert);
 
 }  // namespace pv::attest::tdx

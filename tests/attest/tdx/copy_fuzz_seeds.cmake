@@ -22,7 +22,14 @@ set(collateral_seeds
   tdx/intel-qvl-sampleData/qeIdentity.json
   trustee/tdx/tcbInfo.json
   trustee/tdx/enclaveIdentity.json)
-foreach(kind quote collateral)
+# PCK certificates: PEM as stored, plus DER converted with the openssl CLI when it is installed
+# (DER lets the fuzzer mutate the extension bytes directly).
+set(pck_certificate_seeds
+  tdx/intel-qvl-sampleData/pckCert.pem
+  tdx/intel-qvl-sampleData/pckSignChain.pem
+  tdx/intel-qvl-sampleData/tdx/pckCert.pem
+  tdx/intel-qvl-sampleData/tdx/pckSignChain.pem)
+foreach(kind quote collateral pck_certificate)
   file(REMOVE_RECURSE "${DST}/seeds_${kind}")
   file(MAKE_DIRECTORY "${DST}/seeds_${kind}" "${DST}/work_${kind}")
   set(count 0)
@@ -33,6 +40,17 @@ foreach(kind quote collateral)
       math(EXPR count "${count} + 1")
     endif()
   endforeach()
+  if(kind STREQUAL "pck_certificate")
+    find_program(OPENSSL_CLI openssl)
+    if(OPENSSL_CLI)
+      foreach(rel IN LISTS pck_certificate_seeds)
+        string(REPLACE "/" "_" name "${rel}")
+        execute_process(COMMAND "${OPENSSL_CLI}" x509 -in "${SRC}/${rel}" -outform DER
+                                -out "${DST}/seeds_${kind}/${name}.der"
+                        RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+      endforeach()
+    endif()
+  endif()
   if(count EQUAL 0)
     message(FATAL_ERROR "no ${kind} fuzz seeds found under ${SRC}")
   endif()
