@@ -17,7 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr size_t kMaxManifestBytes = 4 * 1024 * 1024;
+constexpr size_t kMaxManifestBytes = size_t{4} * 1024 * 1024;
 constexpr size_t kMaxCases = 10000;
 
 std::string ExpectedToken(const std::string& text) {

@@ -20,7 +20,7 @@ using ByteSpan = std::span<const uint8_t>;
 
 // Evidence and collateral files are small; anything larger than this is refused before it is
 // read so a hostile path (a device, a huge file) cannot exhaust memory.
-inline constexpr size_t kMaxInputFileBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxInputFileBytes = size_t{16} * 1024 * 1024;
 
 // Reads a whole file, refusing files larger than `max_bytes`. Errors name the path.
 absl::StatusOr<Bytes> ReadFileBytes(const std::string& path, size_t max_bytes = kMaxInputFileBytes);

@@ -14,7 +14,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr size_t kMaxPolicyBytes = 1024 * 1024;
+constexpr size_t kMaxPolicyBytes = size_t{1024} * 1024;
 constexpr size_t kMaxListEntries = 4096;
 
 // Typed accessors that never throw: each reports the key path and the expected type.
@@ -218,7 +218,7 @@ absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {
   return policy;
 }
 
-void PolicyDecision::Reject(absl::string_view token, std::string detail) {
+void PolicyDecision::Reject(absl::string_view token, absl::string_view detail) {
   if (verdict == "accept") verdict = absl::StrCat("reject:", token);
   reasons.push_back(absl::StrCat(token, ": ", detail));
 }

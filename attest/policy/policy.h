@@ -99,7 +99,7 @@ struct PolicyDecision {
   std::string verdict = "accept";
   std::vector<std::string> reasons;
 
-  void Reject(absl::string_view token, std::string detail);
+  void Reject(absl::string_view token, absl::string_view detail);
 };
 
 // Records the decision in the report: `policy` and the reasons (prefixed "policy: ").

@@ -21,6 +21,7 @@ bool InList(const std::array<uint8_t, N>& seen, const std::vector<Bytes>& list) 
 
 std::string HexList(const std::vector<Bytes>& list) {
   std::vector<std::string> hex;
+  hex.reserve(list.size());
   for (const auto& b : list) hex.push_back(HexEncode(b));
   return absl::StrJoin(hex, ", ");
 }

@@ -62,8 +62,7 @@ std::pair<std::string, std::string> CheckSignature(const SnpReport& report, cons
   return {"ok", ""};
 }
 
-std::pair<std::string, std::string> CheckVekKind(const SnpReport& report, VekKind kind,
-                                                 const VekExtensions& ext) {
+std::pair<std::string, std::string> CheckVekKind(VekKind kind, const VekExtensions& ext) {
   if (kind == VekKind::kVcek && (!ext.hwid || ext.csp_id)) {
     return {"fail:vek-kind-mismatch",
             "SIGNING_KEY is VCEK but the certificate is not a VCEK (needs hwID, no cspId)"};
@@ -223,7 +222,7 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
                                     : Product::kUnknown;
   ChainVerdict chain_verdict = EvaluateChainAt(c.links, kind, now);
   if (chain_verdict.value == "ok") {
-    auto [value, detail] = CheckVekKind(*report, kind, c.ext);
+    auto [value, detail] = CheckVekKind(kind, c.ext);
     chain_verdict = {value, detail};
   }
   if (chain_verdict.value == "ok" && cpuid_product != Product::kUnknown &&

@@ -37,7 +37,7 @@ namespace pv::attest {
 namespace {
 
 [[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_attest: %s\n", what.c_str());
+  (void)std::fprintf(stderr, "bench_attest: %s\n", what.c_str());
   std::exit(2);
 }
 
@@ -60,7 +60,7 @@ double Rate(const std::function<bool()>& op, double seconds) {
     count += 16;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   } while (elapsed < seconds);
-  return count / elapsed;
+  return static_cast<double>(count) / elapsed;
 }
 
 // Interleaves two measurements in `rounds` rounds and returns their total rates.
@@ -114,12 +114,12 @@ int main(int argc, char** argv) {
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: bench_attest --vectors DIR [--seconds S]\n");
+      (void)std::fprintf(stderr, "usage: bench_attest --vectors DIR [--seconds S]\n");
       return 2;
     }
   }
   if (vectors.empty() || seconds <= 0) {
-    std::fprintf(stderr, "usage: bench_attest --vectors DIR [--seconds S]\n");
+    (void)std::fprintf(stderr, "usage: bench_attest --vectors DIR [--seconds S]\n");
     return 2;
   }
   constexpr int kRounds = 8;
