@@ -130,6 +130,25 @@ Product ProductFromVekName(const VekExtensions& ext) {
   return ProductFromName(name.substr(0, name.find('-')));
 }
 
+// The product line can be read from up to three places: the pinned root the chain verified to
+// (authoritative), the report's CPUID (v3+), and the VEK's productName extension (its family
+// part; KDS has emitted wrong steppings, so "-B0" etc. are ignored). Every known one must agree.
+std::pair<std::string, std::string> CheckProductConsistency(Product root, Product cpuid,
+                                                            const VekExtensions& ext) {
+  const Product vek = ProductFromVekName(ext);
+  const std::pair<const char*, Product> sources[] = {
+      {"verified root", root}, {"report CPUID", cpuid}, {"VEK productName", vek}};
+  for (const auto& [name_a, a] : sources) {
+    for (const auto& [name_b, b] : sources) {
+      if (a != Product::kUnknown && b != Product::kUnknown && a != b) {
+        return {"fail:product-mismatch", absl::StrCat(name_a, " says ", ProductName(a), ", ",
+                                                      name_b, " says ", ProductName(b))};
+      }
+    }
+  }
+  return {"ok", ""};
+}
+
 }  // namespace
 
 SnpVerifier::SnpVerifier(TrustStore trust) : trust_(std::move(trust)) {}
@@ -225,12 +244,9 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
     auto [value, detail] = CheckVekKind(kind, c.ext);
     chain_verdict = {value, detail};
   }
-  if (chain_verdict.value == "ok" && cpuid_product != Product::kUnknown &&
-      c.links.product != Product::kUnknown && cpuid_product != c.links.product) {
-    chain_verdict = {
-        "fail:product-mismatch",
-        absl::StrCat("report CPUID says ", ProductName(cpuid_product),
-                     ", the chain verified to the ", ProductName(c.links.product), " root")};
+  if (chain_verdict.value == "ok") {
+    auto [value, detail] = CheckProductConsistency(c.links.product, cpuid_product, c.ext);
+    chain_verdict = {value, detail};
   }
   AddCheck(&out, "chain", chain_verdict.value, chain_verdict.detail);
 

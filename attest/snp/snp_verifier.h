@@ -7,7 +7,8 @@
 //   chain        "ok" | "fail:<reason>" (see snp_chain.h), plus "fail:vek-kind-mismatch" when the
 //                VEK's extensions do not fit the SIGNING_KEY the report names (a VCEK has a
 //                hwID and no cspId; a VLEK has a cspId and no hwID) and "fail:product-mismatch"
-//                when a v3+ report's CPUID names another product than the verified root.
+//                when the verified root, a v3+ report's CPUID and the VEK productName (family
+//                part) do not all name the same product.
 //   tcb_vs_cert  "match" | "fail:mismatch" | "fail:missing-extension": each SPL of REPORTED_TCB,
 //                decoded with the product's layout (Turin: FMC/BL/TEE/SNP/../UCODE), equals the
 //                VEK extension.

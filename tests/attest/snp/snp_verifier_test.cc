@@ -349,6 +349,22 @@ TEST_F(SyntheticChainTest, ChipIdMismatchAndMaskedChipId) {
   EXPECT_EQ(Value(*v, "chip_id"), "n/a");
 }
 
+TEST_F(SyntheticChainTest, VekProductNameMustAgreeWithCpuid) {
+  testing::HierarchySpec spec;
+  spec.product_name = "Genoa";  // the report's CPUID says Milan (family 0x19, model 0x01)
+  auto h = testing::MakeHierarchy(spec);
+  auto v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "fail:product-mismatch");
+  EXPECT_TRUE(absl::StrContains(::testing::PrintToString(v->result.reasons), "Genoa"));
+  // A stepping suffix does not matter, only the family.
+  spec.product_name = "Milan-B1";
+  h = testing::MakeHierarchy(spec);
+  v = Verify(h, testing::BuildSignedReport({}, h.vek_key.get()));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Value(*v, "chain"), "ok");
+}
+
 TEST_F(SyntheticChainTest, VlekWithHwidIsKindMismatch) {
   testing::HierarchySpec spec;  // a VCEK-shaped certificate...
   auto h = testing::MakeHierarchy(spec);
