@@ -11,6 +11,7 @@
 #include "attest/cli/commands.h"
 #include "attest/cli/tdx_bridge.h"
 #include "attest/common/cert_util.h"
+#include "attest/common/trust_anchors.h"
 #include "attest/snp/cert_table.h"
 #include "attest/snp/snp_report.h"
 #include "attest/snp/vek_cert.h"
@@ -31,6 +32,9 @@ void PrintCertificate(const X509* cert, std::ostream& out) {
   out << CertificateText(cert);
   if (auto digest = CertificateSha256(cert); digest.ok()) {
     out << "  SHA-256 fingerprint: " << HexEncode(*digest) << "\n";
+    if (auto pin = FindPinnedRoot(*digest)) {
+      out << "  pinned trust anchor: " << pin->name << "\n";
+    }
   }
   if (auto ext = snp::ParseVekExtensions(cert); ext.ok()) {
     auto fields = snp::DescribeVekExtensions(*ext, "AMD.");
