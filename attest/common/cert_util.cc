@@ -67,17 +67,27 @@ absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(ByteSpan data, absl::stri
     }
     return certs;
   }
+  // DER: one or more concatenated certificates that together span the whole input.
   const unsigned char* p = data.data();
-  X509* raw = d2i_X509(nullptr, &p, static_cast<long>(data.size()));
-  if (raw == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": not a DER or PEM certificate: ", DrainOpenSslErrors()));
-  }
-  certs.emplace_back(raw);
-  const size_t consumed = static_cast<size_t>(p - data.data());
-  if (consumed != data.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", data.size() - consumed,
-                                                   " trailing bytes after the DER certificate"));
+  const unsigned char* const end = data.data() + data.size();
+  while (p < end) {
+    const unsigned char* start = p;
+    X509* raw = d2i_X509(nullptr, &p, static_cast<long>(end - p));
+    if (raw == nullptr) {
+      const std::string why = DrainOpenSslErrors();
+      if (certs.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": not a DER or PEM certificate: ", why));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(what, ": ", end - start,
+                                                     " trailing bytes after DER certificate ",
+                                                     certs.size(), " do not decode"));
+    }
+    certs.emplace_back(raw);
+    if (certs.size() > kMaxCertificatesPerFile) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": more than ", kMaxCertificatesPerFile, " certificates"));
+    }
   }
   return certs;
 }

@@ -23,8 +23,9 @@ inline constexpr size_t kMaxCertificatesPerFile = 16;
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
-// Decodes one or more certificates: PEM (any number of CERTIFICATE blocks, up to
-// kMaxCertificatesPerFile) or a single DER certificate that must span the whole input.
+// Decodes one or more certificates: PEM (any number of CERTIFICATE blocks) or concatenated DER
+// certificates that must span the whole input (trailing bytes are refused); at most
+// kMaxCertificatesPerFile either way.
 // `what` names the input in error messages.
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(ByteSpan data, absl::string_view what);
 

@@ -83,5 +83,24 @@ TEST(TrustAnchorsTest, DirectoryAdmitsOnlyPinnedRoots) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CertificateParsingTest, ConcatenatedDerBundleDecodes) {
+  auto pem = ParseCertificates(ReadVector("snp/go-sev-guest/ask_ark_milan.pem"), "pem");
+  ASSERT_TRUE(pem.ok());
+  Bytes der;
+  for (const auto& cert : *pem) {
+    const Bytes one = testing::CertToDer(cert.get());
+    der.insert(der.end(), one.begin(), one.end());
+  }
+  auto certs = ParseCertificates(der, "der bundle");
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  EXPECT_EQ(certs->size(), 2u);
+  der.push_back(0x30);  // the start of a certificate that never comes
+  auto trailing = ParseCertificates(der, "der bundle");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_TRUE(absl::StrContains(trailing.status().message(), "trailing"));
+  EXPECT_FALSE(
+      ParseSingleCertificate(ReadVector("snp/go-sev-guest/ask_ark_milan.pem"), "two").ok());
+}
+
 }  // namespace
 }  // namespace pv::attest
