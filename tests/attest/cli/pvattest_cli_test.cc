@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/attest/snp/amd_test_pki.h"
+
 namespace {
 
 struct CliRun {
@@ -133,6 +135,40 @@ TEST(PvattestCliTest, InspectPrintsEveryKindOfFile) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("CRL"), std::string::npos);
   EXPECT_EQ(Pvattest("inspect /nonexistent").status, 2);
+}
+
+TEST(PvattestCliTest, SyntheticRootNeedsAllowRootAndTrustDirOnlyAdmitsPins) {
+  namespace t = pv::attest::testing;
+  const auto dir = std::filesystem::temp_directory_path() / "pv_cli_synthetic_root";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "trust");
+  auto h = t::MakeHierarchy({});
+  const pv::attest::Bytes report = t::BuildSignedReport({}, h.vek_key.get());
+  const auto write = [&](const std::filesystem::path& path, const void* data, size_t size) {
+    std::ofstream(path, std::ios::binary)
+        .write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  };
+  write(dir / "report.bin", report.data(), report.size());
+  write(dir / "vek.der", h.vek_der.data(), h.vek_der.size());
+  const std::string ask = t::CertToPem(h.ask.get());
+  const std::string ark = t::CertToPem(h.ark.get());
+  write(dir / "ask.pem", ask.data(), ask.size());
+  write(dir / "ark.pem", ark.data(), ark.size());
+  write(dir / "trust" / "ark.pem", ark.data(), ark.size());
+  const std::string base = "verify snp --report " + (dir / "report.bin").string() + " --vek " +
+                           (dir / "vek.der").string() + " --chain " + (dir / "ask.pem").string() +
+                           " --at 2027-01-01T00:00:00Z";
+  // A trust directory does not make an unpinned root trusted.
+  CliRun r = Pvattest(base + " --trust-dir " + (dir / "trust").string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("fail:unknown-root"), std::string::npos) << r.out;
+  // Explicitly allowed, it is.
+  r = Pvattest(base + " --allow-root " + (dir / "ark.pem").string() + " --json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["fields"]["ROOT_PINNED"], "false");
+  std::filesystem::remove_all(dir);
 }
 
 #if PV_HAVE_TDX_VERIFIER
