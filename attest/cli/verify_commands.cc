@@ -46,7 +46,7 @@ absl::StatusOr<policy::Policy> PolicyFlag(const Args& args) {
 
 int Emit(const VerificationReport& report, bool json, std::ostream& out) {
   if (json) {
-    out << ReportToJson(report).dump(2) << "\n";
+    out << ReportToJsonText(report) << "\n";
   } else {
     out << ReportToText(report);
   }

@@ -33,6 +33,11 @@ nlohmann::ordered_json ReportToJson(const VerificationReport& report) {
   return j;
 }
 
+std::string ReportToJsonText(const VerificationReport& report, int indent) {
+  return ReportToJson(report).dump(indent, ' ', /*ensure_ascii=*/false,
+                                   nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string ReportToText(const VerificationReport& report) {
   std::string out = absl::StrCat("tee: ", TeeName(report.tee), "  version: ", report.version, "\n");
   for (const auto& c : report.checks) {

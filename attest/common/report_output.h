@@ -18,6 +18,9 @@ namespace pv::attest {
 
 std::string TeeName(Tee tee);
 nlohmann::ordered_json ReportToJson(const VerificationReport& report);
+// The JSON text. Strings that are not valid UTF-8 (they can come from hostile certificates)
+// are written with U+FFFD replacements instead of failing.
+std::string ReportToJsonText(const VerificationReport& report, int indent = 2);
 std::string ReportToText(const VerificationReport& report);
 
 }  // namespace pv::attest

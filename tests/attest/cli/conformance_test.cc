@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "attest/common/bytes.h"
+#include "attest/common/report_output.h"
 
 namespace pv::attest::cli {
 namespace {
@@ -57,6 +58,18 @@ TEST(ConformanceRulesTest, UnknownOrMissingChecksAreMismatches) {
   const auto mismatches = CompareExpectations(expected, report);
   ASSERT_EQ(mismatches.size(), 1u);
   EXPECT_NE(mismatches[0].find("chain"), std::string::npos);
+}
+
+TEST(ReportOutputTest, JsonTextSurvivesInvalidUtf8FromCertificates) {
+  VerificationReport report;
+  report.checks.push_back({"advisories", R"(["INTEL-SA-00001"])", true});
+  report.fields.emplace_back("VEK.PRODUCT_NAME", "Mil\xff\xfe");
+  const std::string text = ReportToJsonText(report);
+  const Json j = Json::parse(text, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << text;
+  EXPECT_TRUE(j["advisories"].is_array());
+  EXPECT_EQ(j["verdict"], "accept");
+  EXPECT_EQ(j["fields"]["VEK.PRODUCT_NAME"].get<std::string>().substr(0, 3), "Mil");
 }
 
 TEST(ConformanceManifestTest, EverySharedVectorCasePasses) {
