@@ -61,7 +61,11 @@ absl::StatusOr<VerificationReport> VerifyTdxFiles(const TdxFiles& files, UnixTim
   }
   tdx::TdxVerifyOptions options;
   options.now = absl::FromUnixSeconds(now);
-  if (absl::Status s = ReadInto(files.root, &options.root_certificate); !s.ok()) return s;
+  if (!files.root_der.empty()) {
+    options.root_certificate = files.root_der;
+  } else if (absl::Status s = ReadInto(files.root, &options.root_certificate); !s.ok()) {
+    return s;
+  }
   options.allow_unpinned_root = files.allow_root;
   options.allow_missing_crls = policy.allow_missing_crls;
   options.allow_missing_qe_identity = policy.allow_missing_qe_identity;

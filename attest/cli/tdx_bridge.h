@@ -20,6 +20,7 @@ namespace pv::attest::cli {
 struct TdxFiles {
   std::string quote;
   std::string root;         // trust anchor; must be pinned unless allow_root
+  std::string root_der;     // the anchor itself (from a trust directory); overrides `root`
   bool allow_root = false;  // `--allow-root FILE` (root = FILE, pin not required)
   std::string tcb_info;
   std::string tcb_signing_chain;

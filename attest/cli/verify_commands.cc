@@ -6,6 +6,7 @@
 #include "attest/cli/args.h"
 #include "attest/cli/commands.h"
 #include "attest/cli/tdx_bridge.h"
+#include "attest/common/cert_util.h"
 #include "attest/common/report_output.h"
 #include "attest/common/trust_anchors.h"
 #include "attest/policy/snp_policy.h"
@@ -22,7 +23,7 @@ constexpr const char* kVerifyUsage =
     "  pvattest verify snp --report R (--vek V --chain C | --cert-table F | --cache DIR)\n"
     "                  [--crl F] [--trust-dir D] [--allow-root FILE]... [--policy P] [--at TIME]\n"
     "                  [--json]\n"
-    "  pvattest verify tdx --quote Q (--root R | --allow-root R) [--tcb-info F]\n"
+    "  pvattest verify tdx --quote Q (--root R | --trust-dir D | --allow-root R) [--tcb-info F]\n"
     "                  [--tcb-signing-chain F] [--qe-identity F] [--pck-crl F] [--root-crl F]\n"
     "                  [--pck-crl-chain F] [--collateral-dir D | --phala-collateral F]\n"
     "                  [--policy P] [--at TIME] [--json]\n"
@@ -96,8 +97,27 @@ int VerifyTdx(const Args& args, std::ostream& out, std::ostream& err) {
   files.pck_crl_chain = args.Get("pck-crl-chain").value_or("");
   files.collateral_dir = args.Get("collateral-dir").value_or("");
   files.phala_collateral = args.Get("phala-collateral").value_or("");
+  if (files.root.empty()) {
+    if (auto dir = args.Get("trust-dir")) {
+      // The pinned Intel root from a trust directory (non-pinned certificates there are ignored).
+      TrustStore trust;
+      if (absl::Status s = trust.LoadDirectory(*dir, nullptr); !s.ok()) return Unusable(err, s);
+      for (const auto& root : trust.roots()) {
+        if (root.vendor != "intel") continue;
+        auto der = CertificateDer(root.cert.get());
+        if (!der.ok()) return Unusable(err, der.status());
+        files.root_der.assign(der->begin(), der->end());
+        files.root = root.source;
+      }
+      if (files.root_der.empty()) {
+        return Unusable(err, absl::NotFoundError(
+                                 absl::StrCat(*dir, ": no pinned Intel SGX Root CA certificate")));
+      }
+    }
+  }
   if (files.quote.empty() || files.root.empty()) {
-    err << "pvattest: verify tdx needs --quote and --root (or --allow-root)\n" << kVerifyUsage;
+    err << "pvattest: verify tdx needs --quote and --root (or --trust-dir, or --allow-root)\n"
+        << kVerifyUsage;
     return kExitUnusable;
   }
   if (!TdxVerifierAvailable()) {

@@ -192,6 +192,21 @@ TEST(PvattestCliTest, TdxVerifyAndInspect) {
   // Far in the future the collateral has expired: rejected, not unusable.
   r = Pvattest(base + " --at 2040-01-01T00:00:00Z");
   EXPECT_EQ(r.status, 1) << r.out;
+  // The anchor can come from a trust directory instead (only the pinned Intel root is taken).
+  const auto dir = std::filesystem::temp_directory_path() / "pv_cli_tdx_trust";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(V("tdx/phala-dcap-qvl/TrustedRootCA.pem"), dir / "intel.pem");
+  std::filesystem::copy_file(V("snp/go-sev-guest/ask_ark_milan.pem"), dir / "amd.pem");
+  const std::string with_dir = base.substr(0, base.find(" --root ")) +
+                               base.substr(base.find(" --tcb-info ")) + " --trust-dir " +
+                               dir.string() + " --at 2025-07-01T00:00:00Z --json";
+  r = Pvattest(with_dir);
+  const auto j2 = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j2.is_discarded()) << r.out;
+  EXPECT_EQ(j2["pck_chain"], j["pck_chain"]);
+  EXPECT_EQ(j2["verdict"], j["verdict"]);
+  std::filesystem::remove_all(dir);
   r = Pvattest("inspect " + V("tdx/phala-dcap-qvl/tdx_quote"));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("MRTD"), std::string::npos);
