@@ -83,9 +83,13 @@ absl::Status TrustStore::LoadDirectory(const std::string& dir, std::vector<std::
     return absl::NotFoundError(absl::StrCat(dir, ": trust directory does not exist"));
   }
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+  // Explicit iteration with error codes: the range-for increment would throw on I/O errors.
+  std::filesystem::directory_iterator it(dir, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::filesystem::directory_entry& entry = *it;
     const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file() &&
+    std::error_code entry_ec;
+    if (entry.is_regular_file(entry_ec) &&
         (ext == ".pem" || ext == ".der" || ext == ".crt" || ext == ".cer")) {
       files.push_back(entry.path());
     }
