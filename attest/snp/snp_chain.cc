@@ -19,8 +19,14 @@ ValidityWindow WindowOf(const X509* cert) {
   return w;
 }
 
-// Checks the PSS profile and the signature of `child` with `parent`'s key.
-absl::Status VerifyLink(const X509* child, const X509* parent) {
+}  // namespace
+
+absl::Status VerifyAmdLink(const X509* child, const X509* parent) {
+  if (!IssuedBy(child, parent)) {
+    return absl::InvalidArgumentError(absl::StrCat("'", SubjectName(child), "' is issued by '",
+                                                   IssuerName(child), "', not by '",
+                                                   SubjectName(parent), "'"));
+  }
   if (absl::Status s = CheckRsaPssSha384Profile(child); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("'", SubjectName(child), "': ", s.message()));
   }
@@ -40,6 +46,8 @@ absl::Status VerifyLink(const X509* child, const X509* parent) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 ChainLinks Fail(ChainLinks links, std::string value, std::string detail) {
   links.failure = std::move(value);
@@ -79,7 +87,7 @@ ChainLinks VerifyChainLinks(const X509* vek, const std::vector<X509Ptr>& chain,
                              "' is not the subject of any chain certificate (have: '",
                              absl::StrJoin(offered, "', '"), "')"));
   }
-  if (absl::Status s = VerifyLink(vek, intermediate); !s.ok()) {
+  if (absl::Status s = VerifyAmdLink(vek, intermediate); !s.ok()) {
     return Fail(std::move(links),
                 absl::IsUnauthenticated(s) ? "fail:bad-signature" : "fail:bad-signature-algorithm",
                 std::string(s.message()));
@@ -117,7 +125,7 @@ ChainLinks VerifyChainLinks(const X509* vek, const std::vector<X509Ptr>& chain,
   }
   std::string last_error;
   for (const TrustedRoot* root : candidates) {
-    absl::Status s = VerifyLink(intermediate, root->cert.get());
+    absl::Status s = VerifyAmdLink(intermediate, root->cert.get());
     if (!s.ok()) {
       last_error = std::string(s.message());
       continue;

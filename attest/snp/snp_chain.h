@@ -13,7 +13,9 @@
 #define PV_ATTEST_SNP_SNP_CHAIN_H_
 
 #include <string>
+
 #include <vector>
+#include "absl/status/status.h"
 
 #include "attest/common/openssl_ptr.h"
 #include "attest/common/time_util.h"
@@ -45,6 +47,11 @@ struct ChainLinks {
   X509Ptr intermediate;
   X509Ptr root;
 };
+
+// One AMD link: `child`'s issuer DN is `parent`'s subject DN, its signature algorithm is
+// RSASSA-PSS SHA-384/MGF1-SHA-384/salt 48, `parent` has an RSA key and the signature verifies.
+// Unauthenticated for a signature that does not verify, InvalidArgument for the rest.
+absl::Status VerifyAmdLink(const X509* child, const X509* parent);
 
 // Verifies the signatures and names of VEK <- intermediate <- root. `chain` holds the
 // intermediate and optionally the root; roots may also come from `trust`.

@@ -140,6 +140,25 @@ TEST(SnpVerifierVectorsTest, ChainWithoutArkNeedsTrustDirectory) {
   EXPECT_EQ(Value(*v, "chain"), "ok");
 }
 
+TEST(AmdChainFilesTest, EveryProductsAskAndAsvkIsSignedByItsArk) {
+  const char* files[] = {"ask_ark_milan.pem",      "ask_ark_genoa.pem",
+                         "ask_ark_turin_vcek.pem", "ask_ark_milan_vlek.pem",
+                         "ask_ark_genoa_vlek.pem", "ask_ark_turin_vlek.pem"};
+  std::vector<std::vector<X509Ptr>> chains;
+  for (const char* file : files) {
+    auto certs = ParseCertificates(ReadVector(std::string("snp/go-sev-guest/") + file), file);
+    ASSERT_TRUE(certs.ok()) << file;
+    ASSERT_EQ(certs->size(), 2u) << file;
+    absl::Status s = VerifyAmdLink((*certs)[0].get(), (*certs)[1].get());
+    EXPECT_TRUE(s.ok()) << file << ": " << s;
+    EXPECT_TRUE(VerifyAmdLink((*certs)[1].get(), (*certs)[1].get()).ok()) << file << " ARK";
+    chains.push_back(std::move(*certs));
+  }
+  // Milan's ASK against Genoa's ARK: refused (names differ).
+  EXPECT_FALSE(VerifyAmdLink(chains[0][0].get(), chains[1][1].get()).ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(VerifyAmdLink(chains[0][0].get(), chains[1][1].get())));
+}
+
 // A bit flipped in any signed field class breaks the signature; flips of fields the other checks
 // read also show up there.
 TEST(SnpVerifierVectorsTest, BitFlipInEachSignedFieldClassBreaksTheSignature) {
