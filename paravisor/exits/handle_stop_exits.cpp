@@ -13,16 +13,6 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
 }
 
-ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
-  const NpfExit& f = exit.npf;
-  ConsoleFlush(vcpu);
-  Log("npf: guest %u %s at GPA 0x%lx outside its memory (0..0x%lx) at RIP 0x%lx: stopped",
-      vcpu.guest_index, f.fetch ? "instruction fetch" : (f.write ? "write" : "read"), f.gpa,
-      vcpu.memory.size(), vcpu.rip);
-  return vcpu.Stop(StopReason::kNptViolation, exit.raw_info1, f.gpa,
-                   "guest accessed memory outside its partition");
-}
-
 ExitAction HandleShutdown(Vcpu& vcpu, const Exit&) {
   ConsoleFlush(vcpu);
   return vcpu.Stop(StopReason::kShutdown, 0, 0, "guest triple fault (shutdown)");

@@ -32,6 +32,10 @@ ExitAction HandleUnknownExit(Vcpu& vcpu, const Exit& exit);
 // when the bytes cannot be read or are not an instruction of the exit's kind.
 Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit);
 
+// Copies the guest's instruction bytes at RIP (up to 15; fewer at the end of mapped memory) and
+// returns how many were copied.
+Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[15]);
+
 // Appends one byte of guest console output; complete lines go to the log as "[guest] ...".
 void ConsolePutByte(Vcpu& vcpu, u8 byte);
 void ConsoleFlush(Vcpu& vcpu);

@@ -29,6 +29,18 @@ bool KindMatches(ExitReason reason, insn::Kind kind) {
 
 }  // namespace
 
+Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructionLength]) {
+  // Up to 15 bytes, fewer if the page after the one holding RIP is not mapped. The guest's
+  // bytes are copied once; decoding uses only the copy.
+  usize available = insn::kMaxInstructionLength;
+  if (!vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available).ok()) {
+    const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
+    available = to_page_end < available ? to_page_end : available;
+    PV_TRY(vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available));
+  }
+  return available;
+}
+
 Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit) {
   if (exit.next_rip_valid) {
     const u64 len = exit.next_rip - vcpu.rip;
@@ -37,14 +49,8 @@ Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit) {
     }
     return len;
   }
-  // Fetch what the guest executed: up to 15 bytes, fewer if the page after is not mapped.
   u8 bytes[insn::kMaxInstructionLength];
-  usize available = insn::kMaxInstructionLength;
-  const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
-  if (!vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available).ok()) {
-    available = to_page_end < available ? to_page_end : available;
-    PV_TRY(vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available));
-  }
+  PV_TRY_ASSIGN(const usize available, FetchInstructionBytes(vcpu, bytes));
   PV_TRY_ASSIGN(insn::Decoded d, insn::Decode(bytes, available));
   if (!KindMatches(exit.reason, d.kind)) {
     return Status(Err::kInvalidArgument, "exit: instruction at RIP does not match the exit reason");

@@ -53,6 +53,29 @@ class ExitProxyTest(AgentTestCase):
         self.assertGreaterEqual(int(stats["proxied_exits"]), 1000)
         self.assertTrue(final["exit"]["guest_reported"], "GuestStopped arrived via the proxy")
 
+    def test_guest_mmio_goes_through_the_agent(self):
+        # Nested page faults in the MMIO window: decoded by the paravisor, served by the agent's
+        # test device, completed in the guest's registers (the guest checks widths itself).
+        a = self.agent
+        rc, final, err = self.launch("mmio", agent_guest("mmio_probe.bin"))
+        self.assertEqual(rc, OK, err + a.log())
+        self.assertTrue(final["exit"]["success"])
+        self.assertIn("test device answered through MMIO and the exit proxy", err)
+        stats = a.ok("stats", "mmio")
+        self.assertGreaterEqual(int(stats["proxy_round_trips"]), 8)
+        self.assertEqual(stats["proxy_errors"], "0")
+        reasons = {c["reason_name"]: int(c["count"]) for c in stats["exits_by_reason"]}
+        self.assertEqual(reasons.get("nested_page_fault", 0), 8)  # the guest makes 8 accesses
+
+    def test_mmio_outside_any_device_still_stops_the_guest(self):
+        # The NPT isolation guest writes just past its RAM: not in the MMIO window, so never
+        # forwarded, even with an agent attached.
+        a = self.agent
+        rc, final, err = self.launch("npt", guest("npt.bin"), "--guest-args", "expect=npf")
+        firmware = self.console("npt", "--firmware")
+        self.assertIn("npf: guest 0 write at GPA 0x1001000 outside its memory", firmware)
+        self.assertIn("guest 0: stopped: npf", firmware)
+
     def test_suppress_console_policy_keeps_guest_output_off_the_host(self):
         rc, final, err = self.launch("quiet", agent_guest("proxy_probe.bin"), "--no-console")
         self.assertEqual(rc, OK, err)
