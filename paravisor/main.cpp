@@ -27,6 +27,7 @@ namespace {
 extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   using namespace pv;
   arch::InitDescriptors();
+  arch::MaskLegacyInterrupts();
 #ifdef PV_TEST_BUILD
   Log("paravisor (test image) starting");
 #else

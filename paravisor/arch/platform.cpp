@@ -4,6 +4,11 @@
 
 namespace pv::arch {
 
+void MaskLegacyInterrupts() {
+  Outb(0x21, 0xff);  // master PIC interrupt mask register
+  Outb(0xa1, 0xff);  // slave PIC
+}
+
 [[noreturn]] void EndRun(RunResult result) {
   // QEMU: isa-debug-exit terminates the process with (value << 1) | 1.
   Outl(0xf4, static_cast<u32>(result));

@@ -87,4 +87,14 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
   return HandleUnknownExit(vcpu, exit);
 }
 
+ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit) {
+  const ExitAction action = DispatchExit(vcpu, exit);
+  if (action != ExitAction::kResumeNext) return action;
+  const Result<u64> len = ExitingInstructionLength(vcpu, exit);
+  if (!len.ok())
+    return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
+  vcpu.rip += len.value();
+  return ExitAction::kResumeNext;
+}
+
 }  // namespace pv

@@ -15,6 +15,11 @@ namespace pv {
 
 ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit);
 
+// Dispatches one exit and applies the handler's action to RIP: after kResumeNext, RIP has moved
+// past the exiting instruction (the backend then ends any STI/MOV SS interrupt shadow, which is
+// its own state). A failure to find the instruction's length stops the guest (kStop).
+ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit);
+
 ExitAction HandleCpuid(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleIo(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit);

@@ -3,25 +3,6 @@
 namespace pv::insn {
 namespace {
 
-bool IsLegacyPrefix(u8 b) {
-  switch (b) {
-    case 0x26:
-    case 0x2e:
-    case 0x36:
-    case 0x3e:
-    case 0x64:
-    case 0x65:  // segment overrides
-    case 0x66:
-    case 0x67:  // operand/address size
-    case 0xf0:
-    case 0xf2:
-    case 0xf3:  // lock, repne, rep
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Whether `needed` bytes fit: longer than 15 is an invalid instruction (#GP on hardware),
 // otherwise needing more than `available` means the bytes ran out.
 Status Fits(usize needed, usize available) {
@@ -42,6 +23,25 @@ Result<Decoded> Make(Decoded d, usize length, usize available) {
 }
 
 }  // namespace
+
+bool IsLegacyPrefix(u8 b) {
+  switch (b) {
+    case 0x26:
+    case 0x2e:
+    case 0x36:
+    case 0x3e:
+    case 0x64:
+    case 0x65:  // segment overrides
+    case 0x66:
+    case 0x67:  // operand/address size
+    case 0xf0:
+    case 0xf2:
+    case 0xf3:  // lock, repne, rep
+      return true;
+    default:
+      return false;
+  }
+}
 
 Result<Decoded> Decode(const u8* bytes, usize available) {
   Decoded d{};

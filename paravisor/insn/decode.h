@@ -47,6 +47,9 @@ struct Decoded {
 
 Result<Decoded> Decode(const u8* bytes, usize available);
 
+// Legacy prefixes: segment overrides, operand/address size, LOCK, REPNE, REP.
+bool IsLegacyPrefix(u8 byte);
+
 }  // namespace pv::insn
 
 #endif  // PV_INSN_DECODE_H_

@@ -27,22 +27,6 @@ struct Cursor {
   }
 };
 
-bool IsLegacyPrefix(u8 b) {
-  switch (b) {
-    case 0x26:
-    case 0x2e:
-    case 0x36:
-    case 0x3e:
-    case 0x64:
-    case 0x65:
-    case 0x66:
-    case 0x67:
-      return true;
-    default:
-      return false;  // LOCK and REP make no sense on a plain MOV: refused below
-  }
-}
-
 u64 SignExtend(u64 value, u8 from_bytes, u8 to_bytes) {
   const u64 sign = 1ull << (from_bytes * 8 - 1);
   u64 v = (value ^ sign) - sign;  // to 64 bits
@@ -76,6 +60,10 @@ Result<MmioAccess> DecodeMmio(const u8* bytes, usize available) {
   for (;;) {
     PV_TRY(c.Need(1));
     const u8 b = bytes[c.pos];
+    if (b == 0xf0 || b == 0xf2 || b == 0xf3) {
+      // LOCK/REP make no sense on a plain MOV (and LOCK MOV is #UD): not a device access.
+      return Status(Err::kUnsupported, "mmio decode: LOCK or REP prefix");
+    }
     if (IsLegacyPrefix(b)) {
       if (b == 0x66) opsize16 = true;
       rex = 0;  // a REX followed by another prefix is ignored

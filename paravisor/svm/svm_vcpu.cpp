@@ -17,6 +17,7 @@ constexpr u32 kGuestAsid = 1;
 constexpr u8 kTlbFlushAll = 1;
 constexpr u64 kVIntrMasking = 1ull << 24;  // guest RFLAGS.IF does not gate host interrupts
 constexpr u64 kNpEnable = 1ull << 0;
+constexpr u64 kInterruptShadow = 1ull << 0;  // VMCB INTERRUPT_SHADOW bit 0
 
 // EVENTINJ / EXITINTINFO (APM 15.20): vector, type (3 = exception), error-code valid, valid.
 constexpr u64 kEventTypeException = 3ull << 8;
@@ -179,16 +180,11 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vcpu.cpl = vmcb.save.cpl;
 
     const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.gpr(kRcx));
-    const ExitAction action = DispatchExit(vcpu, exit);
+    const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
-    if (action == ExitAction::kResumeNext) {
-      const Result<u64> len = ExitingInstructionLength(vcpu, exit);
-      if (!len.ok()) {
-        vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
-        return;
-      }
-      vcpu.rip += len.value();
-    }
+    // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
+    // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
+    if (action == ExitAction::kResumeNext) vmcb.control.interrupt_shadow &= ~kInterruptShadow;
   }
 }
 

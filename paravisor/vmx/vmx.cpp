@@ -103,10 +103,6 @@ Result<Capabilities> EnableVmx(HostState* host) {
   caps.cr4_fixed0 = arch::Rdmsr(kMsrCr4Fixed0);
   caps.cr4_fixed1 = arch::Rdmsr(kMsrCr4Fixed1);
 
-  // No interrupt may be pending at the CPU while a guest runs: mask both legacy PICs.
-  arch::Outb(0x21, 0xff);
-  arch::Outb(0xa1, 0xff);
-
   // VMX operation requires these bits (CR0.NE in particular is clear after the BIOS).
   arch::WriteCr0((arch::ReadCr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
   arch::WriteCr4((arch::ReadCr4() | caps.cr4_fixed0 | kCr4Vmxe) & caps.cr4_fixed1);

@@ -327,15 +327,9 @@ void RunVmxVcpu(Vcpu& vcpu) {
       exit = DecodeVmxExit(info);
     }
 
-    const ExitAction action = DispatchExit(vcpu, exit);
+    const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
     if (action == ExitAction::kResumeNext) {
-      const Result<u64> len = ExitingInstructionLength(vcpu, exit);
-      if (!len.ok()) {
-        vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
-        return;
-      }
-      vcpu.rip += len.value();
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
       const u64 interruptibility = VmRead(field::kGuestInterruptibility);
