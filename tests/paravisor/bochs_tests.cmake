@@ -9,29 +9,15 @@ set(PV_BOCHS_MKIMAGE "${PV_FW_INCLUDE_DIR}/bochs/mkimage.py")
 # pv_bochs_test(<name> <firmware target> <svm|vmx> [RESULT PASS|FAIL] MODULES ... EXPECT ...
 #               FORBID ...)
 function(pv_bochs_test name firmware kind)
-  cmake_parse_arguments(T "" "RESULT" "MODULES;EXPECT;FORBID" ${ARGN})
   if(kind STREQUAL "svm")
     set(cpu ryzen)
   else()
     set(cpu corei7_skylake_x)
   endif()
-  set(cmd ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/run_firmware.py --emulator bochs
-          --bochs-cpu ${cpu} --loader ${PV_BOCHS_LOADER} --mkimage ${PV_BOCHS_MKIMAGE}
-          --firmware $<TARGET_FILE:${firmware}> --guest-dir ${PV_GUEST_DIR} --timeout 120)
-  foreach(m IN LISTS T_MODULES)
-    list(APPEND cmd --module "${m}")
-  endforeach()
-  foreach(rx IN LISTS T_EXPECT)
-    list(APPEND cmd --expect-log "${rx}")
-  endforeach()
-  foreach(rx IN LISTS T_FORBID)
-    list(APPEND cmd --forbid-log "${rx}")
-  endforeach()
-  if(T_RESULT)
-    list(APPEND cmd --expect-result ${T_RESULT})
-  endif()
-  add_test(NAME ${name} COMMAND ${cmd})
-  set_tests_properties(${name} PROPERTIES LABELS "${kind};bochs" TIMEOUT 180)
+  pv_firmware_test(${name} ${firmware} LABELS "${kind};bochs"
+    EMULATOR_ARGS --emulator bochs --bochs-cpu ${cpu} --loader ${PV_BOCHS_LOADER}
+                  --mkimage ${PV_BOCHS_MKIMAGE} --timeout 120
+    ${ARGN})
 endfunction()
 
 # --- the SVM suite on Bochs model=ryzen ---------------------------------------------------------
