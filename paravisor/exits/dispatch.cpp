@@ -26,6 +26,8 @@ const char* ExitReasonName(ExitReason reason) {
       return "entry-failure";
     case ExitReason::kUnknown:
       return "unknown";
+    case ExitReason::kCacheInvalidate:
+      return "cache-invalidate";
     case ExitReason::kCount:
       break;
   }
@@ -80,6 +82,8 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
       return HandleVirtInstruction(vcpu, exit);
     case ExitReason::kEntryFailure:
       return HandleEntryFailure(vcpu, exit);
+    case ExitReason::kCacheInvalidate:
+      return HandleCacheInvalidate(vcpu, exit);
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

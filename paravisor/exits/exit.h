@@ -20,6 +20,7 @@ enum class ExitReason : u8 {
   kVirtInstruction,  // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
   kEntryFailure,     // VMEXIT_INVALID or VM-entry failure: the guest state was refused
   kUnknown,          // anything the model does not describe; reported, never fatal
+  kCacheInvalidate,  // INVD (appended: the numbers above are on the exit-proxy wire)
   kCount
 };
 

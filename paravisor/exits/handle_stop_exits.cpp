@@ -1,4 +1,4 @@
-// Exits after which the guest cannot, or must not, continue — plus HLT, which may.
+// Exits after which the guest cannot, or must not, continue — plus HLT, which may, and INVD.
 #include "exits/handlers.h"
 #include "lib/log.h"
 
@@ -11,6 +11,13 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   if (vcpu.rflags & (1ull << 9)) return ExitAction::kResumeNext;
   ConsoleFlush(vcpu);
   return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
+}
+
+ExitAction HandleCacheInvalidate(Vcpu&, const Exit&) {
+  // INVD would discard dirty cache lines without writing them back, including lines of memory
+  // the guest does not own (the paravisor's, another partition's). Like KVM, the paravisor
+  // intercepts it and completes it as a no-op: the guest's own data stays coherent anyway.
+  return ExitAction::kResumeNext;
 }
 
 ExitAction HandleShutdown(Vcpu& vcpu, const Exit&) {

@@ -31,6 +31,7 @@ ExitAction HandleShutdown(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleVirtInstruction(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleEntryFailure(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleUnknownExit(Vcpu& vcpu, const Exit& exit);
+ExitAction HandleCacheInvalidate(Vcpu& vcpu, const Exit& exit);
 
 // Computes the length of the exiting instruction: from the hardware when it reported the next
 // RIP, otherwise by decoding the guest's instruction bytes at RIP. Fails (and the guest stops)

@@ -16,6 +16,8 @@ bool KindMatches(ExitReason reason, insn::Kind kind) {
       return kind == insn::Kind::kWrmsr;
     case ExitReason::kHlt:
       return kind == insn::Kind::kHlt;
+    case ExitReason::kCacheInvalidate:
+      return kind == insn::Kind::kInvd;
     case ExitReason::kHypercall:
       return kind == insn::Kind::kVmmcall || kind == insn::Kind::kVmcall;
     case ExitReason::kIo:

@@ -104,11 +104,16 @@ main:
     vmrun
     cmp byte [last_vector], 6
     FAIL_IF_NE 23
+    ; 13. INVD is intercepted and completed as a no-op (it must not discard host cache lines).
+    mov r12d, 0x1234
+    invd
+    cmp r12d, 0x1234
+    FAIL_IF_NE 24
     PUTS done_line
     EXIT 0
 
 %assign step 10
-%rep 14
+%rep 15
 fail_ %+ step:
     EXIT step
 %assign step step + 1

@@ -109,6 +109,9 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
     case 0x31:
       d.kind = Kind::kRdtsc;
       return Make(d, i + 2, available);
+    case 0x08:
+      d.kind = Kind::kInvd;
+      return Make(d, i + 2, available);
     case 0x32:
       d.kind = Kind::kRdmsr;
       return Make(d, i + 2, available);

@@ -19,6 +19,7 @@ enum class Kind : u8 {
   kWrmsr,
   kRdtsc,
   kHlt,
+  kInvd,
   kVmmcall,
   kVmcall,
   kVmrun,

@@ -32,6 +32,9 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
     case exit_code::kHlt:
       e.reason = ExitReason::kHlt;
       break;
+    case exit_code::kInvd:
+      e.reason = ExitReason::kCacheInvalidate;
+      break;
     case exit_code::kVmmcall:
       e.reason = ExitReason::kHypercall;
       break;

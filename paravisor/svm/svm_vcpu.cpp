@@ -107,8 +107,8 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   SetMsrIntercept(svm, kSpecCtrlMsr, false, false);
 
   VmcbControl& c = svm.vmcb->control;
-  c.intercept_misc1 = intercept::kCpuid | intercept::kHlt | intercept::kIoio | intercept::kMsr |
-                      intercept::kShutdown;
+  c.intercept_misc1 = intercept::kCpuid | intercept::kHlt | intercept::kInvd | intercept::kIoio |
+                      intercept::kMsr | intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload |
                       intercept::kVmsave | intercept::kStgi | intercept::kClgi | intercept::kSkinit;
   c.iopm_base_pa = svm.iopm_pa;

@@ -143,6 +143,7 @@ constexpr u32 kSkinit = 1u << 6;
 namespace exit_code {
 constexpr u64 kExceptionBase = 0x40;
 constexpr u64 kRdtsc = 0x6e;
+constexpr u64 kInvd = 0x76;
 constexpr u64 kCpuid = 0x72;
 constexpr u64 kHlt = 0x78;
 constexpr u64 kIoio = 0x7b;

@@ -36,6 +36,9 @@ Exit DecodeVmxExit(const ExitInfo& info) {
     case exit_reason::kHlt:
       e.reason = ExitReason::kHlt;
       break;
+    case exit_reason::kInvd:
+      e.reason = ExitReason::kCacheInvalidate;
+      break;
     case exit_reason::kVmcall:
       e.reason = ExitReason::kHypercall;
       break;

@@ -15,6 +15,7 @@ constexpr u32 kExternalInterrupt = 1;
 constexpr u32 kTripleFault = 2;
 constexpr u32 kCpuid = 10;
 constexpr u32 kHlt = 12;
+constexpr u32 kInvd = 13;
 constexpr u32 kRdtsc = 16;
 constexpr u32 kVmcall = 18;
 constexpr u32 kVmclear = 19;  // 19..27: VMCLEAR, VMLAUNCH, VMPTRLD, VMPTRST, VMREAD,

@@ -21,6 +21,7 @@ TEST(Decode, LengthsOfExitingInstructions) {
       {{0x0f, 0x32}, Kind::kRdmsr, 2},
       {{0x0f, 0x30}, Kind::kWrmsr, 2},
       {{0x0f, 0x31}, Kind::kRdtsc, 2},
+      {{0x0f, 0x08}, Kind::kInvd, 2},
       {{0xf4}, Kind::kHlt, 1},
       {{0x0f, 0x01, 0xd9}, Kind::kVmmcall, 3},
       {{0x0f, 0x01, 0xc1}, Kind::kVmcall, 3},

@@ -194,6 +194,14 @@ TEST_F(HandlerTest, HypercallFromUserModeIsUd) {
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kNone);
 }
 
+TEST_F(HandlerTest, InvdCompletesAsNoOp) {
+  PlaceCode({0x0f, 0x08});
+  Exit e = MakeExit(ExitReason::kCacheInvalidate);
+  EXPECT_EQ(ProcessExit(vcpu_, e), ExitAction::kResumeNext);
+  EXPECT_EQ(vcpu_.rip, abi::kImageBase + 2);
+  EXPECT_EQ(vcpu_.stop.reason, StopReason::kNone);
+}
+
 TEST_F(HandlerTest, HltDependsOnInterruptFlag) {
   vcpu_.rflags = 0x202;
   EXPECT_EQ(HandleHlt(vcpu_, MakeExit(ExitReason::kHlt)), ExitAction::kResumeNext);

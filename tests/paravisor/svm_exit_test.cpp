@@ -70,6 +70,7 @@ TEST(SvmExitDecode, NripOnlyForInstructionIntercepts) {
 TEST(SvmExitDecode, OtherReasons) {
   EXPECT_EQ(DecodeWith(exit_code::kVmmcall, 0, 0).reason, ExitReason::kHypercall);
   EXPECT_EQ(DecodeWith(exit_code::kHlt, 0, 0).reason, ExitReason::kHlt);
+  EXPECT_EQ(DecodeWith(exit_code::kInvd, 0, 0).reason, ExitReason::kCacheInvalidate);
   EXPECT_EQ(DecodeWith(exit_code::kVmrun, 0, 0).reason, ExitReason::kVirtInstruction);
   EXPECT_EQ(DecodeWith(exit_code::kShutdown, 0, 0).reason, ExitReason::kShutdown);
   EXPECT_EQ(DecodeWith(exit_code::kRdtsc, 0, 0).reason, ExitReason::kUnknown);

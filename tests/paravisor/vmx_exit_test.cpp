@@ -27,6 +27,7 @@ TEST(VmxExitDecode, InstructionExitsCarryTheNextRip) {
   EXPECT_EQ(vmcall.reason, ExitReason::kHypercall);
   EXPECT_EQ(vmcall.next_rip, 0x100043u);
   EXPECT_EQ(DecodeVmxExit(Info(exit_reason::kHlt, 0, 1)).reason, ExitReason::kHlt);
+  EXPECT_EQ(DecodeVmxExit(Info(exit_reason::kInvd, 0, 2)).reason, ExitReason::kCacheInvalidate);
   // No length reported: the shared code falls back to decoding the instruction.
   EXPECT_FALSE(DecodeVmxExit(Info(exit_reason::kCpuid, 0, 0)).next_rip_valid);
 }
