@@ -149,23 +149,30 @@ struct TdxVerifier::Impl {
   void CheckTcb(VerifyRun& run);
 };
 
+namespace {
+
+// A trust anchor for `cert`: its SHA-256 fingerprint and whether that is Intel's pinned root.
+std::shared_ptr<const Anchor> MakeAnchor(X509Ptr cert) {
+  auto anchor = std::make_shared<Anchor>();
+  anchor->cert = std::move(cert);
+  anchor->fingerprint = Sha256String(DerOf(anchor->cert.get()));
+  anchor->pinned = anchor->fingerprint ==
+                   absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
+                                     kIntelSgxRootCaSha256.size());
+  return anchor;
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
     const TdxVerifyOptions& options, const PckChain* quote_chain,
     absl::string_view quote_chain_pem) {
-  std::string der;
   if (!options.root_certificate.empty()) {
     const std::string key = absl::StrCat("explicit:", options.root_certificate);
     if (auto hit = anchors.Get(key)) return hit;
     PV_TDX_ASSIGN_OR_RETURN(X509Ptr cert,
                             ParseCertificate(options.root_certificate, "root certificate"));
-    auto anchor = std::make_shared<Anchor>();
-    anchor->cert = std::move(cert);
-    der = DerOf(anchor->cert.get());
-    anchor->fingerprint = Sha256String(der);
-    anchor->pinned = anchor->fingerprint ==
-                     absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
-                                       kIntelSgxRootCaSha256.size());
-    std::shared_ptr<const Anchor> out = anchor;
+    std::shared_ptr<const Anchor> out = MakeAnchor(std::move(cert));
     anchors.Put(key, out);
     return out;
   }
@@ -181,14 +188,7 @@ absl::StatusOr<std::shared_ptr<const Anchor>> TdxVerifier::Impl::GetAnchor(
   }
   const std::string key = absl::StrCat("quote:", quote_chain_pem);
   if (auto hit = anchors.Get(key)) return hit;
-  auto anchor = std::make_shared<Anchor>();
-  anchor->cert.reset(X509_dup(embedded_root));
-  der = DerOf(anchor->cert.get());
-  anchor->fingerprint = Sha256String(der);
-  anchor->pinned = anchor->fingerprint ==
-                   absl::string_view(reinterpret_cast<const char*>(kIntelSgxRootCaSha256.data()),
-                                     kIntelSgxRootCaSha256.size());
-  std::shared_ptr<const Anchor> out = anchor;
+  std::shared_ptr<const Anchor> out = MakeAnchor(X509Ptr(X509_dup(embedded_root)));
   anchors.Put(key, out);
   return out;
 }
