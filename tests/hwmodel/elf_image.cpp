@@ -28,6 +28,22 @@ uint64_t ElfImage::Symbol(const std::string& name) const {
   return it->second;
 }
 
+uint64_t ElfImage::SymbolWithPrefix(const std::string& prefix) const {
+  uint64_t found = 0;
+  int matches = 0;
+  for (auto it = symbols.lower_bound(prefix);
+       it != symbols.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    found = it->second;
+    ++matches;
+  }
+  if (matches != 1) {
+    std::fprintf(stderr, "hwmodel: %d symbols start with %s in %s\n", matches, prefix.c_str(),
+                 path.c_str());
+    std::abort();
+  }
+  return found;
+}
+
 bool LoadElf(const std::string& path, ElfImage* image, std::string* error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -23,6 +23,8 @@ struct ElfImage {
 
   // The address of `name`; aborts the test run with a clear message when it is missing.
   uint64_t Symbol(const std::string& name) const;
+  // The one symbol whose name starts with `prefix` (a C++ function by its mangled-name prefix).
+  uint64_t SymbolWithPrefix(const std::string& prefix) const;
 };
 
 // Loads an x86-64 ELF executable. On failure returns false with `error` naming the file and

@@ -293,6 +293,10 @@ bool TdxModel::ExecuteVendor(Machine& m, const Decoded& insn, uint64_t rip) {
   // preserved: RBP and the registers that carry no output hold whatever the module left.
   for (uint64_t& o : outputs) o = Random();
   outputs[RAX] = Random() & 0xffff;  // TDX_SUCCESS | VMX basic exit reason
+  if (cpuid_exit) {
+    outputs[RAX] = 10;
+    outputs[R11] = (outputs[R11] & 0xffffffffu) | (uint64_t{2} << 32);  // instruction length
+  }
   outputs[RBX] = 0;
   outputs[R14] = 0;
   outputs[R15] = 0;

@@ -126,6 +126,7 @@ class TdxModel : public CpuModel {
   uint8_t l2_out[kL2StateBytes] = {};  // what it wrote back at the L2 exit
   Gprs outputs{};                      // the L1 GPRs it returned with
   uint64_t vm_flags = 0;
+  bool cpuid_exit = false;  // exit reason 10 with instruction length 2, instead of random
 
  protected:
   bool ExecuteVendor(Machine& m, const Decoded& insn, uint64_t rip) override;

@@ -153,6 +153,10 @@ TEST(HwModelProperties, Svm) { ExpectProperties(Svm, "svm"); }
 TEST(HwModelProperties, Vmx) { ExpectProperties(Vmx, "vmx"); }
 TEST(HwModelProperties, SevEs) { ExpectProperties(RunSevEsOnce, "sev-es"); }
 TEST(HwModelProperties, Tdx) { ExpectProperties(RunTdxOnce, "tdx"); }
+TEST(HwModelProperties, SevEsThroughBackend) {
+  ExpectProperties(RunSevEsBackendOnce, "sev-es-backend");
+}
+TEST(HwModelProperties, TdxThroughBackend) { ExpectProperties(RunTdxBackendOnce, "tdx-backend"); }
 
 // ---- 3. mutation: the model can fail -----------------------------------------------------------
 

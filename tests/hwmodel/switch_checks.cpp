@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "svm/sev_es_save_area.h"
 #include "tdx/tdx_abi.h"
+#include "tdx/tdx_partition.h"
 #include "vcpu/run_state.h"
 
 namespace hwmodel {
@@ -31,12 +32,14 @@ struct Rig {
     vmsa = m.Alloc(kPage, kPage);
     l2_state = m.Alloc(sizeof(pv::tdx::L2EnterGuestState), 256);
     exit_record = m.Alloc(sizeof(pv::tdx::TdxExitRecord), 64);
+    type_b = m.Alloc(sizeof(pv::svm::SevEsHostTypeB), 64);
+    tdx_vcpu = m.Alloc(sizeof(pv::tdx::TdxL2Vcpu), 64);
     m.Watch(vmsa, kPage);
     m.Watch(hsave, kPage);
     m.Watch(l2_state, sizeof(pv::tdx::L2EnterGuestState));
   }
   Machine m;
-  uint64_t run, vmcb, host_vmload, hsave, vmsa, l2_state, exit_record;
+  uint64_t run, vmcb, host_vmload, hsave, vmsa, l2_state, exit_record, type_b, tdx_vcpu;
 };
 
 Rig& RigFor(const ElfImage& image) {
@@ -239,14 +242,16 @@ Violations RunSvmOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
   return c.Take();
 }
 
-Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+namespace {
+
+Violations SevEs(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool backend) {
   Rig& rig = RigFor(image);
   Machine& m = rig.m;
   SvmModel hw(rng);
   VcpuRunState run;
   SetUpSpecCtrl(hw, run, kind, SpecCtrlCase::Random(rng), rng);
   run.guest_state_pa = rig.vmcb;
-  run.host_state_pa = rig.hsave;
+  run.host_state_pa = backend ? 0 : rig.hsave;  // the backend must set it
   m.Write(rig.run, &run, sizeof(run));
   m.Store64(rig.vmcb + SvmModel::kVmcbNpEnable, 1 | 2 | 4);  // NP, SEV, SEV-ES
   m.Store64(rig.vmcb + SvmModel::kVmcbVmsaPa, rig.vmsa);
@@ -266,7 +271,11 @@ Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& 
   type_b.pkru = static_cast<uint32_t>(rng());
   type_b.has_xss = rng() & 1;
   type_b.has_pkru = rng() & 1;
-  pv::svm::WriteHostTypeB(page.save, type_b);
+  if (backend) {
+    m.Write(rig.type_b, &type_b, sizeof(type_b));
+  } else {
+    pv::svm::WriteHostTypeB(page.save, type_b);
+  }
   m.Write(rig.hsave, &page, sizeof(page));
   const pv::svm::SevEsHostSavePage page_before = page;
   const uint64_t hsa = rig.hsave + offsetof(pv::svm::SevEsHostSavePage, save);
@@ -274,7 +283,14 @@ Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& 
   Gprs host = RandomGprs(rng);
   host[RDI] = rig.run;
   host[RSI] = hsa;
-  const Machine::CallResult r = m.Call(image.Symbol("pv_svm_sev_es_run"), host, hw);
+  if (backend) {  // RunSevEsOnce(run, hsave_pa, hsave_va, &type_b); identity-mapped here
+    host[RSI] = rig.hsave;
+    host[RDX] = rig.hsave;
+    host[RCX] = rig.type_b;
+  }
+  const uint64_t entry = backend ? image.SymbolWithPrefix("_ZN2pv3svm12RunSevEsOnce")
+                                 : image.Symbol("pv_svm_sev_es_run");
+  const Machine::CallResult r = m.Call(entry, host, hw);
   const VcpuRunState after = ReadRun(m, rig.run);
   Checker c;
   CheckCommon(c, m, hw, r, host, run, after, kind, true, {});
@@ -289,9 +305,12 @@ Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& 
       c.Expect(false, std::string(a.write ? "write" : "read") + " of the VMSA at +" +
                           Hex(a.addr - rig.vmsa) + " by code at " + Hex(a.rip));
     } else if (a.addr >= rig.hsave && a.addr < rig.hsave + kPage) {
-      c.Expect(a.write && a.size == 8, "host save area access other than a 64-bit store at +" +
-                                           Hex(a.addr - rig.hsave) + " by " + Hex(a.rip));
-      ++hsa_writes[a.addr - hsa];
+      const uint64_t off = a.addr - hsa;
+      const bool pkru = off == offsetof(pv::svm::SevEsSaveArea, pkru);
+      c.Expect(a.write && a.size == (pkru ? 4 : 8),
+               "host save area access other than a store of the slot's size at +" +
+                   Hex(a.addr - rig.hsave) + " by " + Hex(a.rip));
+      ++hsa_writes[off];
     }
   }
   const std::map<int, uint64_t> contract = {
@@ -303,16 +322,34 @@ Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& 
     c.ExpectEq(m.Load64(hsa + off), value, std::string("host save area ") + GprName(reg));
     hsa_writes.erase(off);
   }
+  if (backend) {  // the type-B slots, once each
+    for (const uint64_t off : {offsetof(pv::svm::SevEsSaveArea, xcr0),
+                               offsetof(pv::svm::SevEsSaveArea, xss),
+                               offsetof(pv::svm::SevEsSaveArea, pkru)}) {
+      c.ExpectEq(hsa_writes[off], 1, "type-B store at +" + Hex(off));
+      hsa_writes.erase(off);
+    }
+  }
   for (const auto& [off, n] : hsa_writes) {
     c.Expect(false, "store to host save area +" + Hex(off) + " outside the contract");
   }
-  c.ExpectEq(hw.xcr0, page_before.save.xcr0, "XCR0 reloaded by #VMEXIT");
+  if (!backend) c.ExpectEq(hw.xcr0, page_before.save.xcr0, "XCR0 reloaded by #VMEXIT");
   c.ExpectEq(hw.xcr0, type_b.xcr0, "XCR0 in the save area is the host's");
   c.ExpectEq(hw.xss, type_b.has_xss ? type_b.xss : 0, "XSS in the save area");
   c.ExpectEq(hw.pkru, type_b.has_pkru ? type_b.pkru : 0, "PKRU in the save area");
   c.ExpectEq(hw.loaded_kernel_gs_base, host_token, "host VMSAVE state reloaded by #VMEXIT");
   c.Expect(hw.gif, "GIF=0 at return (no STGI)");
+  if (backend) c.ExpectEq(after.host_state_pa, rig.hsave, "run.host_state_pa = the HSAVE page");
   return c.Take();
+}
+
+}  // namespace
+
+Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+  return SevEs(image, kind, rng, false);
+}
+Violations RunSevEsBackendOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+  return SevEs(image, kind, rng, true);
 }
 
 Violations RunVmxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng,
@@ -368,7 +405,9 @@ Violations RunVmxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
   return c.Take();
 }
 
-Violations RunTdxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+namespace {
+
+Violations Tdx(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool backend) {
   Rig& rig = RigFor(image);
   Machine& m = rig.m;
   TdxModel hw(rng);
@@ -383,13 +422,33 @@ Violations RunTdxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
   uint8_t stale[sizeof(pv::tdx::TdxExitRecord)];
   for (uint8_t& b : stale) b = static_cast<uint8_t>(rng());
   m.Write(rig.exit_record, stale, sizeof(stale));
-  const uint64_t vm_flags = pv::tdx::vm_flags::Make(1 + rng() % 3, rng() % 4);
+  const unsigned vm_index = 1 + rng() % 3;
+  const uint64_t flush = rng() % 4;
+  const uint64_t vm_flags = pv::tdx::vm_flags::Make(vm_index, flush);
+  // Sometimes a CPUID exit (reason 10) with a 2-byte instruction, to check the decoding.
+  hw.cpuid_exit = rng() & 1;
 
   Gprs host = RandomGprs(rng);
   host[RDI] = rig.run;
   host[RSI] = vm_flags;
   host[RDX] = rig.exit_record;
-  const Machine::CallResult r = m.Call(image.Symbol("pv_tdx_l2_enter"), host, hw);
+  uint64_t exit_record = rig.exit_record;
+  if (backend) {  // EnterL2Once(run, tdx_vcpu, flush)
+    pv::tdx::TdxL2Vcpu vcpu;
+    vcpu.state = reinterpret_cast<pv::tdx::L2EnterGuestState*>(rig.l2_state);
+    vcpu.state_gpa = rig.l2_state;
+    vcpu.vm_index = vm_index;
+    m.Write(rig.tdx_vcpu, &vcpu, sizeof(vcpu));
+    exit_record = rig.tdx_vcpu + offsetof(pv::tdx::TdxL2Vcpu, exit);
+    m.Write(exit_record, stale, sizeof(stale));
+    host[RSI] = rig.tdx_vcpu;
+    host[RDX] = flush;
+    run.guest_state_pa = 0;  // the backend must set it
+    m.Write(rig.run, &run, sizeof(run));
+  }
+  const uint64_t entry = backend ? image.SymbolWithPrefix("_ZN2pv3tdx11EnterL2Once")
+                                 : image.Symbol("pv_tdx_l2_enter");
+  const Machine::CallResult r = m.Call(entry, host, hw);
   const VcpuRunState after = ReadRun(m, rig.run);
   Checker c;
   CheckCommon(c, m, hw, r, host, run, after, kind, true, {RAX});
@@ -407,14 +466,34 @@ Violations RunTdxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
              "L2 state buffer touched by the switch at " + Hex(a.rip));
   }
   pv::tdx::TdxExitRecord rec;
-  m.Read(rig.exit_record, &rec, sizeof(rec));
+  m.Read(exit_record, &rec, sizeof(rec));
   const std::pair<uint64_t, int> fields[] = {
       {rec.rax, RAX}, {rec.rcx, RCX}, {rec.rdx, RDX}, {rec.rsi, RSI}, {rec.rdi, RDI}, {rec.r8, R8},
       {rec.r9, R9},   {rec.r10, R10}, {rec.r11, R11}, {rec.r12, R12}, {rec.r13, R13}};
   for (const auto& [value, reg] : fields) {
     c.ExpectEq(value, hw.outputs[reg], std::string("exit record ") + GprName(reg));
   }
+  if (backend) {
+    c.ExpectEq(after.guest_state_pa, rig.l2_state, "run.guest_state_pa = the L2 state buffer");
+    pv::tdx::L2EnterGuestState state;
+    std::memcpy(&state, l2_after, sizeof(state));
+    const pv::Exit e = pv::tdx::DecodeTdxExit(rec, state);
+    if (hw.cpuid_exit) {
+      c.Expect(e.reason == pv::ExitReason::kCpuid, "a CPUID L2 exit not decoded as CPUID");
+      c.Expect(e.next_rip_valid && e.next_rip == state.rip + 2,
+               "CPUID L2 exit: next RIP not RIP + the module's instruction length");
+    }
+  }
   return c.Take();
+}
+
+}  // namespace
+
+Violations RunTdxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+  return Tdx(image, kind, rng, false);
+}
+Violations RunTdxBackendOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng) {
+  return Tdx(image, kind, rng, true);
 }
 
 }  // namespace hwmodel

@@ -51,6 +51,11 @@ Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& 
 Violations RunVmxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng,
                       const FixedRun* fixed = nullptr);
 Violations RunTdxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng);
+// The same switches entered through their production C++ backends (svm::RunSevEsOnce writes
+// the type-B host state and tail-calls the switch; tdx::EnterL2Once forms RCX and the buffer
+// address), with the backend's effects checked too (TDX: the exit decoded into the exit model).
+Violations RunSevEsBackendOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng);
+Violations RunTdxBackendOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng);
 
 }  // namespace hwmodel
 
