@@ -158,6 +158,52 @@ TEST(HwModelProperties, SevEsThroughBackend) {
 }
 TEST(HwModelProperties, TdxThroughBackend) { ExpectProperties(RunTdxBackendOnce, "tdx-backend"); }
 
+// ---- instruction counts of each switch (printed for the README; the properties are above) ----
+// The KVM-comparable case: SPEC_CTRL present, intercepted, guest value = host value (no WRMSR,
+// no RDMSR), VMX entering with VMRESUME.
+TEST(HwModelCounts, PerSwitch) {
+  const struct {
+    const char* name;
+    RunOnce run;
+  } switches[] = {{"svm_run", Svm},
+                  {"vmx_run (VMRESUME)", Vmx},
+                  {"svm_sev_es_run", RunSevEsOnce},
+                  {"tdx_l2_enter", RunTdxOnce},
+                  {"svm::RunSevEsOnce + svm_sev_es_run", RunSevEsBackendOnce},
+                  {"tdx::EnterL2Once + tdx_l2_enter", RunTdxBackendOnce}};
+  std::mt19937_64 rng(11);
+  for (const auto& s : switches) {
+    bool found = false;
+    for (int i = 0; i < 1000 && !found; ++i) {
+      const Violations v = s.run(Production(), kProduction, rng);
+      ASSERT_TRUE(v.empty()) << s.name << Join(v);
+      const SwitchCounts c = LastCounts();
+      if (!c.spec_ctrl.present || !c.spec_ctrl.intercepted || !c.spec_ctrl.equal) continue;
+      ASSERT_GT(c.to_entry, 0) << s.name;
+      std::printf("HWMODEL-COUNT %-36s %3ld to the entry + %3ld after the exit = %3ld\n", s.name,
+                  c.to_entry, c.after_exit, c.to_entry + c.after_exit);
+      found = true;
+    }
+    EXPECT_TRUE(found) << s.name << ": the KVM-comparable case never came up";
+  }
+}
+
+// The configuration bench-vmx measures under Bochs (test image: TSC_AUX stand-in with counters,
+// not intercepted, guest value = host value), for comparison with its per-file counts.
+TEST(HwModelCounts, BenchVmxConfiguration) {
+  for (const auto& [name, run] : {std::pair<const char*, RunFixed>{"svm_run", RunSvmOnce},
+                                  {"vmx_run (VMRESUME)", RunVmxOnce}}) {
+    std::mt19937_64 rng(12);
+    FixedRun f = GprRoundTrip();
+    f.spec_ctrl = {true, false, true};
+    const Violations v = run(TestImage(), kTestImage, rng, &f);
+    ASSERT_TRUE(v.empty()) << name << Join(v);
+    const SwitchCounts c = LastCounts();
+    std::printf("HWMODEL-COUNT bench-vmx case, %-22s %3ld to the entry + %3ld after the exit\n",
+                name, c.to_entry, c.after_exit);
+  }
+}
+
 // ---- 3. mutation: the model can fail -----------------------------------------------------------
 
 struct Mutant {

@@ -181,6 +181,15 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
   }
 }
 
+SwitchCounts g_last_counts;
+
+void RecordCounts(const Machine& m, const CpuModel& hw, const VcpuRunState& before) {
+  g_last_counts.spec_ctrl = {before.spec_ctrl_present != 0, before.spec_ctrl_intercepted != 0,
+                             before.guest_spec_ctrl == before.host_spec_ctrl};
+  g_last_counts.to_entry = hw.entry_index + 1;
+  g_last_counts.after_exit = static_cast<long>(m.trace().size()) - hw.entry_index - 1;
+}
+
 void CheckRsb(Checker& c, const Machine& m) {
   if (m.rsb_violation() >= 0) {
     c.Expect(false, "RET at " + Hex(m.trace()[m.rsb_violation()].rip) +
@@ -195,6 +204,8 @@ VcpuRunState ReadRun(Machine& m, uint64_t addr) {
 }
 
 }  // namespace
+
+SwitchCounts LastCounts() { return g_last_counts; }
 
 SpecCtrlCase SpecCtrlCase::Random(std::mt19937_64& rng) {
   const uint64_t bits = rng();
@@ -228,6 +239,7 @@ Violations RunSvmOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
   Checker c;
   CheckCommon(c, m, hw, r, host, run, after, kind, true, {});
   CheckRsb(c, m);
+  RecordCounts(m, hw, run);
   if (!r.returned) return c.Take();
   for (int reg = 0; reg < kGprCount; ++reg) {
     if (reg == RAX || reg == RSP) continue;
@@ -295,6 +307,7 @@ Violations SevEs(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bo
   Checker c;
   CheckCommon(c, m, hw, r, host, run, after, kind, true, {});
   CheckRsb(c, m);
+  RecordCounts(m, hw, run);
   if (!r.returned) return c.Take();
 
   // The VMSA is the guest's, encrypted: the paravisor's code never touches it. The host save
@@ -383,6 +396,7 @@ Violations RunVmxOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
     const bool host_rsp_write_fails = round == 0 && mode == 0;
     CheckCommon(c, m, hw, r, host, run, after, kind, !expect_fail, {RAX}, !host_rsp_write_fails);
     CheckRsb(c, m);
+    RecordCounts(m, hw, run);
     if (!r.returned) return c.Take();
     c.ExpectEq(r.gprs[RAX], expect_fail ? (mode == 0 ? 2 : 1) : 0, "pv_vmx_run result");
     if (!expect_fail) {
@@ -453,6 +467,7 @@ Violations Tdx(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool
   Checker c;
   CheckCommon(c, m, hw, r, host, run, after, kind, true, {RAX});
   CheckRsb(c, m);
+  RecordCounts(m, hw, run);
   if (!r.returned) return c.Take();
   c.ExpectEq(r.gprs[RAX], hw.outputs[RAX], "pv_tdx_l2_enter result (TDG.VP.ENTER RAX)");
   c.ExpectEq(hw.vm_flags, vm_flags, "TDG.VP.ENTER RCX");

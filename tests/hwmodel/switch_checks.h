@@ -45,6 +45,15 @@ struct FixedRun {
   pv::VcpuRunState* after = nullptr;
 };
 
+// Instruction counts of the last run's last switch (from the model's trace): up to and including
+// the entry instruction, and after it up to and including the final RET.
+struct SwitchCounts {
+  SpecCtrlCase spec_ctrl;
+  long to_entry = 0;
+  long after_exit = 0;
+};
+SwitchCounts LastCounts();
+
 Violations RunSvmOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng,
                       const FixedRun* fixed = nullptr);
 Violations RunSevEsOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rng);
