@@ -9,9 +9,9 @@
 #include "svm/sev_es_save_area.h"
 #include "tdx/tdx_abi.h"
 #include "testing/test_abi.h"
-#include "vmx/vmcs.h"
 #include "vcpu/run_state.h"
 #include "vcpu/vcpu.h"
+#include "vmx/vmcs.h"
 
 #define PV_DEFINE(name, value) asm volatile("\n.ascii \"@@PVDEF " #name " %c0\\n\"" ::"i"(value))
 #define PV_RUN_OFFSET(name, member) PV_DEFINE(RUN_##name, offsetof(pv::VcpuRunState, member))

@@ -24,7 +24,7 @@ struct SevEsSaveArea {
   u8 control_regs_0x148[0x1d8 - 0x148];  // CR4, CR3, CR0, DR7, DR6, RFLAGS, RIP, DR0-3, masks
   u64 rsp;                               // 0x1d8
   u8 cet_0x1e0[0x1f8 - 0x1e0];
-  u64 rax;                                // 0x1f8
+  u64 rax;                               // 0x1f8
   u8 syscall_msrs_0x200[0x2e8 - 0x200];  // STAR..SFMASK, KERNEL_GS_BASE, SYSENTER, CR2, PAT, LBR
   u32 pkru;                              // 0x2e8: type B on the host side
   u32 tsc_aux;                           // 0x2ec

@@ -28,9 +28,9 @@ constexpr u64 kVpEnter = 25;
 // bits 53:52 the L2 VM index (1..3); everything else is reserved and must be 0.
 namespace vm_flags {
 constexpr u64 kFlushNone = 0;
-constexpr u64 kFlushAll = 1;             // INVEPT of the L2 EPT plus INVVPID of the L2 VPID
-constexpr u64 kFlushSingleContext = 2;   // INVVPID single context
-constexpr u64 kFlushRetainGlobals = 3;   // INVVPID single context, globals retained
+constexpr u64 kFlushAll = 1;            // INVEPT of the L2 EPT plus INVVPID of the L2 VPID
+constexpr u64 kFlushSingleContext = 2;  // INVVPID single context
+constexpr u64 kFlushRetainGlobals = 3;  // INVVPID single context, globals retained
 constexpr u64 kFlushMask = 3;
 constexpr unsigned kVmIndexShift = 52;
 constexpr u64 kVmIndexMask = 3ull << kVmIndexShift;
@@ -76,7 +76,7 @@ struct TdxExitRecord {
   u64 r12;  // extra information (CPL in bits 1:0)
   u64 r13;  // extended exit qualification
 };
-static_assert(sizeof(TdxExitRecord) == 11 * 8);
+static_assert(sizeof(TdxExitRecord) == 11 * sizeof(u64));
 
 }  // namespace pv::tdx
 

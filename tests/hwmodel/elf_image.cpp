@@ -22,7 +22,7 @@ bool InFile(const std::vector<uint8_t>& file, uint64_t offset, uint64_t size) {
 uint64_t ElfImage::Symbol(const std::string& name) const {
   const auto it = symbols.find(name);
   if (it == symbols.end()) {
-    std::fprintf(stderr, "hwmodel: symbol %s not in %s\n", name.c_str(), path.c_str());
+    (void)std::fprintf(stderr, "hwmodel: symbol %s not in %s\n", name.c_str(), path.c_str());
     std::abort();
   }
   return it->second;
@@ -37,8 +37,8 @@ uint64_t ElfImage::SymbolWithPrefix(const std::string& prefix) const {
     ++matches;
   }
   if (matches != 1) {
-    std::fprintf(stderr, "hwmodel: %d symbols start with %s in %s\n", matches, prefix.c_str(),
-                 path.c_str());
+    (void)std::fprintf(stderr, "hwmodel: %d symbols start with %s in %s\n", matches, prefix.c_str(),
+                       path.c_str());
     std::abort();
   }
   return found;
@@ -108,7 +108,8 @@ bool LoadElf(const std::string& path, ElfImage* image, std::string* error) {
       if (sym.st_name == 0 || sym.st_name >= strtab.sh_size || sym.st_shndx == SHN_UNDEF) {
         continue;
       }
-      const char* name = reinterpret_cast<const char*>(file.data() + strtab.sh_offset) + sym.st_name;
+      const char* name =
+          reinterpret_cast<const char*>(file.data() + strtab.sh_offset) + sym.st_name;
       const size_t max_len = strtab.sh_size - sym.st_name;
       image->symbols[std::string(name, strnlen(name, max_len))] = sym.st_value;
     }

@@ -16,12 +16,6 @@ constexpr uint64_t kRflagsOf = 1u << 11;
 constexpr uint64_t kVmStatusFlags =
     kRflagsCf | kRflagsPf | kRflagsAf | kRflagsZf | kRflagsSf | kRflagsOf;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
-  return buf;
-}
-
 }  // namespace
 
 void CpuModel::CaptureGprs(Machine& m, Gprs* out) {
@@ -158,12 +152,12 @@ bool SvmModel::Vmrun(Machine& m, uint64_t rip) {
     // The guest's registers go to its (encrypted) VMSA; every host GPR but RAX/RSP comes back
     // from the host save area (type B), as do the VMSAVE state and XCR0/PKRU/XSS.
     for (int r = 0; r < kGprCount; ++r) {
-      const uint64_t slot = r == RAX ? 0x1f8 : r == RSP ? 0x1d8 : kSaveGprs + 8 * r;
+      const uint64_t slot = r == RAX ? 0x1f8 : r == RSP ? 0x1d8 : kSaveGprs + 8ull * r;
       m.Store64(vmsa_pa + slot, guest[r]);
     }
     const uint64_t hsa = hsave_pa + kHostSaveArea;
     for (int r = 0; r < kGprCount; ++r) {
-      if (r != RAX && r != RSP) m.SetReg(r, m.Load64(hsa + kSaveGprs + 8 * r));
+      if (r != RAX && r != RSP) m.SetReg(r, m.Load64(hsa + kSaveGprs + 8ull * r));
     }
     loaded_kernel_gs_base = m.Load64(hsave_pa + kVmcbKernelGsBase);
     xcr0 = m.Load64(hsa + kSaveXcr0);
@@ -188,7 +182,9 @@ bool SvmModel::Vmrun(Machine& m, uint64_t rip) {
 
 // ---- VMX -------------------------------------------------------------------------------------
 
-void VmxModel::Succeed(Machine& m) { m.SetRflags(m.Rflags() & ~kVmStatusFlags); }
+void VmxModel::Succeed(Machine& m) {
+  m.SetRflags(m.Rflags() & ~kVmStatusFlags);
+}
 void VmxModel::FailValid(Machine& m, uint64_t error) {
   vmcs[kVmInstructionError] = error;
   m.SetRflags((m.Rflags() & ~kVmStatusFlags) | kRflagsZf);

@@ -31,14 +31,14 @@ class CpuModel : public Hardware {
 
   uint32_t spec_ctrl_msr = 0x48;
   bool spec_ctrl_present = true;
-  uint64_t spec_ctrl = 0;            // the MSR's hardware value
+  uint64_t spec_ctrl = 0;               // the MSR's hardware value
   bool guest_writes_spec_ctrl = false;  // not intercepted: the guest may write it directly
   std::vector<MsrAccess> msr_log;
   long entry_index = -1;  // trace index of the last entry instruction (VMRUN, VMRESUME, TDCALL)
   int entries = 0;
   bool guest_changed_spec_ctrl = false;
-  Gprs guest{};        // the values the guest left in its registers at the exit
-  Gprs at_entry{};     // the GPRs at the entry instruction
+  Gprs guest{};                    // the values the guest left in its registers at the exit
+  Gprs at_entry{};                 // the GPRs at the entry instruction
   uint64_t spec_ctrl_at_exit = 0;  // the MSR's value when the guest exited
   // Deterministic guests (the emulator-run reproductions): fixed values instead of random ones.
   std::optional<Gprs> fixed_guest;
@@ -77,14 +77,14 @@ class SvmModel : public CpuModel {
   static constexpr uint64_t kSaveXss = 0x140;
 
   uint64_t vmcb_pa = 0;
-  uint64_t hsave_pa = 0;   // VM_HSAVE_PA
-  uint64_t vmsa_pa = 0;    // SEV-ES: the page the VMCB must point at
+  uint64_t hsave_pa = 0;               // VM_HSAVE_PA
+  uint64_t vmsa_pa = 0;                // SEV-ES: the page the VMCB must point at
   uint64_t loaded_kernel_gs_base = 0;  // the live VMLOAD/VMSAVE state
   uint64_t guest_kernel_gs_base = 0;   // what the guest left live at the exit
   bool gif = true;
   bool sev_es_entry = false;
   uint64_t xcr0 = 0, xss = 0, pkru = 0;  // as #VMEXIT of SEV-ES reloaded them
-  uint64_t exit_code = 0x72;           // CPUID
+  uint64_t exit_code = 0x72;             // CPUID
 
  protected:
   bool ExecuteVendor(Machine& m, const Decoded& insn, uint64_t rip) override;
@@ -121,7 +121,7 @@ class TdxModel : public CpuModel {
   using CpuModel::CpuModel;
   static constexpr int kL2StateBytes = 256;
 
-  uint64_t l2_state_gpa = 0;  // the one L2_ENTER_GUEST_STATE buffer the test set up
+  uint64_t l2_state_gpa = 0;           // the one L2_ENTER_GUEST_STATE buffer the test set up
   uint8_t l2_in[kL2StateBytes] = {};   // what the module read at entry
   uint8_t l2_out[kL2StateBytes] = {};  // what it wrote back at the L2 exit
   Gprs outputs{};                      // the L1 GPRs it returned with

@@ -8,9 +8,9 @@
 
 #include <cstdio>
 #include <map>
-#include <tuple>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "elf_image.h"
 #include "switch_checks.h"
@@ -31,7 +31,7 @@ const ElfImage& Load(const std::string& path) {
     ElfImage image;
     std::string error;
     if (!LoadElf(path, &image, &error)) {
-      std::fprintf(stderr, "hwmodel: %s\n", error.c_str());
+      (void)std::fprintf(stderr, "hwmodel: %s\n", error.c_str());
       std::abort();
     }
     it = images.emplace(path, std::move(image)).first;
@@ -39,8 +39,12 @@ const ElfImage& Load(const std::string& path) {
   return it->second;
 }
 
-const ElfImage& Production() { return Load(PV_HWMODEL_PRODUCTION_ELF); }
-const ElfImage& TestImage() { return Load(PV_HWMODEL_TEST_ELF); }
+const ElfImage& Production() {
+  return Load(PV_HWMODEL_PRODUCTION_ELF);
+}
+const ElfImage& TestImage() {
+  return Load(PV_HWMODEL_TEST_ELF);
+}
 
 std::string Join(const Violations& v) {
   std::string s;
@@ -50,8 +54,12 @@ std::string Join(const Violations& v) {
 
 using RunOnce = Violations (*)(const ElfImage&, ImageKind, std::mt19937_64&);
 using RunFixed = Violations (*)(const ElfImage&, ImageKind, std::mt19937_64&, const FixedRun*);
-Violations Svm(const ElfImage& i, ImageKind k, std::mt19937_64& r) { return RunSvmOnce(i, k, r); }
-Violations Vmx(const ElfImage& i, ImageKind k, std::mt19937_64& r) { return RunVmxOnce(i, k, r); }
+Violations Svm(const ElfImage& i, ImageKind k, std::mt19937_64& r) {
+  return RunSvmOnce(i, k, r);
+}
+Violations Vmx(const ElfImage& i, ImageKind k, std::mt19937_64& r) {
+  return RunVmxOnce(i, k, r);
+}
 
 // ---- 1. validation against the emulator runs -------------------------------------------------
 
@@ -80,8 +88,12 @@ void ExpectGprRoundTrip(RunFixed run) {
   }
 }
 
-TEST(HwModelValidation, SvmGprRoundTripAsOnQemu) { ExpectGprRoundTrip(RunSvmOnce); }
-TEST(HwModelValidation, VmxGprRoundTripAsOnBochs) { ExpectGprRoundTrip(RunVmxOnce); }
+TEST(HwModelValidation, SvmGprRoundTripAsOnQemu) {
+  ExpectGprRoundTrip(RunSvmOnce);
+}
+TEST(HwModelValidation, VmxGprRoundTripAsOnBochs) {
+  ExpectGprRoundTrip(RunVmxOnce);
+}
 
 // The SPEC_CTRL stand-in phases of guests/specctrl.asm with the scenario's values (host 0x5a5a):
 // intercept off and the guest writes 0x1111: read back, host restored; intercepted with 0x2222
@@ -125,8 +137,12 @@ void ExpectSpecCtrlPhases(RunFixed run) {
   }
 }
 
-TEST(HwModelValidation, SvmSpecCtrlAsOnQemu) { ExpectSpecCtrlPhases(RunSvmOnce); }
-TEST(HwModelValidation, VmxSpecCtrlAsOnBochs) { ExpectSpecCtrlPhases(RunVmxOnce); }
+TEST(HwModelValidation, SvmSpecCtrlAsOnQemu) {
+  ExpectSpecCtrlPhases(RunSvmOnce);
+}
+TEST(HwModelValidation, VmxSpecCtrlAsOnBochs) {
+  ExpectSpecCtrlPhases(RunVmxOnce);
+}
 
 // The test image's counters agree with the model's own MSR log in random runs too.
 TEST(HwModelValidation, TestImageCountersMatchModel) {
@@ -149,14 +165,24 @@ void ExpectProperties(RunOnce run, const char* name) {
   }
 }
 
-TEST(HwModelProperties, Svm) { ExpectProperties(Svm, "svm"); }
-TEST(HwModelProperties, Vmx) { ExpectProperties(Vmx, "vmx"); }
-TEST(HwModelProperties, SevEs) { ExpectProperties(RunSevEsOnce, "sev-es"); }
-TEST(HwModelProperties, Tdx) { ExpectProperties(RunTdxOnce, "tdx"); }
+TEST(HwModelProperties, Svm) {
+  ExpectProperties(Svm, "svm");
+}
+TEST(HwModelProperties, Vmx) {
+  ExpectProperties(Vmx, "vmx");
+}
+TEST(HwModelProperties, SevEs) {
+  ExpectProperties(RunSevEsOnce, "sev-es");
+}
+TEST(HwModelProperties, Tdx) {
+  ExpectProperties(RunTdxOnce, "tdx");
+}
 TEST(HwModelProperties, SevEsThroughBackend) {
   ExpectProperties(RunSevEsBackendOnce, "sev-es-backend");
 }
-TEST(HwModelProperties, TdxThroughBackend) { ExpectProperties(RunTdxBackendOnce, "tdx-backend"); }
+TEST(HwModelProperties, TdxThroughBackend) {
+  ExpectProperties(RunTdxBackendOnce, "tdx-backend");
+}
 
 // ---- instruction counts of each switch (printed for the README; the properties are above) ----
 // The KVM-comparable case: SPEC_CTRL present, intercepted, guest value = host value (no WRMSR,
@@ -211,8 +237,7 @@ struct Mutant {
   RunOnce run;
 };
 
-class HwModelMutation
-    : public ::testing::TestWithParam<std::tuple<Mutant, const char*>> {};
+class HwModelMutation : public ::testing::TestWithParam<std::tuple<Mutant, const char*>> {};
 
 TEST_P(HwModelMutation, IsCaught) {
   const auto& [mutant, mutation] = GetParam();

@@ -7,18 +7,17 @@
 namespace hwmodel {
 namespace {
 
-constexpr int kUcGpr[kGprCount] = {
-    UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
-    UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
-    UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
-    UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
+constexpr int kUcGpr[kGprCount] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+                                   UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+                                   UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+                                   UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
 
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMaxInstructions = 100000;  // a switch is a few hundred: a loop is a bug
 
 void Check(uc_err err, const char* what) {
   if (err != UC_ERR_OK) {
-    std::fprintf(stderr, "hwmodel: unicorn %s: %s\n", what, uc_strerror(err));
+    (void)std::fprintf(stderr, "hwmodel: unicorn %s: %s\n", what, uc_strerror(err));
     std::abort();
   }
 }
@@ -33,6 +32,12 @@ void MemHook(uc_engine*, uc_mem_type type, uint64_t addr, int size, int64_t valu
 
 }  // namespace
 
+std::string Hex(uint64_t v) {
+  char buf[24];
+  (void)std::snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
+  return buf;
+}
+
 const char* GprName(int r) {
   static const char* const kNames[kGprCount] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp",
                                                 "rsi", "rdi", "r8",  "r9",  "r10", "r11",
@@ -42,26 +47,46 @@ const char* GprName(int r) {
 
 const char* InsnName(Insn insn) {
   switch (insn) {
-    case Insn::kOther: return "other";
-    case Insn::kCall: return "call";
-    case Insn::kRet: return "ret";
-    case Insn::kIndirectJump: return "jmp-indirect";
-    case Insn::kSti: return "sti";
-    case Insn::kCli: return "cli";
-    case Insn::kWrmsr: return "wrmsr";
-    case Insn::kRdmsr: return "rdmsr";
-    case Insn::kXgetbv: return "xgetbv";
-    case Insn::kVerw: return "verw";
-    case Insn::kVmrun: return "vmrun";
-    case Insn::kVmload: return "vmload";
-    case Insn::kVmsave: return "vmsave";
-    case Insn::kClgi: return "clgi";
-    case Insn::kStgi: return "stgi";
-    case Insn::kVmlaunch: return "vmlaunch";
-    case Insn::kVmresume: return "vmresume";
-    case Insn::kVmread: return "vmread";
-    case Insn::kVmwrite: return "vmwrite";
-    case Insn::kTdcall: return "tdcall";
+    case Insn::kOther:
+      return "other";
+    case Insn::kCall:
+      return "call";
+    case Insn::kRet:
+      return "ret";
+    case Insn::kIndirectJump:
+      return "jmp-indirect";
+    case Insn::kSti:
+      return "sti";
+    case Insn::kCli:
+      return "cli";
+    case Insn::kWrmsr:
+      return "wrmsr";
+    case Insn::kRdmsr:
+      return "rdmsr";
+    case Insn::kXgetbv:
+      return "xgetbv";
+    case Insn::kVerw:
+      return "verw";
+    case Insn::kVmrun:
+      return "vmrun";
+    case Insn::kVmload:
+      return "vmload";
+    case Insn::kVmsave:
+      return "vmsave";
+    case Insn::kClgi:
+      return "clgi";
+    case Insn::kStgi:
+      return "stgi";
+    case Insn::kVmlaunch:
+      return "vmlaunch";
+    case Insn::kVmresume:
+      return "vmresume";
+    case Insn::kVmread:
+      return "vmread";
+    case Insn::kVmwrite:
+      return "vmwrite";
+    case Insn::kTdcall:
+      return "tdcall";
   }
   return "?";
 }
@@ -115,18 +140,27 @@ Decoded Classify(const uint8_t* b, size_t n) {
   }
   if (op2 != 0x01) return d;
   switch (op3) {
-    case 0xd8: return at(Insn::kVmrun, 3);
-    case 0xda: return at(Insn::kVmload, 3);
-    case 0xdb: return at(Insn::kVmsave, 3);
-    case 0xdc: return at(Insn::kStgi, 3);
-    case 0xdd: return at(Insn::kClgi, 3);
-    case 0xd0: return at(Insn::kXgetbv, 3);
-    case 0xc2: return at(Insn::kVmlaunch, 3);
-    case 0xc3: return at(Insn::kVmresume, 3);
+    case 0xd8:
+      return at(Insn::kVmrun, 3);
+    case 0xda:
+      return at(Insn::kVmload, 3);
+    case 0xdb:
+      return at(Insn::kVmsave, 3);
+    case 0xdc:
+      return at(Insn::kStgi, 3);
+    case 0xdd:
+      return at(Insn::kClgi, 3);
+    case 0xd0:
+      return at(Insn::kXgetbv, 3);
+    case 0xc2:
+      return at(Insn::kVmlaunch, 3);
+    case 0xc3:
+      return at(Insn::kVmresume, 3);
     case 0xcc:
       if (opsize) return at(Insn::kTdcall, 3);
       break;
-    default: break;
+    default:
+      break;
   }
   return d;
 }
@@ -146,19 +180,21 @@ Machine::Machine(const ElfImage& image) : image_(image) {
   Check(uc_mem_write(uc_, kReturnSentinel, &hlt, 1), "sentinel");
   uc_hook h;
   Check(uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(CodeHook), this, 1, 0), "hook");
-  Check(uc_hook_add(uc_, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-                    reinterpret_cast<void*>(MemHook), this, kDataBase, kDataBase + kDataSize - 1),
+  Check(uc_hook_add(uc_, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(MemHook),
+                    this, kDataBase, kDataBase + kDataSize - 1),
         "hook mem");
 }
 
-Machine::~Machine() { uc_close(uc_); }
+Machine::~Machine() {
+  uc_close(uc_);
+}
 
 uint64_t Machine::Alloc(size_t size, size_t align) {
   next_alloc_ = (next_alloc_ + align - 1) & ~(uint64_t{align} - 1);
   const uint64_t addr = next_alloc_;
   next_alloc_ += size;
   if (next_alloc_ > kDataBase + kDataSize) {
-    std::fprintf(stderr, "hwmodel: data region exhausted\n");
+    (void)std::fprintf(stderr, "hwmodel: data region exhausted\n");
     std::abort();
   }
   return addr;
@@ -175,7 +211,9 @@ uint64_t Machine::Load64(uint64_t addr) {
   Read(addr, &v, sizeof(v));
   return v;
 }
-void Machine::Store64(uint64_t addr, uint64_t value) { Write(addr, &value, sizeof(value)); }
+void Machine::Store64(uint64_t addr, uint64_t value) {
+  Write(addr, &value, sizeof(value));
+}
 
 uint64_t Machine::Reg(int gpr) {
   uint64_t v = 0;
@@ -190,7 +228,9 @@ uint64_t Machine::Rip() {
   Check(uc_reg_read(uc_, UC_X86_REG_RIP, &v), "rip read");
   return v;
 }
-void Machine::SetRip(uint64_t rip) { Check(uc_reg_write(uc_, UC_X86_REG_RIP, &rip), "rip"); }
+void Machine::SetRip(uint64_t rip) {
+  Check(uc_reg_write(uc_, UC_X86_REG_RIP, &rip), "rip");
+}
 uint64_t Machine::Rflags() {
   uint64_t v = 0;
   Check(uc_reg_read(uc_, UC_X86_REG_RFLAGS, &v), "rflags read");
@@ -200,7 +240,9 @@ void Machine::SetRflags(uint64_t rflags) {
   Check(uc_reg_write(uc_, UC_X86_REG_RFLAGS, &rflags), "rflags write");
 }
 
-void Machine::Watch(uint64_t addr, size_t size) { watched_.emplace_back(addr, addr + size); }
+void Machine::Watch(uint64_t addr, size_t size) {
+  watched_.emplace_back(addr, addr + size);
+}
 
 void Machine::PoisonRsb() {
   rsb_guest_.fill(true);
@@ -229,7 +271,7 @@ void Machine::Rsb(bool call) {
 void Machine::Fail(const std::string& why) {
   if (error_.empty()) {
     char where[64];
-    std::snprintf(where, sizeof(where), " (at RIP 0x%lx)", static_cast<unsigned long>(Rip()));
+    (void)std::snprintf(where, sizeof(where), " (at RIP 0x%lx)", static_cast<unsigned long>(Rip()));
     error_ = why + where;
   }
   uc_emu_stop(uc_);
@@ -248,16 +290,22 @@ void Machine::OnCode(uint64_t addr) {
     return;
   }
   switch (d.kind) {
-    case Insn::kCall: Rsb(true); return;
-    case Insn::kRet: Rsb(false); return;
+    case Insn::kCall:
+      Rsb(true);
+      return;
+    case Insn::kRet:
+      Rsb(false);
+      return;
     case Insn::kOther:
     case Insn::kIndirectJump:
-    case Insn::kVerw: return;
+    case Insn::kVerw:
+      return;
     case Insn::kSti:
     case Insn::kCli:
       Fail(std::string("the world switch must not execute ") + InsnName(d.kind));
       return;
-    default: break;
+    default:
+      break;
   }
   if (hw_->Execute(*this, d, addr)) return;
   if (error_.empty()) Fail(std::string("hardware model refused ") + InsnName(d.kind));

@@ -24,6 +24,7 @@ constexpr int kGprCount = 16;
 enum GprIndex { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 using Gprs = std::array<uint64_t, kGprCount>;
 const char* GprName(int r);
+std::string Hex(uint64_t v);  // "0x..." for messages
 
 enum class Insn : uint8_t {
   kOther,
@@ -51,10 +52,10 @@ const char* InsnName(Insn insn);
 
 struct Decoded {
   Insn kind = Insn::kOther;
-  unsigned length = 0;   // valid for the instructions the hardware model executes
+  unsigned length = 0;    // valid for the instructions the hardware model executes
   bool indirect = false;  // CALL through a register or memory
-  int reg = -1;          // ModRM.reg (with REX.R) for VMREAD/VMWRITE
-  int rm = -1;           // ModRM.rm (with REX.B) when ModRM.mod = 3, else -1
+  int reg = -1;           // ModRM.reg (with REX.R) for VMREAD/VMWRITE
+  int rm = -1;            // ModRM.rm (with REX.B) when ModRM.mod = 3, else -1
 };
 Decoded Classify(const uint8_t* bytes, size_t n);
 

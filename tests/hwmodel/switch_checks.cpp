@@ -49,12 +49,6 @@ Rig& RigFor(const ElfImage& image) {
   return *rig;
 }
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
-  return buf;
-}
-
 class Checker {
  public:
   void Expect(bool ok, const std::string& what) {
@@ -110,7 +104,7 @@ void SetUpSpecCtrl(CpuModel& hw, VcpuRunState& run, ImageKind kind, const SpecCt
 // first RET after the exit.
 void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine::CallResult& r,
                  const Gprs& host_in, const VcpuRunState& before, const VcpuRunState& after,
-                 ImageKind kind, bool expect_entry, std::set<int> may_hold_guest_value,
+                 ImageKind kind, bool expect_entry, const std::set<int>& may_hold_guest_value,
                  bool guest_write_reached = true) {
   c.Expect(r.returned, "did not return: " + r.error);
   if (!r.returned) return;
@@ -123,9 +117,9 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
   guest_values.erase(0);
   for (int reg = 0; reg < kGprCount; ++reg) {
     if (reg == RSP || may_hold_guest_value.count(reg)) continue;
-    c.Expect(guest_values.count(r.gprs[reg]) == 0,
-             std::string("guest value left in ") + GprName(reg) + " at return: " +
-                 Hex(r.gprs[reg]));
+    c.Expect(
+        guest_values.count(r.gprs[reg]) == 0,
+        std::string("guest value left in ") + GprName(reg) + " at return: " + Hex(r.gprs[reg]));
   }
   c.Expect((r.rflags & (1u << 9)) == 0, "IF set at return");
   c.ExpectEq(hw.entries, expect_entry ? 1 : 0, "entries into the guest");
@@ -146,8 +140,7 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
     return;
   }
   // A VM-Fail of the HOST_RSP VMWRITE leaves before the guest value is written.
-  const bool guest_differs =
-      guest_write_reached && before.guest_spec_ctrl != before.host_spec_ctrl;
+  const bool guest_differs = guest_write_reached && before.guest_spec_ctrl != before.host_spec_ctrl;
   c.ExpectEq(writes_before.size(), guest_differs ? 1 : 0, "guest SPEC_CTRL writes before entry");
   if (!writes_before.empty()) {
     c.ExpectEq(writes_before[0].value, before.guest_spec_ctrl, "guest SPEC_CTRL value written");
@@ -161,12 +154,13 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
       }
     }
   }
-  const uint64_t guest_at_exit = expect_entry ? hw.spec_ctrl_at_exit
+  const uint64_t guest_at_exit = expect_entry    ? hw.spec_ctrl_at_exit
                                  : guest_differs ? before.guest_spec_ctrl
                                                  : before.host_spec_ctrl;
   c.ExpectEq(reads_after.size(), before.spec_ctrl_intercepted ? 0 : 1,
              "guest SPEC_CTRL reads after the exit");
-  const uint64_t guest_known = before.spec_ctrl_intercepted ? before.guest_spec_ctrl : guest_at_exit;
+  const uint64_t guest_known =
+      before.spec_ctrl_intercepted ? before.guest_spec_ctrl : guest_at_exit;
   c.ExpectEq(after.guest_spec_ctrl, guest_known, "guest SPEC_CTRL kept after the exit");
   c.ExpectEq(writes_after.size(), guest_known != before.host_spec_ctrl ? 1 : 0,
              "host SPEC_CTRL writes after the exit");
@@ -205,7 +199,9 @@ VcpuRunState ReadRun(Machine& m, uint64_t addr) {
 
 }  // namespace
 
-SwitchCounts LastCounts() { return g_last_counts; }
+SwitchCounts LastCounts() {
+  return g_last_counts;
+}
 
 SpecCtrlCase SpecCtrlCase::Random(std::mt19937_64& rng) {
   const uint64_t bits = rng();
@@ -330,15 +326,15 @@ Violations SevEs(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bo
       {RBX, host[RBX]}, {RBP, r.rsp_before - 8}, {RSI, hsa},       {RDI, rig.run},
       {R12, host[R12]}, {R13, host[R13]},        {R14, host[R14]}, {R15, host[R15]}};
   for (const auto& [reg, value] : contract) {
-    const uint64_t off = offsetof(pv::svm::SevEsSaveArea, gprs) + 8 * reg;
+    const uint64_t off = offsetof(pv::svm::SevEsSaveArea, gprs) + 8ull * reg;
     c.ExpectEq(hsa_writes[off], 1, std::string("stores of ") + GprName(reg) + " in the save area");
     c.ExpectEq(m.Load64(hsa + off), value, std::string("host save area ") + GprName(reg));
     hsa_writes.erase(off);
   }
   if (backend) {  // the type-B slots, once each
-    for (const uint64_t off : {offsetof(pv::svm::SevEsSaveArea, xcr0),
-                               offsetof(pv::svm::SevEsSaveArea, xss),
-                               offsetof(pv::svm::SevEsSaveArea, pkru)}) {
+    for (const uint64_t off :
+         {offsetof(pv::svm::SevEsSaveArea, xcr0), offsetof(pv::svm::SevEsSaveArea, xss),
+          offsetof(pv::svm::SevEsSaveArea, pkru)}) {
       c.ExpectEq(hsa_writes[off], 1, "type-B store at +" + Hex(off));
       hsa_writes.erase(off);
     }
@@ -449,7 +445,8 @@ Violations Tdx(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool
   uint64_t exit_record = rig.exit_record;
   if (backend) {  // EnterL2Once(run, tdx_vcpu, flush)
     pv::tdx::TdxL2Vcpu vcpu;
-    vcpu.state = reinterpret_cast<pv::tdx::L2EnterGuestState*>(rig.l2_state);
+    // A model address, never dereferenced on the host: the firmware code sees it identity-mapped.
+    vcpu.state = reinterpret_cast<pv::tdx::L2EnterGuestState*>(rig.l2_state);  // NOLINT
     vcpu.state_gpa = rig.l2_state;
     vcpu.vm_index = vm_index;
     m.Write(rig.tdx_vcpu, &vcpu, sizeof(vcpu));
@@ -460,8 +457,8 @@ Violations Tdx(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool
     run.guest_state_pa = 0;  // the backend must set it
     m.Write(rig.run, &run, sizeof(run));
   }
-  const uint64_t entry = backend ? image.SymbolWithPrefix("_ZN2pv3tdx11EnterL2Once")
-                                 : image.Symbol("pv_tdx_l2_enter");
+  const uint64_t entry =
+      backend ? image.SymbolWithPrefix("_ZN2pv3tdx11EnterL2Once") : image.Symbol("pv_tdx_l2_enter");
   const Machine::CallResult r = m.Call(entry, host, hw);
   const VcpuRunState after = ReadRun(m, rig.run);
   Checker c;
