@@ -265,5 +265,18 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(std::get<0>(info.param).routine) + "_" + std::get<1>(info.param);
     });
 
+// Defects only one routine can have: a read of the encrypted VMSA (the memory hooks must see
+// it), a TDG.VP.ENTER output not stored (the exit-record check must see it).
+INSTANTIATE_TEST_SUITE_P(
+    SevEs, HwModelMutation,
+    ::testing::Combine(::testing::Values(Mutant{"svm_sev_es_run", RunSevEsOnce}),
+                       ::testing::Values("touch_vmsa")),
+    [](const auto& info) { return std::string("svm_sev_es_run_") + std::get<1>(info.param); });
+INSTANTIATE_TEST_SUITE_P(
+    Tdx, HwModelMutation,
+    ::testing::Combine(::testing::Values(Mutant{"tdx_l2_enter", RunTdxOnce}),
+                       ::testing::Values("drop_output")),
+    [](const auto& info) { return std::string("tdx_l2_enter_") + std::get<1>(info.param); });
+
 }  // namespace
 }  // namespace hwmodel

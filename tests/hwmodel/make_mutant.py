@@ -3,7 +3,8 @@
 
 Usage: make_mutant.py --src <paravisor dir> --gen <dir of pv_asm_offsets.inc> --nasm <nasm>
                       --ld <ld> --routine <svm_run|vmx_run|svm_sev_es_run|tdx_l2_enter>
-                      --mutation <no_save|spec_ctrl_before_call|no_rsb_fill> --out <mutant.elf>
+                      --mutation <no_save|spec_ctrl_before_call|no_rsb_fill|touch_vmsa|
+                                  drop_output> --out <mutant.elf>
 
 The routine's production source (and entry/world_switch.inc) are copied, one textual edit is
 applied, and the copy is assembled and linked alone into a small ELF executable that the
@@ -34,6 +35,16 @@ CALL_EDIT = [
 ]
 RSB_EDIT = [("asm", r"^    WS_FILL_RSB.*\n", "")]
 
+# Routine-specific defects, beyond the three every routine gets.
+EXTRA_EDITS = {
+    # SEV-ES: a "debug" read of the guest's RBX out of its VMSA (VMCB control 0x108 points at it)
+    ("svm_sev_es_run", "touch_vmsa"): [
+        ("asm", r"^    vmrun .*\n",
+         "    mov rcx, [rax + 0x108]\n    mov rcx, [rcx + 0x318]\n    vmrun\n")],
+    # TDX: one module output (R13, the extended exit qualification) not stored
+    ("tdx_l2_enter", "drop_output"): [("asm", r"^    mov \[rbx \+ TDX_EXIT_r13\], r13\n", "")],
+}
+
 
 def edits_for(routine, mutation):
     if mutation == "no_save":
@@ -42,6 +53,8 @@ def edits_for(routine, mutation):
         return CALL_EDIT
     if mutation == "no_rsb_fill":
         return RSB_EDIT
+    if (routine, mutation) in EXTRA_EDITS:
+        return EXTRA_EDITS[(routine, mutation)]
     raise SystemExit(f"make_mutant: unknown mutation {mutation}")
 
 
