@@ -272,11 +272,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(Mutant{"svm_sev_es_run", RunSevEsOnce}),
                        ::testing::Values("touch_vmsa")),
     [](const auto& info) { return std::string("svm_sev_es_run_") + std::get<1>(info.param); });
-INSTANTIATE_TEST_SUITE_P(
-    Tdx, HwModelMutation,
-    ::testing::Combine(::testing::Values(Mutant{"tdx_l2_enter", RunTdxOnce}),
-                       ::testing::Values("drop_output")),
-    [](const auto& info) { return std::string("tdx_l2_enter_") + std::get<1>(info.param); });
+INSTANTIATE_TEST_SUITE_P(Tdx, HwModelMutation,
+                         ::testing::Combine(::testing::Values(Mutant{"tdx_l2_enter", RunTdxOnce}),
+                                            ::testing::Values("drop_output")),
+                         [](const auto& info) {
+                           return std::string("tdx_l2_enter_") + std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace hwmodel
