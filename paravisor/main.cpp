@@ -1,6 +1,8 @@
 // Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM or
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
+#include "attest/attestation_client.h"
+#include "crypto/crypto_cpu.h"
 #include "arch/platform.h"
 #include "boot/multiboot.h"
 #include "lib/cmdline.h"
@@ -28,6 +30,8 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   using namespace pv;
   arch::InitDescriptors();
   arch::MaskLegacyInterrupts();
+  // SSE, the FS-based stack-protector canary: before the backends copy CR0/CR4/FS base.
+  crypto::InitCryptoCpu();
 #ifdef PV_TEST_BUILD
   Log("paravisor (test image) starting");
 #else
@@ -53,6 +57,9 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   }
   if (const Status proxy = proxy_client::InitExitProxy(cmdline); !proxy.ok()) {
     Finish(false, proxy.message());
+  }
+  if (const Status attest = attest::InitAttestation(cmdline); !attest.ok()) {
+    Finish(false, attest.message());
   }
 
   if (boot.value().module_count == 0) {

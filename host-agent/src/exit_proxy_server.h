@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "attestation_backend.h"
 #include "device_models.h"
+#include "evidence_mailbox.h"
 #include "exit_handler.h"
 #include "ring/spsc_ring.h"
 #include "shared_region.h"
@@ -51,6 +53,12 @@ class ExitProxyServer {
   void Stop();
   ExitProxyStats stats() const;
 
+  // The partition's secure processor for attestation traffic (not owned; must outlive the
+  // server). Without one, attestation requests are answered Unsupported. Call before Start().
+  void set_attestation_backend(AttestationBackend* backend);
+  // Agent-initiated evidence requests to this partition's paravisor (evidence_mailbox.h).
+  EvidenceMailbox& evidence_mailbox() { return mailbox_; }
+
  private:
   void Run();
   bool ServeOnce();  // true if any message was handled
@@ -64,6 +72,7 @@ class ExitProxyServer {
   ExitSink* sink_;
   DeviceBus bus_;
   ExitHandler handler_;
+  EvidenceMailbox mailbox_;
   std::vector<proxy::RingConsumer> requests_;
   std::vector<proxy::RingProducer> responses_;
   std::vector<bool> broken_;

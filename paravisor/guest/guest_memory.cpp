@@ -71,4 +71,27 @@ Status GuestMemory::ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize
   return Status::Ok();
 }
 
+Status GuestMemory::WriteGva(const GuestPaging& paging, u64 gva, const void* src, usize len) {
+  // Pass 1: the whole range must translate (no partial write into a half-mapped buffer).
+  for (u64 at = gva, left = len; left > 0;) {
+    const u64 chunk_max = kPageSize - (at & (kPageSize - 1));
+    const u64 chunk = left < chunk_max ? left : chunk_max;
+    PV_TRY_ASSIGN(u64 gpa, Translate(paging, at));
+    if (!Contains(gpa, chunk)) return Status(Err::kOutOfRange, "guest write outside guest RAM");
+    at += chunk;
+    left -= chunk;
+  }
+  const auto* in = static_cast<const u8*>(src);
+  while (len > 0) {
+    const usize chunk_max = kPageSize - (gva & (kPageSize - 1));
+    const usize chunk = len < chunk_max ? len : chunk_max;
+    PV_TRY_ASSIGN(u64 gpa, Translate(paging, gva));
+    PV_TRY(WriteGpa(gpa, in, chunk));
+    in += chunk;
+    gva += chunk;
+    len -= chunk;
+  }
+  return Status::Ok();
+}
+
 }  // namespace pv
