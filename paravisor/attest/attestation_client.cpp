@@ -150,17 +150,40 @@ Result<usize> TdxQuote(const u8 report_data[64], u8* out, usize cap) {
   return q.length;
 }
 
-Status LoadVmpck() {
-  // One copy of the page; the key is taken from the copy, then both the copy and the page's
-  // VMPCK0 are zeroed, so the key lives only in the channel.
+extern "C" u8 _image_start[], _image_end[];
+
+// Where the secrets page is: kSecretsPageGpa, or `secrets_gpa=` on the command line. The
+// override exists for launches through SeaBIOS (QEMU -kernel), which zeroes 0x8F000 during POST
+// (measured with QEMU 7.2): page-aligned, below 4 GiB (the boot identity map), not inside the
+// paravisor image.
+Result<u64> SecretsPageGpa(const Cmdline& cmdline) {
+  StrView v;
+  if (!cmdline.Get("secrets_gpa", &v)) return attest_proto::kSecretsPageGpa;
+  u64 gpa = 0;
+  if (!ParseU64(v, &gpa) || (gpa & (kPageSize - 1)) != 0 || gpa == 0 ||
+      gpa > (4ull << 30) - kPageSize) {
+    return Status(Err::kInvalidArgument,
+                  "attest: secrets_gpa= must be a page-aligned address below 4 GiB");
+  }
+  if (gpa + kPageSize > reinterpret_cast<u64>(_image_start) &&
+      gpa < reinterpret_cast<u64>(_image_end)) {
+    return Status(Err::kInvalidArgument, "attest: secrets_gpa= lies inside the paravisor image");
+  }
+  return gpa;
+}
+
+Status LoadVmpck(u64 gpa) {
+  // One copy of the page; the key is taken from the copy, then the copy and the whole page are
+  // zeroed (every VMPCK in it), so the key lives only in the channel and the page can never
+  // hand a key to whoever gets that memory next.
   static u8 copy[sizeof(attest_proto::SecretsPage)];
-  auto* page = reinterpret_cast<u8*>(attest_proto::kSecretsPageGpa);
+  auto* page = reinterpret_cast<u8*>(gpa);
   memcpy(copy, page, sizeof(copy));
   u8 key[attest_proto::kVmpckSize];
   const Status parsed = ParseSecretsPage(copy, sizeof(copy), 0, key);
   crypto::SecureZero(copy, sizeof(copy));
   if (!parsed.ok()) return parsed;
-  crypto::SecureZero(page + offsetof(attest_proto::SecretsPage, vmpck), attest_proto::kVmpckSize);
+  crypto::SecureZero(page, sizeof(attest_proto::SecretsPage));
   const Status init = g_state.channel.Init(key, 0, 0);
   crypto::SecureZero(key, sizeof(key));
   return init;
@@ -218,16 +241,19 @@ Status InitAttestation(const Cmdline& cmdline) {
     Log("attest: unavailable: no SEV-SNP/TDX hardware and no host agent with bulk areas");
     return Status::Ok();
   }
+  const Result<u64> secrets_gpa = SecretsPageGpa(cmdline);
+  if (!secrets_gpa.ok()) return secrets_gpa.status();
   if (g_state.transport != Transport::kTdxTdcall) {
-    if (const Status key = LoadVmpck(); !key.ok()) {
+    if (const Status key = LoadVmpck(secrets_gpa.value()); !key.ok()) {
       Log("attest: unavailable: %s", key.message());
       g_state.transport = Transport::kNone;
       return Status::Ok();
     }
   }
-  Log("attest: %s personality, transport %s, VMPCK0 loaded from the secrets page at 0x%lx",
+  Log("attest: %s personality, transport %s, VMPCK0 loaded from the secrets page at 0x%lx "
+      "(TSC %lu MHz)",
       g_state.personality == Personality::kTdx ? "tdx" : "sev-snp",
-      TransportName(g_state.transport), attest_proto::kSecretsPageGpa);
+      TransportName(g_state.transport), secrets_gpa.value(), arch::TscHz() / 1000000);
   if (cmdline.Has("attest-selftest")) {
     const u64 rounds = cmdline.GetU64("attest-rounds", 1);
     for (u64 i = 0; i < rounds && i < 64; ++i) SelfTest();
