@@ -8,8 +8,7 @@
 
 namespace pv::agent {
 
-absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Fetch(std::span<const uint8_t> report_data,
-                                                            std::chrono::milliseconds timeout) {
+absl::StatusOr<uint32_t> EvidenceMailbox::Post(std::span<const uint8_t> report_data) {
   if (control_ == nullptr) {
     return absl::FailedPreconditionError("the partition has no exit-proxy bulk area");
   }
@@ -17,21 +16,28 @@ absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Fetch(std::span<const uint
     return absl::InvalidArgumentError(absl::StrCat("report_data is ", report_data.size(),
                                                    " bytes; it must be exactly 64"));
   }
-  absl::MutexLock one_at_a_time(&fetch_mu_);
   auto* control = static_cast<proxy::AgentEvidenceControl*>(control_);
-  uint32_t sequence;
-  {
-    absl::MutexLock lock(&mu_);
-    // Skip 0 when the counter wraps: the paravisor starts from "seen 0".
-    sequence = ++next_sequence_ == 0 ? ++next_sequence_ : next_sequence_;
-    waiting_for_ = sequence;
-    answered_ = false;
-    evidence_.clear();
+  absl::MutexLock lock(&mu_);
+  if (waiting_for_ != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("evidence request ", waiting_for_, " is still in flight"));
   }
+  // Skip 0 when the counter wraps: the paravisor starts from "seen 0".
+  const uint32_t sequence = ++next_sequence_ == 0 ? ++next_sequence_ : next_sequence_;
+  waiting_for_ = sequence;
+  answered_ = false;
+  evidence_.clear();
   std::memcpy(control->report_data, report_data.data(), report_data.size());
   __atomic_store_n(&control->evidence_request.value, sequence, __ATOMIC_RELEASE);
+  return sequence;
+}
 
+absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Await(uint32_t sequence,
+                                                            std::chrono::milliseconds timeout) {
   absl::MutexLock lock(&mu_);
+  if (waiting_for_ != sequence) {
+    return absl::FailedPreconditionError(absl::StrCat("no evidence request ", sequence));
+  }
   auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return answered_; };
   const bool answered = mu_.AwaitWithTimeout(absl::Condition(&done), absl::FromChrono(timeout));
   waiting_for_ = 0;
@@ -43,9 +49,17 @@ absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Fetch(std::span<const uint
   }
   if (status_ < 0) {
     return absl::UnavailableError(
-        absl::StrCat("the paravisor could not produce evidence (error ", status_, ")"));
+        absl::StrCat("the paravisor could not produce evidence (error ", status_,
+                     status_ == -95 ? ": attestation unavailable in this partition" : "", ")"));
   }
   return std::move(evidence_);
+}
+
+absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Fetch(std::span<const uint8_t> report_data,
+                                                            std::chrono::milliseconds timeout) {
+  absl::StatusOr<uint32_t> sequence = Post(report_data);
+  if (!sequence.ok()) return sequence.status();
+  return Await(*sequence, timeout);
 }
 
 void EvidenceMailbox::Deliver(uint32_t sequence, int32_t status, std::vector<uint8_t> evidence) {

@@ -5,8 +5,9 @@
 // evidence_request word bumped (release). The paravisor polls that word at every exit it
 // handles, produces the evidence through its attestation client and sends it back as an
 // AgentEvidence message, which the exit handler delivers here. One request at a time per
-// partition (a second caller waits for the first to finish); a guest that never exits never
-// answers, so every wait has a deadline.
+// partition (a second one is refused while the first is in flight); a guest that never exits never
+// answers, so every wait has a deadline. Post and Await are separate so a caller can write the
+// request while it holds whatever keeps the shared memory mapped, and wait without it.
 #ifndef PV_HOST_AGENT_EVIDENCE_MAILBOX_H_
 #define PV_HOST_AGENT_EVIDENCE_MAILBOX_H_
 
@@ -26,7 +27,12 @@ class EvidenceMailbox {
   // keep the ring layout out of this header); nullptr makes every Fetch fail.
   explicit EvidenceMailbox(void* control) : control_(control) {}
 
-  // Asks for evidence with `report_data` (exactly 64 bytes) and waits up to `timeout`.
+  // Asks for evidence with `report_data` (exactly 64 bytes): writes the request into shared
+  // memory and returns its sequence number. Fails while another request is in flight.
+  absl::StatusOr<uint32_t> Post(std::span<const uint8_t> report_data);
+  // Waits up to `timeout` for the answer to `sequence` (Post's result); ends the request.
+  absl::StatusOr<std::vector<uint8_t>> Await(uint32_t sequence, std::chrono::milliseconds timeout);
+  // Post + Await.
   absl::StatusOr<std::vector<uint8_t>> Fetch(std::span<const uint8_t> report_data,
                                              std::chrono::milliseconds timeout);
 
@@ -36,7 +42,6 @@ class EvidenceMailbox {
 
  private:
   void* control_;
-  absl::Mutex fetch_mu_;  // one request in flight
   absl::Mutex mu_;
   uint32_t next_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint32_t waiting_for_ ABSL_GUARDED_BY(mu_) = 0;  // 0 = nobody waits

@@ -57,7 +57,8 @@ class ExitProxyServer {
   // server). Without one, attestation requests are answered Unsupported. Call before Start().
   void set_attestation_backend(AttestationBackend* backend);
   // Agent-initiated evidence requests to this partition's paravisor (evidence_mailbox.h).
-  EvidenceMailbox& evidence_mailbox() { return mailbox_; }
+  // Shared so a waiting caller keeps it alive if the server goes away meanwhile.
+  std::shared_ptr<EvidenceMailbox> evidence_mailbox() { return mailbox_; }
 
  private:
   void Run();
@@ -72,7 +73,7 @@ class ExitProxyServer {
   ExitSink* sink_;
   DeviceBus bus_;
   ExitHandler handler_;
-  EvidenceMailbox mailbox_;
+  std::shared_ptr<EvidenceMailbox> mailbox_;
   std::vector<proxy::RingConsumer> requests_;
   std::vector<proxy::RingProducer> responses_;
   std::vector<bool> broken_;

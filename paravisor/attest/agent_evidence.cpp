@@ -19,14 +19,15 @@ void PollAgentEvidence() {
   u8 report_data[64];
   if (!proxy_client::TakeAgentEvidenceRequest(&sequence, report_data)) return;
   const Result<usize> got = GuestEvidence(report_data, g_evidence, sizeof(g_evidence));
+  // Logged before the answer goes out, so the log is complete when the agent's caller returns.
   Status sent;
   if (got.ok()) {
-    sent = proxy_client::SendAgentEvidence(sequence, 0, g_evidence, static_cast<u32>(got.value()));
     Log("attest: evidence for the host agent (request %u): %lu bytes", sequence, got.value());
+    sent = proxy_client::SendAgentEvidence(sequence, 0, g_evidence, static_cast<u32>(got.value()));
   } else {
+    Log("attest: host agent request %u: no evidence: %s", sequence, got.status().message());
     const i32 err = got.status().code() == Err::kUnsupported ? kErrNotSupported : kErrIo;
     sent = proxy_client::SendAgentEvidence(sequence, err, nullptr, 0);
-    Log("attest: host agent request %u: no evidence: %s", sequence, got.status().message());
   }
   if (!sent.ok()) Log("attest: could not answer the host agent: %s", sent.message());
 }

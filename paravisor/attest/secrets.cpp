@@ -14,6 +14,7 @@ Status ParseSecretsPage(const u8* page, usize len, u32 index, u8 key[attest_prot
   }
   u32 version = 0;
   memcpy(&version, page + offsetof(SecretsPage, version), sizeof(version));
+  if (version == 0) return Status(Err::kNotFound, "secrets page: none at this address (zeros)");
   // Version 2 and 3 share the VMPCK offsets; anything else is a layout this code does not know.
   if (version != 2 && version != attest_proto::kSecretsPageVersion) {
     return Status(Err::kUnsupported, "secrets page: unknown layout version (want 2 or 3)");
