@@ -1,10 +1,10 @@
 // Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM or
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
-#include "attest/attestation_client.h"
-#include "crypto/crypto_cpu.h"
 #include "arch/platform.h"
+#include "attest/attestation_client.h"
 #include "boot/multiboot.h"
+#include "crypto/crypto_cpu.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "mm/page_alloc.h"

@@ -33,7 +33,7 @@ bool OutputEvidence(const pv::v1::AttestPartitionResponse& resp, const std::stri
     std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
     out.write(resp.evidence().data(), static_cast<std::streamsize>(resp.evidence().size()));
     if (!out.good()) {
-      std::fprintf(stderr, "pvctl: cannot write %s\n", out_path.c_str());
+      (void)std::fprintf(stderr, "pvctl: cannot write %s\n", out_path.c_str());
       return false;
     }
   }

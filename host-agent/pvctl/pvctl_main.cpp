@@ -16,8 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "grpcpp/grpcpp.h"
 #include "attest_command.h"
+#include "grpcpp/grpcpp.h"
 #include "output.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
 
@@ -88,12 +88,12 @@ struct Args {
 
 const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
   static const std::map<std::string, bool> known = {
-      {"--firmware", true},   {"--guest", true},         {"--memory", true},
-      {"--vcpus", true},      {"--platform", true},      {"--cmdline", true},
-      {"--guest-args", true}, {"--debug", false},        {"--no-console", false},
-      {"--grace-ms", true},   {"--force", false},        {"--follow", false},
-      {"-f", false},          {"--firmware-log", false}, {"--offset", true},
-      {"--partition", true},  {"--after", true},         {"--replace", false},
+      {"--firmware", true},    {"--guest", true},         {"--memory", true},
+      {"--vcpus", true},       {"--platform", true},      {"--cmdline", true},
+      {"--guest-args", true},  {"--debug", false},        {"--no-console", false},
+      {"--grace-ms", true},    {"--force", false},        {"--follow", false},
+      {"-f", false},           {"--firmware-log", false}, {"--offset", true},
+      {"--partition", true},   {"--after", true},         {"--replace", false},
       {"--report-data", true}, {"--out", true},
   };
   return known;

@@ -13,8 +13,8 @@ absl::StatusOr<uint32_t> EvidenceMailbox::Post(std::span<const uint8_t> report_d
     return absl::FailedPreconditionError("the partition has no exit-proxy bulk area");
   }
   if (report_data.size() != proxy::kEvidenceReportDataSize) {
-    return absl::InvalidArgumentError(absl::StrCat("report_data is ", report_data.size(),
-                                                   " bytes; it must be exactly 64"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("report_data is ", report_data.size(), " bytes; it must be exactly 64"));
   }
   auto* control = static_cast<proxy::AgentEvidenceControl*>(control_);
   absl::MutexLock lock(&mu_);

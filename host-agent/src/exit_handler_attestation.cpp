@@ -59,9 +59,8 @@ std::vector<uint8_t> ExitHandler::HandleAttestation(uint64_t id, uint32_t vcpu,
                               proxy::kBulkRequestSize) ||
       area + proxy::kBulkRequestSize > attestation_.shared_size) {
     return Reject(id, vcpu, code(ErrorCode::kMalformed),
-                  absl::StrCat("attestation bytes at ", req->bulk_offset(), "+",
-                               req->bulk_length(), " are outside vcpu ", vcpu,
-                               "'s bulk request area"));
+                  absl::StrCat("attestation bytes at ", req->bulk_offset(), "+", req->bulk_length(),
+                               " are outside vcpu ", vcpu, "'s bulk request area"));
   }
   // The one copy out of shared memory.
   std::vector<uint8_t> bytes(req->bulk_length());

@@ -166,8 +166,7 @@ grpc::Status PartitionManagerService::AttestPartition(grpc::ServerContext*,
       std::chrono::milliseconds(req->timeout_ms() == 0 ? kDefaultMs : req->timeout_ms());
   absl::StatusOr<std::vector<uint8_t>> evidence = manager_->FetchEvidence(
       req->name(),
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(report_data.data()), 64),
-      timeout);
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(report_data.data()), 64), timeout);
   if (!evidence.ok()) return ToGrpc(evidence.status());
   resp->set_name(req->name());
   resp->set_report_data(report_data);

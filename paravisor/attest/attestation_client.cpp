@@ -55,9 +55,9 @@ u8 g_payload[kPageSize];
 // One guest-message exchange over the chosen transport: seal, send, copy back, open. Every
 // failure after sealing wipes the key: the request (and its IV) may have left.
 Result<usize> Exchange(u8 msg_type, const u8* payload, usize payload_len) {
-  PV_TRY_ASSIGN(usize request_len, g_state.channel.SealRequest(msg_type, payload, payload_len,
-                                                               g_request_page,
-                                                               sizeof(g_request_page)));
+  PV_TRY_ASSIGN(usize request_len,
+                g_state.channel.SealRequest(msg_type, payload, payload_len, g_request_page,
+                                            sizeof(g_request_page)));
   usize response_len = 0;
   if (g_state.transport == Transport::kExitProxy) {
     const Result<u32> r = proxy_client::ForwardAttestation(
@@ -81,8 +81,7 @@ Result<usize> Exchange(u8 msg_type, const u8* payload, usize payload_len) {
     return Status(Err::kUnsupported, "attest: no guest-message transport");
   }
   ++g_state.exchanges;
-  return g_state.channel.OpenResponse(g_response_page, response_len, g_payload,
-                                      sizeof(g_payload));
+  return g_state.channel.OpenResponse(g_response_page, response_len, g_payload, sizeof(g_payload));
 }
 
 Result<usize> SnpReport(const u8 report_data[64], u8* out, usize cap) {
@@ -137,9 +136,9 @@ Result<usize> TdxQuote(const u8 report_data[64], u8* out, usize cap) {
     got = sizeof(g_quote_buffer);
   } else {
     static u8 reply[sizeof(g_quote_buffer)];
-    const Result<u32> r = proxy_client::ForwardAttestation(
-        2 /* AttestationKind::GetQuote */, g_quote_buffer, static_cast<u32>(in_len), reply,
-        sizeof(reply));
+    const Result<u32> r =
+        proxy_client::ForwardAttestation(2 /* AttestationKind::GetQuote */, g_quote_buffer,
+                                         static_cast<u32>(in_len), reply, sizeof(reply));
     if (!r.ok()) return r.status();
     memcpy(g_quote_buffer, reply, r.value());
     got = r.value();
@@ -177,7 +176,8 @@ Status LoadVmpck(u64 gpa) {
   // zeroed (every VMPCK in it), so the key lives only in the channel and the page can never
   // hand a key to whoever gets that memory next.
   static u8 copy[sizeof(attest_proto::SecretsPage)];
-  auto* page = reinterpret_cast<u8*>(gpa);
+  // The boot identity map: a physical address is its own pointer.
+  auto* page = reinterpret_cast<u8*>(gpa);  // NOLINT(performance-no-int-to-ptr)
   memcpy(copy, page, sizeof(copy));
   u8 key[attest_proto::kVmpckSize];
   const Status parsed = ParseSecretsPage(copy, sizeof(copy), 0, key);

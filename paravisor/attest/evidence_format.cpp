@@ -79,8 +79,7 @@ Status ParseTdReportResponse(const u8* payload, usize len, const u8 report_data[
   return Status::Ok();
 }
 
-Result<usize> BuildQuoteBuffer(const u8 tdreport[attest_proto::kTdReportSize], u8* out,
-                               usize cap) {
+Result<usize> BuildQuoteBuffer(const u8 tdreport[attest_proto::kTdReportSize], u8* out, usize cap) {
   const usize total = sizeof(QuoteBufferHeader) + attest_proto::kTdReportSize;
   if (cap < total) return Status(Err::kOutOfRange, "quote buffer: smaller than a TDREPORT");
   QuoteBufferHeader h{kQuoteBufferVersion, kQuoteStatusInFlight, attest_proto::kTdReportSize, 0};

@@ -50,8 +50,7 @@ inline constexpr u64 kQuoteStatusSuccess = 0;
 inline constexpr u64 kQuoteStatusInFlight = 0xffffffffffffffffull;
 
 // Writes the GetQuote request buffer (header + TDREPORT); returns its length.
-Result<usize> BuildQuoteBuffer(const u8 tdreport[attest_proto::kTdReportSize], u8* out,
-                               usize cap);
+Result<usize> BuildQuoteBuffer(const u8 tdreport[attest_proto::kTdReportSize], u8* out, usize cap);
 
 // Checks a returned quote buffer and locates the quote: a TDX v4 quote header (version 4,
 // ECDSA-P256 attestation key type 2, TEE type 0x81) of out_len bytes within `len`.

@@ -120,9 +120,9 @@ Result<usize> GuestMessageChannel::OpenResponse(const u8* message, usize len, u8
   }
   u8 iv[crypto::kGcmIvSize];
   MakeIv(h.msg_seqno, iv);
-  const Status opened = crypto::Aes256GcmOpen(
-      key_, iv, message + attest_proto::kAadOffset, attest_proto::kAadSize, message + kHeaderSize,
-      h.msg_sz, h.authtag, payload_out);
+  const Status opened =
+      crypto::Aes256GcmOpen(key_, iv, message + attest_proto::kAadOffset, attest_proto::kAadSize,
+                            message + kHeaderSize, h.msg_sz, h.authtag, payload_out);
   if (!opened.ok()) {
     return Refuse(Status(Err::kInvalidArgument, "guest message: response tag does not verify"));
   }

@@ -62,7 +62,7 @@ Result<usize> GhcbGuestRequest(u64 request_page_gpa, u64 response_page_gpa) {
   if (ghcb_gpa == 0 || (ghcb_gpa & 0xfff) != 0) {
     return Status(Err::kUnsupported, "attest: no GHCB page registered");
   }
-  u8* ghcb = reinterpret_cast<u8*>(ghcb_gpa);
+  u8* ghcb = reinterpret_cast<u8*>(ghcb_gpa);  // NOLINT(performance-no-int-to-ptr): identity map
   for (usize i = 0; i < 16; ++i) ghcb[kGhcbValidBitmap + i] = 0;
   Put64(ghcb + kGhcbSwExitCode, kSwExitGuestRequest);
   Put64(ghcb + kGhcbSwExitInfo1, request_page_gpa);
@@ -86,7 +86,7 @@ Status TdcallMrReport(u64 report_data_gpa, u64 tdreport_gpa) {
   register u64 rax asm("rax") = kTdcallMrReport;
   register u64 rcx asm("rcx") = tdreport_gpa;
   register u64 rdx asm("rdx") = report_data_gpa;
-  register u64 r8 asm("r8") = 0;  // report subtype 0
+  register u64 r8 asm("r8") = 0;               // report subtype 0
   asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc"  // TDCALL
                : "+r"(rax), "+r"(rcx), "+r"(rdx), "+r"(r8)
                :

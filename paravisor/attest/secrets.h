@@ -16,8 +16,7 @@ namespace pv::attest {
 // Parses a private copy of the secrets page (`len` must be exactly one page) and copies
 // VMPCK<index> into `key`. Refuses a wrong layout version, an index above 3 and an all-zero key
 // (a key that was wiped, or never provisioned).
-Status ParseSecretsPage(const u8* page, usize len, u32 index,
-                        u8 key[attest_proto::kVmpckSize]);
+Status ParseSecretsPage(const u8* page, usize len, u32 index, u8 key[attest_proto::kVmpckSize]);
 
 }  // namespace pv::attest
 

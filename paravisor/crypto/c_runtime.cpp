@@ -19,7 +19,7 @@ namespace {
 
 // 256 KiB: a CTR_DRBG plus an AES-GCM context need a few KiB; the headroom is for ECDSA/ECDH
 // (peaks of ~9 KiB measured in the reference notes).
-constexpr usize kArenaSize = 256 * 1024;
+constexpr usize kArenaSize = usize{256} * 1024;
 constexpr u32 kMinClassShift = 5;   // 32-byte blocks
 constexpr u32 kMaxClassShift = 16;  // 64 KiB blocks
 constexpr u32 kClassCount = kMaxClassShift - kMinClassShift + 1;

@@ -98,7 +98,8 @@ Status GetHardwareEntropy(u8* out, usize len) {
     u64 word = 0;
     bool ok = NextWord(source, &word);
     // RDSEED exhausted: RDRAND (when present) is the documented fallback.
-    if (!ok && source == EntropySource::kRdseed && cpu.rdrand) ok = NextWord(EntropySource::kRdrand, &word);
+    if (!ok && source == EntropySource::kRdseed && cpu.rdrand)
+      ok = NextWord(EntropySource::kRdrand, &word);
     if (!ok) return Status(Err::kHardware, "entropy: RDSEED/RDRAND kept failing (CF=0)");
     for (u32 i = 0; i < 8 && done < len; ++i) out[done++] = static_cast<u8>(word >> (8 * i));
     word = 0;

@@ -60,11 +60,11 @@ constexpr u64 kEvidenceMax = 32768;  // longer buffers are fine; at most this mu
 // image answers them with kHcErrNoSys.
 constexpr u64 kHcTestBase = 0x7e00000000000000ull;
 
-constexpr i64 kHcErrNoSys = -38;  // unknown hypercall
-constexpr i64 kHcErrInval = -22;  // an argument is out of range
-constexpr i64 kHcErrFault = -14;  // a buffer is not mapped in guest memory
-constexpr i64 kHcErrIo = -5;            // the secure processor or its transport failed
-constexpr i64 kHcErrTooBig = -7;        // the evidence does not fit the buffer (E2BIG)
+constexpr i64 kHcErrNoSys = -38;         // unknown hypercall
+constexpr i64 kHcErrInval = -22;         // an argument is out of range
+constexpr i64 kHcErrFault = -14;         // a buffer is not mapped in guest memory
+constexpr i64 kHcErrIo = -5;             // the secure processor or its transport failed
+constexpr i64 kHcErrTooBig = -7;         // the evidence does not fit the buffer (E2BIG)
 constexpr i64 kHcErrNotSupported = -95;  // no attestation here (no secrets page, key wiped)
 
 }  // namespace pv::abi

@@ -39,8 +39,8 @@ struct ClientState {
   proxy::RingConsumer responses;
   u64 next_id = 1;
   bool degraded = false;
-  bool bulk = false;               // the agent advertised the bulk areas
-  u32 agent_evidence_seen = 0;     // last agent evidence_request value acted on
+  bool bulk = false;            // the agent advertised the bulk areas
+  u32 agent_evidence_seen = 0;  // last agent evidence_request value acted on
   ClientStats stats;
 };
 
@@ -292,8 +292,7 @@ bool BulkAvailable() {
   return g_client.attached && g_client.bulk;
 }
 
-Result<u32> ForwardAttestation(u8 kind, const u8* request, u32 length, u8* response,
-                               u32 capacity) {
+Result<u32> ForwardAttestation(u8 kind, const u8* request, u32 length, u8* response, u32 capacity) {
   if (!BulkAvailable()) {
     return Status(Err::kUnsupported, "exit proxy: the agent offers no attestation bulk area");
   }
@@ -307,9 +306,9 @@ Result<u32> ForwardAttestation(u8 kind, const u8* request, u32 length, u8* respo
   bulk.kind = static_cast<proxy::AttestationKind>(kind);
   bulk.bulk_offset = static_cast<u32>(request_at);
   bulk.bulk_length = length;
-  const Result<DecodedMessage> reply = RoundTrip(
-      [&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); },
-      kAttestationTimeoutFactor);
+  const Result<DecodedMessage> reply =
+      RoundTrip([&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); },
+                kAttestationTimeoutFactor);
   if (!reply.ok()) return reply.status();
   const DecodedMessage& m = reply.value();
   if (m.type == static_cast<u8>(MessageType::kError)) {
@@ -361,8 +360,8 @@ Status SendAgentEvidence(u32 sequence, i32 status, const u8* evidence, u32 lengt
   bulk.bulk_length = length;
   bulk.agent_request = sequence;
   bulk.status = status;
-  const Result<DecodedMessage> reply = RoundTrip(
-      [&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); });
+  const Result<DecodedMessage> reply =
+      RoundTrip([&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); });
   if (!reply.ok()) return reply.status();
   if (reply.value().type != static_cast<u8>(MessageType::kAttestationResponse)) {
     return Status(Err::kHardware, "exit proxy: agent refused the evidence");

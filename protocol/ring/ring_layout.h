@@ -92,8 +92,8 @@ struct SharedHeader {
   IsolatedWord paravisor_doorbells;      // doorbells rung by the paravisor (statistics)
   IsolatedWord agent_doorbells;          // doorbells rung by the agent (statistics)
   // Appended: where the bulk areas are (0 = this agent offers none; see VcpuBulk below).
-  uint32_t bulk_offset;         // kBulkOffset
-  uint32_t bulk_stride;         // sizeof(VcpuBulk)
+  uint32_t bulk_offset;  // kBulkOffset
+  uint32_t bulk_stride;  // sizeof(VcpuBulk)
 };
 static_assert(sizeof(SharedHeader) <= kHeaderSize);
 static_assert(offsetof(SharedHeader, total_size) == 40);
@@ -122,7 +122,7 @@ inline constexpr uint32_t kBulkResponseSize = 32768;  // agent -> paravisor (a q
 inline constexpr uint32_t kEvidenceReportDataSize = 64;
 
 struct AgentEvidenceControl {
-  IsolatedWord evidence_request;  // written by the agent: bumped once per request
+  IsolatedWord evidence_request;                 // written by the agent: bumped once per request
   uint8_t report_data[kEvidenceReportDataSize];  // written by the agent before the bump
   uint8_t reserved[128 - kEvidenceReportDataSize];
 };

@@ -53,8 +53,8 @@ TEST(AttestationCodecTest, FirmwareRequestVerifiesWithFlatc) {
 
 TEST(AttestationCodecTest, FlatcResponseDecodesInFirmware) {
   flatbuffers::FlatBufferBuilder fbb;
-  auto body = fb::CreateAttestationResponse(fbb, 0, fb::AttestationKind::GuestRequest, 0x84000,
-                                            4000);
+  auto body =
+      fb::CreateAttestationResponse(fbb, 0, fb::AttestationKind::GuestRequest, 0x84000, 4000);
   fbb.Finish(fb::CreateMessage(fbb, 3, 0, fb::Body::AttestationResponse, body.Union()), "PVXP");
   alignas(8) uint8_t copy[proxy::kMaxMessageSize];
   ASSERT_LE(fbb.GetSize(), sizeof(copy));
@@ -79,17 +79,18 @@ TEST(AttestationCodecTest, RangeCheck) {
   const uint64_t area = proxy::BulkRequestOffset(1);
   EXPECT_TRUE(proxy::BulkRangeInside(area, proxy::kBulkRequestSize, area, proxy::kBulkRequestSize));
   EXPECT_FALSE(proxy::BulkRangeInside(area - 1, 10, area, proxy::kBulkRequestSize));
-  EXPECT_FALSE(proxy::BulkRangeInside(area + 1, proxy::kBulkRequestSize, area,
-                                      proxy::kBulkRequestSize));
-  EXPECT_FALSE(proxy::BulkRangeInside(area + 8, 0xffffffffffffff00ull, area,
-                                      proxy::kBulkRequestSize));
+  EXPECT_FALSE(
+      proxy::BulkRangeInside(area + 1, proxy::kBulkRequestSize, area, proxy::kBulkRequestSize));
+  EXPECT_FALSE(
+      proxy::BulkRangeInside(area + 8, 0xffffffffffffff00ull, area, proxy::kBulkRequestSize));
 }
 
 class NullSink : public ExitSink {
  public:
   void OnConsole(absl::string_view) override {}
   void OnGuestStopped(uint32_t, uint32_t) override {}
-  void OnStatistics(uint64_t, uint64_t, const std::vector<std::pair<uint32_t, uint64_t>>&) override {}
+  void OnStatistics(uint64_t, uint64_t,
+                    const std::vector<std::pair<uint32_t, uint64_t>>&) override {}
   void OnProxyError(const std::string& detail) override { errors.push_back(detail); }
   std::vector<std::string> errors;
 };
@@ -106,8 +107,8 @@ class RelayTest : public ::testing::Test {
     handler_.set_attestation(
         AttestationRoute{shared_.data(), proxy::kSharedSize, backend, &mailbox_});
   }
-  const fb::Message* Send(AttestationKind kind, uint64_t offset, uint32_t length,
-                          uint32_t vcpu = 0, uint32_t agent_request = 0) {
+  const fb::Message* Send(AttestationKind kind, uint64_t offset, uint32_t length, uint32_t vcpu = 0,
+                          uint32_t agent_request = 0) {
     Buffer b;
     AttestationBulk a{kind, static_cast<uint32_t>(offset), length, agent_request, 0};
     const uint32_t n = MessageEncoder(b.bytes, sizeof(b.bytes)).AttestationBulkRequest(5, vcpu, a);
@@ -116,7 +117,9 @@ class RelayTest : public ::testing::Test {
     EXPECT_TRUE(fb::VerifyMessageBuffer(v));
     return fb::GetMessage(reply_.data());
   }
-  uint8_t* RequestArea(uint32_t vcpu = 0) { return shared_.data() + proxy::BulkRequestOffset(vcpu); }
+  uint8_t* RequestArea(uint32_t vcpu = 0) {
+    return shared_.data() + proxy::BulkRequestOffset(vcpu);
+  }
 
   std::vector<uint8_t> shared_;
   EvidenceMailbox mailbox_;
@@ -162,8 +165,8 @@ TEST_F(RelayTest, BytesOutsideTheSendersAreaAreMalformed) {
     uint64_t offset;
     uint32_t length;
   } cases[] = {
-      {proxy::BulkResponseOffset(0), 200},  // the agent's own area
-      {proxy::BulkRequestOffset(1), 200},   // another vCPU's area
+      {proxy::BulkResponseOffset(0), 200},                                // the agent's own area
+      {proxy::BulkRequestOffset(1), 200},                                 // another vCPU's area
       {proxy::BulkRequestOffset(0) + proxy::kBulkRequestSize - 10, 200},  // runs past it
       {0, 200},                                                           // the header page
   };
@@ -174,8 +177,7 @@ TEST_F(RelayTest, BytesOutsideTheSendersAreaAreMalformed) {
   }
   EXPECT_EQ(sp.requests(), 0);
   // Unknown kinds, and the opaque kind, never reach the backend either.
-  const fb::Message* m =
-      Send(static_cast<AttestationKind>(9), proxy::BulkRequestOffset(0), 100);
+  const fb::Message* m = Send(static_cast<AttestationKind>(9), proxy::BulkRequestOffset(0), 100);
   EXPECT_EQ(m->body_as_Error()->code(), fb::ErrorCode::Malformed);
   m = Send(AttestationKind::kOpaque, proxy::BulkRequestOffset(0), 100);
   EXPECT_EQ(m->body_as_Error()->code(), fb::ErrorCode::Unsupported);
@@ -204,8 +206,8 @@ TEST_F(RelayTest, GetQuoteReturnsAQuoteBufferLargerThanASlot) {
   uint64_t status;
   std::memcpy(&status, q + 8, 8);
   EXPECT_EQ(status, 0u);
-  EXPECT_EQ(q[24], 4);                  // quote version
-  EXPECT_EQ(q[24 + 48 + 128], 0x42);    // the TDREPORT's REPORTDATA inside
+  EXPECT_EQ(q[24], 4);                // quote version
+  EXPECT_EQ(q[24 + 48 + 128], 0x42);  // the TDREPORT's REPORTDATA inside
   // in_len other than 1024 is refused.
   const uint32_t bad = 1000;
   std::memcpy(area + 16, &bad, 4);
@@ -217,8 +219,8 @@ TEST_F(RelayTest, AgentEvidenceReachesTheWaitingFetch) {
   Route(nullptr);  // the mailbox works without a backend
   std::vector<uint8_t> report_data(64, 0x77);
   std::thread paravisor([&] {
-    auto* control = reinterpret_cast<proxy::AgentEvidenceControl*>(shared_.data() +
-                                                                   proxy::BulkAreaOf(0));
+    auto* control =
+        reinterpret_cast<proxy::AgentEvidenceControl*>(shared_.data() + proxy::BulkAreaOf(0));
     uint32_t seq = 0;
     for (int i = 0; i < 5000 && seq == 0; ++i) {
       seq = __atomic_load_n(&control->evidence_request.value, __ATOMIC_ACQUIRE);

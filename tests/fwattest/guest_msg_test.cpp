@@ -31,8 +31,8 @@ class GuestMsgTest : public ::testing::Test {
 
   std::vector<uint8_t> Request(uint8_t type, const std::vector<uint8_t>& payload) {
     std::vector<uint8_t> out(4096);
-    Result<usize> n = channel_.SealRequest(type, payload.data(), payload.size(), out.data(),
-                                           out.size());
+    Result<usize> n =
+        channel_.SealRequest(type, payload.data(), payload.size(), out.data(), out.size());
     EXPECT_TRUE(n.ok()) << n.status().message();
     out.resize(n.ok() ? n.value() : 0);
     return out;
@@ -88,24 +88,53 @@ TEST_P(GuestMsgTamperTest, RefusedAndKeyWiped) {
   Request(5, std::vector<uint8_t>(96, 0));
   std::vector<uint8_t> rsp = SealMessage(key_, 4, 6, 0, payload);
   switch (GetParam().kind) {
-    case 0: rsp[0x34] ^= 1; break;                    // header bit (msg_type, in the AAD)
-    case 1: rsp[0x3e] ^= 0x40; break;                 // reserved header bit (AAD)
-    case 2: rsp[0x60 + 100] ^= 1; break;              // payload bit
-    case 3: rsp[5] ^= 0x80; break;                    // tag bit
-    case 4: rsp = old; break;                         // replay of the previous response
-    case 5: rsp = SealMessage(key_, 6, 6, 0, payload); break;  // seqno last + 4
-    case 6: rsp = SealMessage(key_, 3, 6, 0, payload); break;  // seqno = the request's
-    case 7: rsp = SealMessage(key_, 4, 6, 1, payload); break;  // another VMPCK index
-    case 8: rsp = SealMessage(key_, 4, 8, 0, payload); break;  // wrong response type
-    case 9: rsp.resize(95); break;                    // shorter than a header
-    case 10: rsp.resize(4097, 0); break;              // larger than a page
-    case 11: rsp[0x36] = 0xff; rsp[0x37] = 0x0f; break;  // msg_sz past the end
-    case 12: rsp[0x28] = 1; break;                    // rsvd1, not covered by the tag
-    case 13: rsp[20] = 1; break;                      // authtag[16..31] must be zero
+    case 0:
+      rsp[0x34] ^= 1;
+      break;  // header bit (msg_type, in the AAD)
+    case 1:
+      rsp[0x3e] ^= 0x40;
+      break;  // reserved header bit (AAD)
+    case 2:
+      rsp[0x60 + 100] ^= 1;
+      break;  // payload bit
+    case 3:
+      rsp[5] ^= 0x80;
+      break;  // tag bit
+    case 4:
+      rsp = old;
+      break;  // replay of the previous response
+    case 5:
+      rsp = SealMessage(key_, 6, 6, 0, payload);
+      break;  // seqno last + 4
+    case 6:
+      rsp = SealMessage(key_, 3, 6, 0, payload);
+      break;  // seqno = the request's
+    case 7:
+      rsp = SealMessage(key_, 4, 6, 1, payload);
+      break;  // another VMPCK index
+    case 8:
+      rsp = SealMessage(key_, 4, 8, 0, payload);
+      break;  // wrong response type
+    case 9:
+      rsp.resize(95);
+      break;  // shorter than a header
+    case 10:
+      rsp.resize(4097, 0);
+      break;  // larger than a page
+    case 11:
+      rsp[0x36] = 0xff;
+      rsp[0x37] = 0x0f;
+      break;  // msg_sz past the end
+    case 12:
+      rsp[0x28] = 1;
+      break;  // rsvd1, not covered by the tag
+    case 13:
+      rsp[20] = 1;
+      break;  // authtag[16..31] must be zero
     default: {
       Key other = key_;
       other[0] ^= 1;
-      rsp = SealMessage(other, 4, 6, 0, payload);     // sealed with another key
+      rsp = SealMessage(other, 4, 6, 0, payload);  // sealed with another key
     }
   }
   EXPECT_FALSE(Respond(rsp).ok()) << GetParam().name;
@@ -116,16 +145,17 @@ TEST_P(GuestMsgTamperTest, RefusedAndKeyWiped) {
   EXPECT_FALSE(Respond(SealMessage(key_, 4, 6, 0, payload)).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllTampering, GuestMsgTamperTest,
-    ::testing::Values(Tamper{"header_bit", 0}, Tamper{"reserved_aad_bit", 1},
-                      Tamper{"payload_bit", 2}, Tamper{"tag_bit", 3}, Tamper{"replay", 4},
-                      Tamper{"seqno_ahead", 5}, Tamper{"seqno_of_request", 6},
-                      Tamper{"other_vmpck", 7}, Tamper{"wrong_type", 8}, Tamper{"short", 9},
-                      Tamper{"oversize", 10}, Tamper{"msg_sz_past_end", 11},
-                      Tamper{"rsvd1_not_zero", 12}, Tamper{"tag_tail_not_zero", 13},
-                      Tamper{"other_key", 14}),
-    [](const ::testing::TestParamInfo<Tamper>& i) { return i.param.name; });
+INSTANTIATE_TEST_SUITE_P(AllTampering, GuestMsgTamperTest,
+                         ::testing::Values(Tamper{"header_bit", 0}, Tamper{"reserved_aad_bit", 1},
+                                           Tamper{"payload_bit", 2}, Tamper{"tag_bit", 3},
+                                           Tamper{"replay", 4}, Tamper{"seqno_ahead", 5},
+                                           Tamper{"seqno_of_request", 6}, Tamper{"other_vmpck", 7},
+                                           Tamper{"wrong_type", 8}, Tamper{"short", 9},
+                                           Tamper{"oversize", 10}, Tamper{"msg_sz_past_end", 11},
+                                           Tamper{"rsvd1_not_zero", 12},
+                                           Tamper{"tag_tail_not_zero", 13},
+                                           Tamper{"other_key", 14}),
+                         [](const ::testing::TestParamInfo<Tamper>& i) { return i.param.name; });
 
 TEST_F(GuestMsgTest, OversizeRequestRefusedAndKeyWiped) {
   std::vector<uint8_t> big(4096 - 96 + 1, 0);

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
-#include <functional>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -52,7 +52,8 @@ class CollectingSink : public ExitSink {
  public:
   void OnConsole(absl::string_view) override {}
   void OnGuestStopped(uint32_t, uint32_t code) override { guest_code = static_cast<int>(code); }
-  void OnStatistics(uint64_t, uint64_t, const std::vector<std::pair<uint32_t, uint64_t>>&) override {}
+  void OnStatistics(uint64_t, uint64_t,
+                    const std::vector<std::pair<uint32_t, uint64_t>>&) override {}
   void OnProxyError(const std::string& detail) override { errors.push_back(detail); }
   int guest_code = -1;
   std::vector<std::string> errors;
@@ -78,9 +79,9 @@ struct PartitionRun {
 
 // One partition: QEMU with the paravisor, `module` as its guest, the paravisor command line
 // `cmdline`; `during` runs (on the test thread) while the partition is up.
-PartitionRun RunPartition(const std::string& firmware, const std::string& module, const std::string& cmdline,
-                 agent::AttestationBackend* backend,
-                 const std::function<void(ExitProxyServer&)>& during = nullptr) {
+PartitionRun RunPartition(const std::string& firmware, const std::string& module,
+                          const std::string& cmdline, agent::AttestationBackend* backend,
+                          const std::function<void(ExitProxyServer&)>& during = nullptr) {
   PartitionRun run;
   char tmpl[] = "/tmp/pv-fwattest-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl);
@@ -98,15 +99,35 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
   EXPECT_TRUE(ivshmem.ok()) << ivshmem.status();
   if (!region.ok() || !ivshmem.ok()) return run;
   const std::vector<std::string> args = {
-      "qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,+svm,+npt,+rdrand", "-m", "256M",
-      "-display", "none", "-no-reboot", "-nodefaults", "-S",
-      "-serial", "file:" + dir + "/firmware.log",
-      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-      "-chardev", "socket,path=" + dir + "/ivshmem.sock,id=pvproxy",
-      "-device", "ivshmem-doorbell,chardev=pvproxy,vectors=1",
-      "-qmp", "unix:" + dir + "/qmp.sock,server=on,wait=off",
-      "-device", "loader,file=" + dir + "/secrets.bin,addr=" + kSecretsGpa + ",force-raw=on",
-      "-kernel", firmware, "-initrd", module, "-append",
+      "qemu-system-x86_64",
+      "-accel",
+      "tcg",
+      "-cpu",
+      "qemu64,+svm,+npt,+rdrand",
+      "-m",
+      "256M",
+      "-display",
+      "none",
+      "-no-reboot",
+      "-nodefaults",
+      "-S",
+      "-serial",
+      "file:" + dir + "/firmware.log",
+      "-device",
+      "isa-debug-exit,iobase=0xf4,iosize=0x04",
+      "-chardev",
+      "socket,path=" + dir + "/ivshmem.sock,id=pvproxy",
+      "-device",
+      "ivshmem-doorbell,chardev=pvproxy,vectors=1",
+      "-qmp",
+      "unix:" + dir + "/qmp.sock,server=on,wait=off",
+      "-device",
+      "loader,file=" + dir + "/secrets.bin,addr=" + kSecretsGpa + ",force-raw=on",
+      "-kernel",
+      firmware,
+      "-initrd",
+      module,
+      "-append",
       "secrets_gpa=" + std::string(kSecretsGpa) + " " + cmdline};
   auto proc = agent::SpawnProcess(args, dir + "/qemu.log");
   EXPECT_TRUE(proc.ok()) << proc.status();
@@ -161,12 +182,15 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
 
 TEST(QemuAttestTest, SnpReportThroughTheExitProxy) {
   TestOnlySecureProcessor sp(TestKey(), Misbehaviour::kNone, 0);
-  const PartitionRun r = RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"), "attest-selftest", &sp);
+  const PartitionRun r =
+      RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"), "attest-selftest", &sp);
   EXPECT_EQ(r.qemu_status, kQemuPass) << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("attest: DRBG (CTR_DRBG, AES-256) seeded from RDRAND"),
-            std::string::npos) << r.firmware_log;
+            std::string::npos)
+      << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("sev-snp personality, transport exit proxy"), std::string::npos);
-  EXPECT_TRUE(std::regex_search(r.firmware_log,
+  EXPECT_TRUE(std::regex_search(
+      r.firmware_log,
       std::regex("attest: self-test: SNP report of 1184 bytes with the requested REPORT_DATA in "
                  "[0-9]+ us, sequence number now 2")))
       << r.firmware_log;
@@ -197,39 +221,43 @@ class QemuTamperTest : public ::testing::TestWithParam<Misbehaviour> {};
 
 TEST_P(QemuTamperTest, RefusedKeyWipedLaterRequestsRefused) {
   TestOnlySecureProcessor sp(TestKey(), GetParam(), /*good_responses=*/1);
-  const PartitionRun r = RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"),
-                             "attest-selftest attest-rounds=3", &sp);
+  const PartitionRun r =
+      RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"), "attest-selftest attest-rounds=3", &sp);
   EXPECT_EQ(r.qemu_status, kQemuPass) << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("SNP report of 1184 bytes"), std::string::npos) << r.firmware_log;
-  EXPECT_TRUE(std::regex_search(r.firmware_log,
+  EXPECT_TRUE(std::regex_search(
+      r.firmware_log,
       std::regex("attest: guest message: [^\n]*; VMPCK0 wiped, every later request is refused")))
       << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("no evidence: attest: VMPCK0 was wiped after a failed exchange"),
-            std::string::npos) << r.firmware_log;
+            std::string::npos)
+      << r.firmware_log;
   EXPECT_EQ(sp.requests(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Misbehaviours, QemuTamperTest,
                          ::testing::Values(Misbehaviour::kFlipHeaderBit,
-                                           Misbehaviour::kFlipPayloadBit,
-                                           Misbehaviour::kFlipTagBit, Misbehaviour::kReplay,
-                                           Misbehaviour::kWrongSeqno));
+                                           Misbehaviour::kFlipPayloadBit, Misbehaviour::kFlipTagBit,
+                                           Misbehaviour::kReplay, Misbehaviour::kWrongSeqno));
 
 TEST(QemuAttestTest, NoBackendNoEvidence) {
-  const PartitionRun r = RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"), "attest-selftest", nullptr);
+  const PartitionRun r =
+      RunPartition(Env("PV_FIRMWARE"), Guest("hello.bin"), "attest-selftest", nullptr);
   EXPECT_EQ(r.qemu_status, kQemuPass) << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("no evidence: exit proxy: agent has no attestation service"),
-            std::string::npos) << r.firmware_log;
+            std::string::npos)
+      << r.firmware_log;
 }
 
 // Guest ABI v2: the probe guest gets a report with its own REPORT_DATA.
 TEST(QemuAttestTest, GuestGetsEvidenceThroughTheHypercall) {
   TestOnlySecureProcessor sp(TestKey(), Misbehaviour::kNone, 0);
-  const PartitionRun r = RunPartition(Env("PV_FIRMWARE"),
-                             Env("PV_FWATTEST_GUEST_DIR") + "/attest_probe.bin", "", &sp);
+  const PartitionRun r =
+      RunPartition(Env("PV_FIRMWARE"), Env("PV_FWATTEST_GUEST_DIR") + "/attest_probe.bin", "", &sp);
   EXPECT_EQ(r.qemu_status, kQemuPass) << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("[guest] ATTEST evidence_bytes=0x00000000000004a0"),
-            std::string::npos) << r.firmware_log;
+            std::string::npos)
+      << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("[guest] ATTEST report_data matches"), std::string::npos);
   EXPECT_NE(r.firmware_log.find("small buffer refused with -E2BIG, untouched"), std::string::npos);
   EXPECT_NE(r.firmware_log.find("guest 0: stopped: exit0"), std::string::npos);
@@ -241,9 +269,10 @@ TEST(QemuAttestTest, GuestGetsEvidenceThroughTheHypercall) {
 #endif  // !PV_FWATTEST_BENCH
 
 #ifdef PV_FWATTEST_BENCH
-// Benchmark (fwattest_bench, not a ctest; `cmake --build build --target bench-fwattest`): guest-request
-// round trips (GET_EVIDENCE: guest -> paravisor -> seal -> ring + bulk -> agent -> backend ->
-// back -> open) against bare proxied IO reads of the agent's test device, in the same run.
+// Benchmark (fwattest_bench, not a ctest; `cmake --build build --target bench-fwattest`):
+// guest-request round trips (GET_EVIDENCE: guest -> paravisor -> seal -> ring + bulk -> agent ->
+// backend -> back -> open) against bare proxied IO reads of the agent's test device, in the same
+// run.
 TEST(QemuAttestBench, GuestRequestVsProxiedIo) {
   const int iters = std::getenv("PV_BENCH_ITERS") ? std::atoi(std::getenv("PV_BENCH_ITERS")) : 50;
   TestOnlySecureProcessor sp(TestKey(), Misbehaviour::kNone, 0);
@@ -251,9 +280,10 @@ TEST(QemuAttestBench, GuestRequestVsProxiedIo) {
       Env("PV_TEST_FIRMWARE"),
       Env("PV_FWATTEST_GUEST_DIR") + "/attest_probe.bin iters=" + std::to_string(iters), "", &sp);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.firmware_log, m,
-      std::regex("ATTEST-BENCH iters=0x([0-9a-f]+) evidence_cycles=0x([0-9a-f]+) "
-                 "proxied_io_cycles=0x([0-9a-f]+)")))
+  ASSERT_TRUE(
+      std::regex_search(r.firmware_log, m,
+                        std::regex("ATTEST-BENCH iters=0x([0-9a-f]+) evidence_cycles=0x([0-9a-f]+) "
+                                   "proxied_io_cycles=0x([0-9a-f]+)")))
       << r.firmware_log;
   const double n = static_cast<double>(std::stoull(m[1], nullptr, 16));
   const double ev = static_cast<double>(std::stoull(m[2], nullptr, 16)) / n;
@@ -263,8 +293,10 @@ TEST(QemuAttestBench, GuestRequestVsProxiedIo) {
   if (std::regex_search(r.firmware_log, tsc, std::regex("TSC ([0-9]+) MHz"))) {
     mhz = std::stod(tsc[1]);
   }
-  std::printf("fwattest bench: %d iterations; guest request %.0f cycles, proxied IO %.0f cycles "
-              "per round trip; ratio %.1f", static_cast<int>(n), ev, io, ev / io);
+  std::printf(
+      "fwattest bench: %d iterations; guest request %.0f cycles, proxied IO %.0f cycles "
+      "per round trip; ratio %.1f",
+      static_cast<int>(n), ev, io, ev / io);
   if (mhz > 0) std::printf(" (%.0f us vs %.0f us at %.0f MHz TSC)", ev / mhz, io / mhz, mhz);
   std::printf("\n");
 }
@@ -288,7 +320,8 @@ TEST(QemuAttestTest, AgentInitiatedEvidence) {
   ASSERT_EQ(got->size(), 1184u);
   EXPECT_TRUE(std::equal(report_data.begin(), report_data.end(), got->begin() + 0x50));
   EXPECT_NE(r.firmware_log.find("attest: evidence for the host agent (request 1): 1184 bytes"),
-            std::string::npos) << r.firmware_log;
+            std::string::npos)
+      << r.firmware_log;
 }
 
 #endif  // !PV_FWATTEST_BENCH

@@ -40,10 +40,10 @@ absl::StatusOr<std::vector<uint8_t>> TestOnlySecureProcessor::GuestRequest(
     payload.assign(0x20 + 1184, 0);
     Put32(payload, 4, 1184);
     uint8_t* report = payload.data() + 0x20;
-    report[0] = 5;                                                // version
-    std::memcpy(report + 0x30, req->payload.data() + 0x40, 4);   // vmpl
-    std::memcpy(report + 0x50, req->payload.data(), 64);         // REPORT_DATA
-    std::memset(report + 0x90, 0x11, 48);                        // MEASUREMENT (test pattern)
+    report[0] = 5;                                              // version
+    std::memcpy(report + 0x30, req->payload.data() + 0x40, 4);  // vmpl
+    std::memcpy(report + 0x50, req->payload.data(), 64);        // REPORT_DATA
+    std::memset(report + 0x90, 0x11, 48);                       // MEASUREMENT (test pattern)
     last_report_data_.assign(req->payload.begin(), req->payload.begin() + 64);
   } else if (req->type == kSimTdReportReq && req->payload.size() == 64) {
     payload.assign(0x20 + 1024, 0);
@@ -59,10 +59,10 @@ absl::StatusOr<std::vector<uint8_t>> TestOnlySecureProcessor::GuestRequest(
   std::vector<uint8_t> response;
   const bool misbehave = misbehaviour_ != Misbehaviour::kNone && good_left_ <= 0;
   if (good_left_ > 0) --good_left_;
-  response = SealMessage(key_, misbehave && misbehaviour_ == Misbehaviour::kWrongSeqno
-                                   ? response_seqno + 2
-                                   : response_seqno,
-                         static_cast<uint8_t>(req->type + 1), req->vmpck, payload);
+  response = SealMessage(
+      key_,
+      misbehave && misbehaviour_ == Misbehaviour::kWrongSeqno ? response_seqno + 2 : response_seqno,
+      static_cast<uint8_t>(req->type + 1), req->vmpck, payload);
   last_seqno_ = response_seqno;
   if (misbehave) {
     switch (misbehaviour_) {
