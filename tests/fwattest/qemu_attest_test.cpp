@@ -259,6 +259,8 @@ TEST(QemuAttestTest, GuestGetsEvidenceThroughTheHypercall) {
             std::string::npos)
       << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("[guest] ATTEST report_data matches"), std::string::npos);
+  EXPECT_NE(r.firmware_log.find("[guest] ATTEST guest XMM0-15 and MXCSR intact across GET_EVIDENCE"),
+            std::string::npos);
   EXPECT_NE(r.firmware_log.find("small buffer refused with -E2BIG, untouched"), std::string::npos);
   EXPECT_NE(r.firmware_log.find("guest 0: stopped: exit0"), std::string::npos);
   EXPECT_EQ(sp.last_report_data()[0], 0xc0);

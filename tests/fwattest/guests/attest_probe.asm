@@ -6,8 +6,10 @@
 ; port 0x708) in the same run and prints:
 ;   ATTEST evidence_bytes=0x...
 ;   ATTEST-BENCH iters=0x... evidence_cycles=0x... proxied_io_cycles=0x...
+; It also checks that its XMM0-15 and MXCSR come back unchanged from the first call (the paravisor's
+; crypto uses SSE).
 ; Exit codes: 0 ok, 20 ABI version not 2, 21 no evidence (RAX printed), 22 REPORT_DATA missing,
-; 23 small buffer not refused, 24 small buffer written.
+; 23 small buffer not refused, 24 small buffer written, 25 SSE state changed.
 %include "guest.inc"
 
 TESTDEV_MAGIC equ 0x708
@@ -27,10 +29,36 @@ main:
     dec ecx
     jnz .fill
 
+    ; The guest's SSE state must survive the paravisor's crypto (mbedTLS uses SSE/AES-NI inside
+    ; the FpuGuard): XMM0..15 and MXCSR (round toward zero) set, checked after the hypercall.
+    mov dword [mxcsr_in], 0x7f80
+    ldmxcsr [mxcsr_in]
+    lea rsi, [xmm_pattern]
+%assign i 0
+%rep 16
+    movdqu xmm %+ i, [rsi + i * 16]
+%assign i i + 1
+%endrep
     call get_evidence
     test rax, rax
     js .no_evidence
     mov r12, rax
+    stmxcsr [mxcsr_out]
+    lea rdi, [xmm_out]
+%assign i 0
+%rep 16
+    movdqu [rdi + i * 16], xmm %+ i
+%assign i i + 1
+%endrep
+    mov eax, [mxcsr_out]
+    cmp eax, [mxcsr_in]
+    jne .sse_clobbered
+    lea rsi, [xmm_pattern]
+    lea rdi, [xmm_out]
+    mov ecx, 256
+    repe cmpsb
+    jne .sse_clobbered
+    PUTS msg_sse_ok
     PUTS msg_bytes
     mov rax, r12
     call put_hex
@@ -125,6 +153,9 @@ main:
     EXIT 23
 .small_written:
     EXIT 24
+.sse_clobbered:
+    PUTS msg_sse_bad
+    EXIT 25
 
 ; GET_EVIDENCE into `evidence` with `report_data`; RAX = bytes or -errno.
 get_evidence:
@@ -173,9 +204,21 @@ msg_io_cycles:       db " proxied_io_cycles=", 0
 msg_no_evidence:     db "ATTEST no evidence: rax=", 0
 msg_wrong_data:      db "ATTEST evidence does not carry the REPORT_DATA", 10, 0
 msg_newline:         db 10, 0
+msg_sse_ok:          db "ATTEST guest XMM0-15 and MXCSR intact across GET_EVIDENCE", 10, 0
+msg_sse_bad:         db "ATTEST guest SSE state changed by GET_EVIDENCE", 10, 0
 
 %include "guest_data.inc"
 
+align 64
+xmm_pattern:
+%assign i 0
+%rep 256
+    db (i * 37 + 11) & 0xff
+%assign i i + 1
+%endrep
+xmm_out:     times 256 db 0
+mxcsr_in:    dd 0
+mxcsr_out:   dd 0
 align 64
 report_data: times 64 db 0
 small:       times 16 db 0
