@@ -40,6 +40,9 @@ class GuestMemory {
   Status WriteGva(const GuestPaging& paging, u64 gva, const void* src, usize len);
 
  private:
+  template <typename Fn>
+  Status ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn) const;
+
   u8* base_ = nullptr;
   u64 host_pa_ = 0;
   u64 size_ = 0;

@@ -98,37 +98,23 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
   auto ivshmem = agent::IvshmemServer::Listen(dir + "/ivshmem.sock");
   EXPECT_TRUE(ivshmem.ok()) << ivshmem.status();
   if (!region.ok() || !ivshmem.ok()) return run;
-  const std::vector<std::string> args = {
-      "qemu-system-x86_64",
-      "-accel",
-      "tcg",
-      "-cpu",
-      "qemu64,+svm,+npt,+rdrand",
-      "-m",
-      "256M",
-      "-display",
-      "none",
-      "-no-reboot",
-      "-nodefaults",
-      "-S",
-      "-serial",
-      "file:" + dir + "/firmware.log",
-      "-device",
-      "isa-debug-exit,iobase=0xf4,iosize=0x04",
-      "-chardev",
-      "socket,path=" + dir + "/ivshmem.sock,id=pvproxy",
-      "-device",
-      "ivshmem-doorbell,chardev=pvproxy,vectors=1",
-      "-qmp",
-      "unix:" + dir + "/qmp.sock,server=on,wait=off",
-      "-device",
-      "loader,file=" + dir + "/secrets.bin,addr=" + kSecretsGpa + ",force-raw=on",
-      "-kernel",
-      firmware,
-      "-initrd",
-      module,
-      "-append",
-      "secrets_gpa=" + std::string(kSecretsGpa) + " " + cmdline};
+  // The agent's own QEMU command line for this partition, plus the secrets page.
+  pv::v1::Partition record;
+  record.set_uuid("00000000-0000-4000-8000-00000000f0a7");
+  pv::v1::PartitionSpec* spec = record.mutable_spec();
+  spec->set_name("fwattest");
+  spec->set_memory_mib(256);
+  spec->set_vcpus(1);
+  spec->set_firmware_path(firmware);
+  const size_t space = module.find(' ');
+  spec->set_guest_image_path(module.substr(0, space));
+  if (space != std::string::npos) spec->set_guest_cmdline(module.substr(space + 1));
+  spec->set_firmware_cmdline("secrets_gpa=" + std::string(kSecretsGpa) + " " + cmdline);
+  const agent::QemuPaths paths{"qemu-system-x86_64", dir + "/firmware.log", dir + "/qemu.log",
+                               dir + "/qmp.sock", dir + "/ivshmem.sock"};
+  std::vector<std::string> args = agent::BuildQemuArgs(record, paths);
+  args.insert(args.end(), {"-device", "loader,file=" + dir + "/secrets.bin,addr=" +
+                                          kSecretsGpa + ",force-raw=on"});
   auto proc = agent::SpawnProcess(args, dir + "/qemu.log");
   EXPECT_TRUE(proc.ok()) << proc.status();
   if (!proc.ok()) return run;
