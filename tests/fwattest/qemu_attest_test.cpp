@@ -113,8 +113,8 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
   const agent::QemuPaths paths{"qemu-system-x86_64", dir + "/firmware.log", dir + "/qemu.log",
                                dir + "/qmp.sock", dir + "/ivshmem.sock"};
   std::vector<std::string> args = agent::BuildQemuArgs(record, paths);
-  args.insert(args.end(), {"-device", "loader,file=" + dir + "/secrets.bin,addr=" +
-                                          kSecretsGpa + ",force-raw=on"});
+  args.insert(args.end(), {"-device", "loader,file=" + dir + "/secrets.bin,addr=" + kSecretsGpa +
+                                          ",force-raw=on"});
   auto proc = agent::SpawnProcess(args, dir + "/qemu.log");
   EXPECT_TRUE(proc.ok()) << proc.status();
   if (!proc.ok()) return run;
@@ -245,8 +245,9 @@ TEST(QemuAttestTest, GuestGetsEvidenceThroughTheHypercall) {
             std::string::npos)
       << r.firmware_log;
   EXPECT_NE(r.firmware_log.find("[guest] ATTEST report_data matches"), std::string::npos);
-  EXPECT_NE(r.firmware_log.find("[guest] ATTEST guest XMM0-15 and MXCSR intact across GET_EVIDENCE"),
-            std::string::npos);
+  EXPECT_NE(
+      r.firmware_log.find("[guest] ATTEST guest XMM0-15 and MXCSR intact across GET_EVIDENCE"),
+      std::string::npos);
   EXPECT_NE(r.firmware_log.find("small buffer refused with -E2BIG, untouched"), std::string::npos);
   EXPECT_NE(r.firmware_log.find("guest 0: stopped: exit0"), std::string::npos);
   EXPECT_EQ(sp.last_report_data()[0], 0xc0);
