@@ -6,16 +6,20 @@
 #include "attest/cli/args.h"
 #include "attest/cli/commands.h"
 #include "attest/measure/launch_files.h"
+#if PV_HAVE_EMBEDDED_RESET_ROM
+#include "attest/measure/reset_rom.h"
+#endif
 
 namespace pv::attest::cli {
 namespace {
 
 constexpr const char* kMeasureUsage =
-    "usage: pvattest measure --firmware PARAVISOR.elf --reset-rom RESET.bin\n"
+    "usage: pvattest measure --firmware PARAVISOR.elf [--reset-rom RESET.bin]\n"
     "         [--cmdline TEXT] [--guest IMAGE [--guest-cmdline TEXT]]... [--memory MIB]\n"
     "         [--vcpus N] [--json] [--pages]\n"
     "  prints the SEV-SNP launch digest (report MEASUREMENT) and the TDX MRTD of the launch\n"
-    "  pv-agent performs for a partition with these files (tee=sev-snp|tdx)\n";
+    "  pv-agent performs for a partition with these files (tee=sev-snp|tdx); the reset stub\n"
+    "  ROM defaults to the one built into pvattest (the same bytes pv-agent writes)\n";
 
 bool ParseUint(const std::optional<std::string>& v, uint64_t def, uint64_t* out) {
   if (!v) {
@@ -28,10 +32,9 @@ bool ParseUint(const std::optional<std::string>& v, uint64_t def, uint64_t* out)
 }  // namespace
 
 int RunMeasure(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(argv,
-                          {"firmware", "reset-rom", "cmdline", "guest", "guest-cmdline",
-                           "memory", "vcpus"},
-                          {"json", "pages", "help"});
+  auto args = Args::Parse(
+      argv, {"firmware", "reset-rom", "cmdline", "guest", "guest-cmdline", "memory", "vcpus"},
+      {"json", "pages", "help"});
   if (!args.ok()) {
     err << "pvattest measure: " << args.status().message() << "\n" << kMeasureUsage;
     return kExitUnusable;
@@ -42,14 +45,17 @@ int RunMeasure(const std::vector<std::string>& argv, std::ostream& out, std::ost
   }
   measure::LaunchFiles files;
   uint64_t memory = 0, vcpus = 0;
-  if (!args->Get("firmware") || !args->Get("reset-rom") ||
-      !ParseUint(args->Get("memory"), 256, &memory) ||
-      !ParseUint(args->Get("vcpus"), 1, &vcpus) || vcpus > 0xFFFFFFFF || !args->positional().empty()) {
+  if (!args->Get("firmware") || !ParseUint(args->Get("memory"), 256, &memory) ||
+      !ParseUint(args->Get("vcpus"), 1, &vcpus) || vcpus > 0xFFFFFFFF ||
+      !args->positional().empty()) {
     err << kMeasureUsage;
     return kExitUnusable;
   }
   files.firmware = *args->Get("firmware");
-  files.reset_rom = *args->Get("reset-rom");
+  files.reset_rom = args->Get("reset-rom").value_or("");
+#if PV_HAVE_EMBEDDED_RESET_ROM
+  files.embedded_reset_rom = measure::EmbeddedResetRom();
+#endif
   files.firmware_cmdline = args->Get("cmdline").value_or("");
   files.guests = args->GetAll("guest");
   files.guest_cmdlines = args->GetAll("guest-cmdline");

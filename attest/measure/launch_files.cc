@@ -20,18 +20,26 @@ absl::StatusOr<LaunchInputs> LoadLaunchInputs(const LaunchFiles& files) {
     in.guests.push_back(
         {*std::move(g), i < files.guest_cmdlines.size() ? files.guest_cmdlines[i] : ""});
   }
-  absl::StatusOr<Bytes> rom = ReadFileBytes(files.reset_rom, kResetRomSize);
-  if (!rom.ok()) return rom.status();
-  in.reset_rom = *std::move(rom);
+  if (files.reset_rom.empty()) {
+    std::span<const uint8_t> rom = files.embedded_reset_rom;
+    if (rom.empty()) return absl::InvalidArgumentError("no reset ROM given and none built in");
+    in.reset_rom.assign(rom.begin(), rom.end());
+  } else {
+    absl::StatusOr<Bytes> rom = ReadFileBytes(files.reset_rom, kResetRomSize);
+    if (!rom.ok()) return rom.status();
+    in.reset_rom = *std::move(rom);
+  }
   if (files.memory_mib > (kMaxLaunchMemory >> 20)) {
-    return absl::InvalidArgumentError(absl::StrCat("memory ", files.memory_mib,
-                                                   " MiB is outside 16..3072 MiB"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory ", files.memory_mib, " MiB is outside 16..3072 MiB"));
   }
   in.memory_bytes = files.memory_mib << 20;
   in.vcpus = files.vcpus;
   return in;
 }
 
-std::string HexDigest(const Sha384& d) { return HexEncode(d); }
+std::string HexDigest(const Sha384& d) {
+  return HexEncode(d);
+}
 
 }  // namespace pv::attest::measure

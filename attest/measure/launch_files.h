@@ -4,6 +4,7 @@
 #ifndef PV_ATTEST_MEASURE_LAUNCH_FILES_H_
 #define PV_ATTEST_MEASURE_LAUNCH_FILES_H_
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ struct LaunchFiles {
   std::vector<std::string> guest_cmdlines;  // by index; missing = empty
   uint64_t memory_mib = 256;
   uint32_t vcpus = 1;
-  std::string reset_rom;
+  std::string reset_rom;  // empty: `embedded_reset_rom`
+  std::span<const uint8_t> embedded_reset_rom;
 };
 
 absl::StatusOr<LaunchInputs> LoadLaunchInputs(const LaunchFiles& files);

@@ -12,7 +12,9 @@
 namespace pv::attest::measure {
 namespace {
 
-constexpr uint64_t AlignUp(uint64_t v) { return (v + kPageSize - 1) & ~uint64_t{kPageSize - 1}; }
+constexpr uint64_t AlignUp(uint64_t v) {
+  return (v + kPageSize - 1) & ~uint64_t{kPageSize - 1};
+}
 
 // Multiboot information (v1) as the paravisor's boot/multiboot.cpp reads it.
 constexpr uint32_t kMbiFlagMem = 1u << 0, kMbiFlagCmdline = 1u << 2, kMbiFlagMods = 1u << 3,
@@ -46,16 +48,21 @@ class MeasuringWriter {
     }
     snp_.AddPage(gpa, type, page);
     switch (type) {
-      case SnpPageType::kNormal: tdx_.AddMeasuredPage(gpa, page); break;
-      case SnpPageType::kVmsa: break;  // no TDX counterpart
-      default: tdx_.PageAdd(gpa); break;
+      case SnpPageType::kNormal:
+        tdx_.AddMeasuredPage(gpa, page);
+        break;
+      case SnpPageType::kVmsa:
+        break;  // no TDX counterpart
+      default:
+        tdx_.PageAdd(gpa);
+        break;
     }
     return absl::OkStatus();
   }
 
   // `bytes` at `gpa` (page aligned), the last page zero-padded; then ZERO pages up to `end`.
-  absl::Status Region(const char* name, uint64_t gpa, std::span<const uint8_t> bytes,
-                      uint64_t end, SnpPageType type = SnpPageType::kNormal) {
+  absl::Status Region(const char* name, uint64_t gpa, std::span<const uint8_t> bytes, uint64_t end,
+                      SnpPageType type = SnpPageType::kNormal) {
     const uint64_t first = snp_.pages();
     std::array<uint8_t, kPageSize> page;
     for (size_t off = 0; off < bytes.size(); off += kPageSize) {
@@ -100,7 +107,8 @@ class MeasuringWriter {
 
 absl::Status CheckString(const std::string& s, size_t max, const char* what) {
   if (s.size() > max) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " is ", s.size(), " bytes (at most ", max, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is ", s.size(), " bytes (at most ", max, ")"));
   }
   if (s.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(what, " contains a NUL byte"));
@@ -110,11 +118,12 @@ absl::Status CheckString(const std::string& s, size_t max, const char* what) {
 
 absl::Status CheckInputs(const LaunchInputs& in) {
   if (in.firmware.empty() || in.firmware.size() > kMaxFirmwareBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("firmware is ", in.firmware.size(),
-                                                   " bytes (1..", kMaxFirmwareBytes, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("firmware is ", in.firmware.size(), " bytes (1..", kMaxFirmwareBytes, ")"));
   }
   if (in.guests.size() > kMaxGuests) {
-    return absl::InvalidArgumentError(absl::StrCat(in.guests.size(), " guests (at most ", kMaxGuests, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(in.guests.size(), " guests (at most ", kMaxGuests, ")"));
   }
   for (size_t i = 0; i < in.guests.size(); ++i) {
     if (in.guests[i].image.empty() || in.guests[i].image.size() > kMaxGuestBytes) {
@@ -127,21 +136,22 @@ absl::Status CheckInputs(const LaunchInputs& in) {
       return s;
     }
   }
-  if (absl::Status s = CheckString(in.firmware_cmdline, kMaxFirmwareCmdline, "firmware command line");
+  if (absl::Status s =
+          CheckString(in.firmware_cmdline, kMaxFirmwareCmdline, "firmware command line");
       !s.ok()) {
     return s;
   }
   if (in.memory_bytes < kMinLaunchMemory || in.memory_bytes > kMaxLaunchMemory ||
       in.memory_bytes % (1 << 20) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("memory ", in.memory_bytes >> 20,
-                                                   " MiB is outside 16..3072 MiB"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory ", in.memory_bytes >> 20, " MiB is outside 16..3072 MiB"));
   }
   if (in.vcpus < 1 || in.vcpus > kMaxLaunchVcpus) {
     return absl::InvalidArgumentError(absl::StrCat("vCPU count ", in.vcpus, " is outside 1..8"));
   }
   if (in.reset_rom.size() != kResetRomSize) {
-    return absl::InvalidArgumentError(absl::StrCat("reset ROM is ", in.reset_rom.size(),
-                                                   " bytes (exactly ", kResetRomSize, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("reset ROM is ", in.reset_rom.size(), " bytes (exactly ", kResetRomSize, ")"));
   }
   if (!in.secrets_page.empty() && in.secrets_page.size() != kPageSize) {
     return absl::InvalidArgumentError("secrets page must be exactly 4096 bytes");
@@ -180,7 +190,10 @@ absl::StatusOr<LaunchMeasurement> WriteAndMeasureLaunch(const LaunchInputs& in,
   Put32(&info[kHandoffOff + 4], mb->entry);
   Put32(&info[kHandoffOff + 8], mbi);
   std::memcpy(&info[kFwCmdlineOff], in.firmware_cmdline.data(), in.firmware_cmdline.size());
-  const struct { uint64_t base, length; uint32_t type; } map[] = {
+  const struct {
+    uint64_t base, length;
+    uint32_t type;
+  } map[] = {
       {0, kLowRamEnd, kMmapAvailable},
       {0xF0000, 0x10000, kMmapReserved},
       {0x100000, in.memory_bytes - 0x100000, kMmapAvailable},
@@ -227,7 +240,8 @@ absl::StatusOr<LaunchMeasurement> WriteAndMeasureLaunch(const LaunchInputs& in,
   // The CPUID page: an SNP CPUID table with no entries (the simulated platform validates none;
   // the paravisor uses the live CPUID instruction). SECRETS: the VMPCKs, not measured.
   std::array<uint8_t, kPageSize> page{};
-  if (absl::Status s = w.Page(pv::attest_proto::kCpuidPageGpa, SnpPageType::kCpuid, page); !s.ok()) {
+  if (absl::Status s = w.Page(pv::attest_proto::kCpuidPageGpa, SnpPageType::kCpuid, page);
+      !s.ok()) {
     return s;
   }
   w.Note("CPUID page", pv::attest_proto::kCpuidPageGpa, 1, SnpPageType::kCpuid);

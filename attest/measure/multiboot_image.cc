@@ -18,17 +18,16 @@ absl::StatusOr<MultibootLoad> ParseMultibootImage(std::span<const uint8_t> file)
     const uint32_t magic = LoadLe32(h), flags = LoadLe32(h + 4), sum = LoadLe32(h + 8);
     if (magic != kMagic || magic + flags + sum != 0) continue;
     if ((flags & kFlagAout) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "firmware: multiboot header at offset ", off, " has no address fields (flag 16)"));
+      return absl::InvalidArgumentError(absl::StrCat("firmware: multiboot header at offset ", off,
+                                                     " has no address fields (flag 16)"));
     }
     const uint64_t header_addr = LoadLe32(h + 12), load_addr = LoadLe32(h + 16);
     uint64_t load_end = LoadLe32(h + 20), bss_end = LoadLe32(h + 24);
     const uint64_t entry = LoadLe32(h + 28);
     if (load_addr > header_addr || header_addr - load_addr > off) {
-      return absl::InvalidArgumentError(absl::StrCat("firmware: multiboot header_addr 0x",
-                                                     absl::Hex(header_addr), " / load_addr 0x",
-                                                     absl::Hex(load_addr),
-                                                     " do not match the header's file offset"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "firmware: multiboot header_addr 0x", absl::Hex(header_addr), " / load_addr 0x",
+          absl::Hex(load_addr), " do not match the header's file offset"));
     }
     MultibootLoad load;
     load.file_offset = off - (header_addr - load_addr);
@@ -45,9 +44,8 @@ absl::StatusOr<MultibootLoad> ParseMultibootImage(std::span<const uint8_t> file)
           " is outside 1 MiB..3 GiB or bss_end_addr is below load_end_addr"));
     }
     if (entry < load_addr || entry >= load_end) {
-      return absl::InvalidArgumentError(absl::StrCat("firmware: multiboot entry_addr 0x",
-                                                     absl::Hex(entry),
-                                                     " is outside the loaded bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "firmware: multiboot entry_addr 0x", absl::Hex(entry), " is outside the loaded bytes"));
     }
     load.load_addr = load_addr;
     load.load_size = load_end - load_addr;

@@ -19,6 +19,7 @@
 #include "file_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "log.h"
+#include "measured_launch.h"
 #include "partition_runtime.h"
 #include "qemu_process.h"
 #include "shared_region.h"
@@ -115,6 +116,7 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
   if (spec->platform() == pv::v1::PLATFORM_UNSPECIFIED) {
     spec->set_platform(pv::v1::PLATFORM_SVM_TCG);
   }
+  if (absl::Status s = ValidateMeasuredLaunchSpec(*spec); !s.ok()) return s;
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
   }
@@ -272,6 +274,24 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
   return p->record;
 }
 
+absl::Status PartitionManager::PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths) {
+  pv::v1::PartitionSpec spec;
+  {
+    absl::MutexLock lock(&mu_);
+    spec = p.record.spec();
+  }
+  std::vector<uint8_t> secrets(4096, 0);
+  absl::StatusOr<attest::measure::LaunchMeasurement> m =
+      WriteMeasuredLaunch(spec, MeasuredLaunchPaths{paths.launch_ram, paths.reset_rom}, secrets);
+  if (!m.ok()) return m.status();
+  absl::MutexLock lock(&mu_);
+  pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
+  out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
+  out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
+  out->set_pages(m->pages);
+  return Persist(p);
+}
+
 absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   pv::v1::Partition record;
   {
@@ -279,7 +299,13 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
     record = p->record;
   }
   QemuPaths paths{options_.qemu_binary, p->PathOf("firmware.log"), p->PathOf("qemu.log"),
-                  p->PathOf("qmp.sock"), p->PathOf("ivshmem.sock")};
+                  p->PathOf("qmp.sock"),  p->PathOf("ivshmem.sock"), p->PathOf("guest-ram.mem"),
+                  p->PathOf("reset.rom")};
+  if (record.spec().tee() != pv::v1::TEE_NONE) {
+    // Every page written and measured before QEMU exists (measured_launch.h).
+    absl::Status launched = PrepareMeasuredLaunch(*p, paths);
+    if (!launched.ok()) return launched;
+  }
   ::unlink(paths.qmp_socket.c_str());
   ::unlink(paths.firmware_log.c_str());
   p->ResetConsole(record.spec().policy().suppress_console());

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "event_log.h"
+#include "qemu_process.h"
 #include "pv/v1/partition_manager.pb.h"
 
 namespace pv::agent {
@@ -77,6 +78,8 @@ class PartitionManager {
   void SetState(Partition& p, pv::v1::PartitionState state, pv::v1::EventType type,
                 const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Launch(std::shared_ptr<Partition> p);
+  // tee != none: writes and measures the launch (measured_launch.h), records the measurement.
+  absl::Status PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
   void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
