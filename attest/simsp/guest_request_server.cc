@@ -127,6 +127,11 @@ std::vector<uint8_t> GuestRequestServer::SecretsPage() const {
   return out;
 }
 
+void GuestRequestServer::SetMeasurement(const std::array<uint8_t, 48>& measurement) {
+  absl::MutexLock lock(&mu_);
+  id_.measurement = measurement;
+}
+
 bool GuestRequestServer::VmpckWiped(unsigned index) const {
   absl::MutexLock lock(&mu_);
   return index < 4 && wiped_[index];
@@ -189,7 +194,7 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Handle(std::span<const 
   }
   std::vector<uint8_t> response_payload;
   uint8_t response_type = 0;
-  if (h.msg_type == ap::kMsgReportReq) {
+  if (h.msg_type == ap::kMsgReportReq && !id_.tdx_personality) {
     if (plain.size() != sizeof(ap::ReportRequest)) {
       // Authenticated but malformed: answered (with an error status) so the seqno advances.
       response_payload.assign(sizeof(ap::ReportResponseHeader), 0);

@@ -32,6 +32,7 @@ struct PartitionIdentity {
   std::array<uint8_t, 32> host_data{};
   std::array<uint8_t, 16> family_id{};
   std::array<uint8_t, 16> image_id{};
+  bool tdx_personality = false;  // tee = tdx: SNP report requests are not answered
 };
 
 using Vmpck = std::array<uint8_t, pv::attest_proto::kVmpckSize>;
@@ -55,15 +56,19 @@ class GuestRequestServer {
 
   bool VmpckWiped(unsigned index) const;
 
+  // The launch digest, known only after the launch (which needs SecretsPage()) was written.
+  void SetMeasurement(const std::array<uint8_t, 48>& measurement);
+
  private:
   absl::StatusOr<std::vector<uint8_t>> Respond(unsigned vmpck, uint64_t seqno, uint8_t type,
                                                std::span<const uint8_t> payload)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<uint8_t> ReportResponse(std::span<const uint8_t> request, unsigned vmpl_floor);
+  std::vector<uint8_t> ReportResponse(std::span<const uint8_t> request, unsigned vmpl_floor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wipe(unsigned index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SimulatedAmdSp* sp_;
-  PartitionIdentity id_;
+  PartitionIdentity id_ ABSL_GUARDED_BY(mu_);
   std::array<uint8_t, 32> report_id_{};
   mutable absl::Mutex mu_;
   std::array<Vmpck, 4> vmpck_ ABSL_GUARDED_BY(mu_);

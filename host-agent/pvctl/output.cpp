@@ -163,6 +163,10 @@ void PrintCapabilities(const pv::v1::CapabilitiesResponse& caps) {
   for (const auto& p : caps.platforms()) {
     rows.push_back({PlatformName(p.platform()), p.available() ? "yes" : "no", p.detail()});
   }
+  for (const auto& t : caps.simulated_tees()) {
+    rows.push_back({absl::StrCat("tee=", StripPrefix(pv::v1::Tee_Name(t.tee()), "TEE_")),
+                    t.available() ? "yes" : "no", absl::StrCat(t.name(), ": ", t.detail())});
+  }
   PrintTable(rows);
 }
 

@@ -20,6 +20,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "log.h"
 #include "measured_launch.h"
+#include "sim_sp_backend.h"
+#include <openssl/crypto.h>
 #include "partition_runtime.h"
 #include "qemu_process.h"
 #include "shared_region.h"
@@ -274,21 +276,47 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
   return p->record;
 }
 
+pv::v1::CapabilitiesResponse PartitionManager::Capabilities() const {
+  pv::v1::CapabilitiesResponse caps = capabilities_;
+  DescribeSimulatedTees(SimulatedSpDir(), &caps);
+  return caps;
+}
+
 absl::Status PartitionManager::PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths) {
   pv::v1::PartitionSpec spec;
   {
     absl::MutexLock lock(&mu_);
     spec = p.record.spec();
   }
-  std::vector<uint8_t> secrets(4096, 0);
+  const attest::simsp::SimulatedAmdSp* sp = nullptr;
+  {
+    absl::MutexLock lock(&sim_sp_mu_);
+    if (sim_sp_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
+          attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
+      if (!loaded.ok()) return loaded.status();
+      sim_sp_ = *std::move(loaded);
+    }
+    sp = sim_sp_.get();
+  }
+  absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
+      SimulatedSpBackend::Create(sp, spec, attest::measure::Sha384{});
+  if (!backend.ok()) return backend.status();
+  std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<attest::measure::LaunchMeasurement> m =
       WriteMeasuredLaunch(spec, MeasuredLaunchPaths{paths.launch_ram, paths.reset_rom}, secrets);
+  OPENSSL_cleanse(secrets.data(), secrets.size());
   if (!m.ok()) return m.status();
+  (*backend)->server().SetMeasurement(m->snp_launch_digest);
   absl::MutexLock lock(&mu_);
+  p.attestation = *std::move(backend);
   pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
   out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
   out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
   out->set_pages(m->pages);
+  out->set_platform(spec.tee() == pv::v1::TEE_TDX
+                        ? "simulated TDX module (test platform, not a trust anchor)"
+                        : attest::simsp::kSimulatedAmdSpName);
   return Persist(p);
 }
 

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
 #include "qemu_process.h"
 #include "pv/v1/partition_manager.pb.h"
@@ -59,7 +60,10 @@ class PartitionManager {
   absl::StatusOr<pv::v1::Partition> Get(const std::string& name);
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
-  pv::v1::CapabilitiesResponse Capabilities() const { return capabilities_; }
+  // Host platforms plus the simulated secure-processor personalities (sim_sp_backend.h).
+  pv::v1::CapabilitiesResponse Capabilities() const;
+  // The simulated AMD-SP's directory: its public certificates are exported there.
+  std::string SimulatedSpDir() const { return options_.state_dir + "/simulated-sp"; }
 
   // Console: the log path for a source, and whether the partition may still produce output.
   absl::StatusOr<std::string> ConsolePath(const std::string& name, pv::v1::ConsoleSource source);
@@ -90,6 +94,9 @@ class PartitionManager {
   std::string partitions_dir_;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
+  // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
+  absl::Mutex sim_sp_mu_;
+  std::unique_ptr<attest::simsp::SimulatedAmdSp> sim_sp_ ABSL_GUARDED_BY(sim_sp_mu_);
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;

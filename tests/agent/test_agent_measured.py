@@ -47,6 +47,14 @@ class MeasuredLaunchTest(AgentTestCase):
                 self.assertEqual(m["snp_launch_digest"], expected["snp_launch_digest"])
                 self.assertEqual(m["tdx_mrtd"], expected["tdx_mrtd"])
                 self.assertEqual(int(m["pages"]), expected["pages"])
+                self.assertIn("simulated", m["platform"])
+        # The simulated personalities are listed, clearly labelled, with the exported roots.
+        caps = self.agent.ok("capabilities")
+        tees = {t["tee"]: t for t in caps["simulated_tees"]}
+        self.assertIn("not a trust anchor", tees["TEE_SEV_SNP"]["name"])
+        self.assertIn("not a trust anchor", tees["TEE_TDX"]["name"])
+        for key in ("root_certificate", "chain", "vcek"):
+            self.assertTrue(os.path.isfile(tees["TEE_SEV_SNP"][key]), key)
 
     def flipped_copy(self, src, offset, label):
         copy = os.path.join(self.tmp.name, f"changed-{label}.bin")
