@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -96,7 +97,8 @@ absl::StatusOr<std::unique_ptr<GuestRequestServer>> GuestRequestServer::Create(
   }
   auto server = std::make_unique<GuestRequestServer>(sp, id, keys);
   for (Vmpck& k : keys) OPENSSL_cleanse(k.data(), k.size());
-  if (RAND_bytes(server->report_id_.data(), server->report_id_.size()) != 1) {
+  if (RAND_bytes(server->report_id_.data(), server->report_id_.size()) != 1 ||
+      RAND_bytes(server->td_mac_key_.data(), server->td_mac_key_.size()) != 1) {
     return absl::InternalError("RAND_bytes failed");
   }
   return server;
@@ -107,6 +109,7 @@ GuestRequestServer::GuestRequestServer(const SimulatedAmdSp* sp, const Partition
     : sp_(sp), id_(id), vmpck_(vmpcks) {}
 
 GuestRequestServer::~GuestRequestServer() {
+  OPENSSL_cleanse(td_mac_key_.data(), td_mac_key_.size());
   absl::MutexLock lock(&mu_);
   for (Vmpck& k : vmpck_) OPENSSL_cleanse(k.data(), k.size());
 }
@@ -127,9 +130,55 @@ std::vector<uint8_t> GuestRequestServer::SecretsPage() const {
   return out;
 }
 
-void GuestRequestServer::SetMeasurement(const std::array<uint8_t, 48>& measurement) {
+void GuestRequestServer::SetMeasurement(const std::array<uint8_t, 48>& measurement,
+                                        const std::array<uint8_t, 48>& mrtd) {
   absl::MutexLock lock(&mu_);
   id_.measurement = measurement;
+  id_.mrtd = mrtd;
+}
+
+namespace {
+void TdReportMac(const std::array<uint8_t, 32>& key, const uint8_t* report, uint8_t mac[32]) {
+  unsigned int len = 32;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), report, kTdReportMacedBytes, mac,
+       &len);
+}
+}  // namespace
+
+bool GuestRequestServer::VerifyTdReportMac(std::span<const uint8_t> tdreport) const {
+  if (tdreport.size() != ap::kTdReportSize) return false;
+  uint8_t mac[32];
+  TdReportMac(td_mac_key_, tdreport.data(), mac);
+  return CRYPTO_memcmp(mac, tdreport.data() + kTdReportMacOffset, 32) == 0;
+}
+
+// TDREPORT_STRUCT: REPORTMACSTRUCT (REPORTTYPE 0x81 = TDX, CPUSVN, TEE_TCB_INFO_HASH,
+// TEE_INFO_HASH, REPORTDATA, MAC), TEE_TCB_INFO, TDINFO (ATTRIBUTES, XFAM, MRTD, MRCONFIGID,
+// MROWNER, MROWNERCONFIG, RTMR0-3, SERVTD_HASH). RTMRs are zero: nothing extends them yet.
+std::vector<uint8_t> GuestRequestServer::TdReportResponse(std::span<const uint8_t> request) {
+  std::vector<uint8_t> out(sizeof(ap::ReportResponseHeader), 0);
+  if (request.size() != 64) {
+    Put(out.data(), ap::kReportStatusInvalidParams, 4);
+    return out;
+  }
+  out.resize(sizeof(ap::ReportResponseHeader) + ap::kTdReportSize, 0);
+  Put(out.data(), ap::kReportStatusSuccess, 4);
+  Put(out.data() + 4, ap::kTdReportSize, 4);
+  uint8_t* r = out.data() + sizeof(ap::ReportResponseHeader);
+  r[0] = 0x81;  // REPORTTYPE.TYPE: TDX
+  std::memcpy(r + kTdReportDataOffset, request.data(), 64);
+  uint8_t* tcb = r + kTdTeeTcbInfoOffset;
+  std::memset(tcb, 0xFF, 8);  // VALID
+  tcb[8] = 1;                 // TEE_TCB_SVN: simulated module 1.0
+  uint8_t* info = r + kTdInfoOffset;
+  Put(info, id_.td_attributes, 8);
+  Put(info + 8, 0x3, 8);  // XFAM: x87, SSE
+  std::memcpy(info + 16, id_.mrtd.data(), 48);
+  unsigned int len = 48;
+  EVP_Digest(tcb, kTdTeeTcbInfoSize, r + 32, &len, EVP_sha384(), nullptr);
+  EVP_Digest(info, 512, r + 80, &len, EVP_sha384(), nullptr);
+  TdReportMac(td_mac_key_, r, r + kTdReportMacOffset);
+  return out;
 }
 
 bool GuestRequestServer::VmpckWiped(unsigned index) const {
@@ -194,7 +243,10 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Handle(std::span<const 
   }
   std::vector<uint8_t> response_payload;
   uint8_t response_type = 0;
-  if (h.msg_type == ap::kMsgReportReq && !id_.tdx_personality) {
+  if (h.msg_type == ap::kMsgSimTdReportReq && id_.tdx_personality) {
+    response_payload = TdReportResponse(plain);
+    response_type = ap::kMsgSimTdReportRsp;
+  } else if (h.msg_type == ap::kMsgReportReq && !id_.tdx_personality) {
     if (plain.size() != sizeof(ap::ReportRequest)) {
       // Authenticated but malformed: answered (with an error status) so the seqno advances.
       response_payload.assign(sizeof(ap::ReportResponseHeader), 0);

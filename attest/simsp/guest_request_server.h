@@ -32,8 +32,19 @@ struct PartitionIdentity {
   std::array<uint8_t, 32> host_data{};
   std::array<uint8_t, 16> family_id{};
   std::array<uint8_t, 16> image_id{};
-  bool tdx_personality = false;  // tee = tdx: SNP report requests are not answered
+  bool tdx_personality = false;    // tee = tdx: TD reports instead of SNP reports
+  std::array<uint8_t, 48> mrtd{};  // TDX: the launch's MRTD
+  uint64_t td_attributes = 0;      // TDX: TD_ATTRIBUTES (bit 0 DEBUG)
 };
+
+// TDREPORT_STRUCT (TDX module ABI) offsets used by the simulated TDX personality.
+inline constexpr size_t kTdReportMacedBytes = 224;  // REPORTMACSTRUCT before the MAC
+inline constexpr size_t kTdReportMacOffset = 224;   // MAC[32]
+inline constexpr size_t kTdReportDataOffset = 128;  // REPORTDATA[64]
+inline constexpr size_t kTdTeeTcbInfoOffset = 256;  // TEE_TCB_INFO[239]
+inline constexpr size_t kTdTeeTcbInfoSize = 239;
+inline constexpr size_t kTdInfoOffset = 512;  // TDINFO[512]
+inline constexpr size_t kTdInfoMrtdOffset = 512 + 16;
 
 using Vmpck = std::array<uint8_t, pv::attest_proto::kVmpckSize>;
 
@@ -56,8 +67,13 @@ class GuestRequestServer {
 
   bool VmpckWiped(unsigned index) const;
 
-  // The launch digest, known only after the launch (which needs SecretsPage()) was written.
-  void SetMeasurement(const std::array<uint8_t, 48>& measurement);
+  // The launch digests, known only after the launch (which needs SecretsPage()) was written.
+  void SetMeasurement(const std::array<uint8_t, 48>& measurement,
+                      const std::array<uint8_t, 48>& mrtd = {});
+
+  // TDX personality: checks a TDREPORT's MAC (what the simulated quoting enclave would do
+  // before quoting it). The MAC key never leaves this object.
+  bool VerifyTdReportMac(std::span<const uint8_t> tdreport) const;
 
  private:
   absl::StatusOr<std::vector<uint8_t>> Respond(unsigned vmpck, uint64_t seqno, uint8_t type,
@@ -65,11 +81,14 @@ class GuestRequestServer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<uint8_t> ReportResponse(std::span<const uint8_t> request, unsigned vmpl_floor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<uint8_t> TdReportResponse(std::span<const uint8_t> request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wipe(unsigned index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SimulatedAmdSp* sp_;
   PartitionIdentity id_ ABSL_GUARDED_BY(mu_);
   std::array<uint8_t, 32> report_id_{};
+  std::array<uint8_t, 32> td_mac_key_{};  // the simulated TDX module's report MAC key
   mutable absl::Mutex mu_;
   std::array<Vmpck, 4> vmpck_ ABSL_GUARDED_BY(mu_);
   std::array<bool, 4> wiped_ ABSL_GUARDED_BY(mu_){};

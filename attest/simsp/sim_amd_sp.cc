@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "attest/common/bytes.h"
 #include "attest/common/cert_util.h"
+#include "attest/simsp/der_values.h"
 
 namespace pv::attest::simsp {
 namespace {
@@ -51,28 +52,6 @@ std::string PemOf(const X509* cert) {
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));
-}
-
-Bytes DerOfInteger(int64_t v) {
-  ASN1_INTEGER* i = ASN1_INTEGER_new();
-  ASN1_INTEGER_set_int64(i, v);
-  unsigned char* out = nullptr;
-  const int len = i2d_ASN1_INTEGER(i, &out);
-  Bytes der(out, out + (len > 0 ? len : 0));
-  OPENSSL_free(out);
-  ASN1_INTEGER_free(i);
-  return der;
-}
-
-Bytes DerOfIa5(const std::string& s) {
-  ASN1_IA5STRING* a = ASN1_IA5STRING_new();
-  ASN1_STRING_set(a, s.data(), static_cast<int>(s.size()));
-  unsigned char* out = nullptr;
-  const int len = i2d_ASN1_IA5STRING(a, &out);
-  Bytes der(out, out + (len > 0 ? len : 0));
-  OPENSSL_free(out);
-  ASN1_IA5STRING_free(a);
-  return der;
 }
 
 // One certificate of the hierarchy, RSASSA-PSS SHA-384 / MGF1-SHA-384 / salt 48 as AMD signs.
@@ -133,12 +112,12 @@ absl::Status Create(const std::string& dir, const SimTcb& tcb) {
   if (!ask.ok()) return ask.status();
   const std::string p = kAmdOid;
   std::vector<std::pair<std::string, Bytes>> ext = {
-      {p + "1", DerOfInteger(0)},
-      {p + "2", DerOfIa5("Milan-B0")},
-      {p + "3.1", DerOfInteger(tcb.bl)},
-      {p + "3.2", DerOfInteger(tcb.tee)},
-      {p + "3.3", DerOfInteger(tcb.snp)},
-      {p + "3.8", DerOfInteger(tcb.ucode)},
+      {p + "1", DerInteger(0)},
+      {p + "2", DerIa5String("Milan-B0")},
+      {p + "3.1", DerInteger(tcb.bl)},
+      {p + "3.2", DerInteger(tcb.tee)},
+      {p + "3.3", DerInteger(tcb.snp)},
+      {p + "3.8", DerInteger(tcb.ucode)},
       {p + "4", Bytes(chip_id.begin(), chip_id.end())},
   };
   // AMD VCEKs have serial number 0 (and no AKI): replicated so the verifier's path is the real one.

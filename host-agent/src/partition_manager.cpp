@@ -307,7 +307,7 @@ absl::Status PartitionManager::PrepareMeasuredLaunch(Partition& p, const QemuPat
       WriteMeasuredLaunch(spec, MeasuredLaunchPaths{paths.launch_ram, paths.reset_rom}, secrets);
   OPENSSL_cleanse(secrets.data(), secrets.size());
   if (!m.ok()) return m.status();
-  (*backend)->server().SetMeasurement(m->snp_launch_digest);
+  (*backend)->server().SetMeasurement(m->snp_launch_digest, m->tdx_mrtd);
   absl::MutexLock lock(&mu_);
   p.attestation = *std::move(backend);
   pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();

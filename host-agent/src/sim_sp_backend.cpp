@@ -14,6 +14,7 @@ absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Create(
   attest::simsp::PartitionIdentity id;
   id.measurement = measurement;
   id.tdx_personality = spec.tee() == pv::v1::TEE_TDX;
+  id.td_attributes = spec.policy().debug() ? 1 : 0;  // TD_ATTRIBUTES.DEBUG
   if (spec.snp_policy() != 0) id.policy = spec.snp_policy();
   // POLICY.DEBUG (bit 19) follows the partition's debug policy.
   if (spec.policy().debug()) id.policy |= uint64_t{1} << 19;
@@ -59,7 +60,7 @@ void DescribeSimulatedTees(const std::string& sp_dir, pv::v1::CapabilitiesRespon
   tdx->set_tee(pv::v1::TEE_TDX);
   tdx->set_name("simulated TDX module (test platform, not a trust anchor)");
   tdx->set_available(true);
-  tdx->set_detail("measured launch with MRTD; TDREPORT and quotes not implemented yet");
+  tdx->set_detail("measured launch with MRTD, MAC'd TDREPORT; quotes not implemented yet");
 }
 
 }  // namespace pv::agent

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <openssl/evp.h>
+
 #include "attest/cli/commands.h"
 #include "attest/simsp/guest_request_server.h"
 #include "attest/snp/snp_report.h"
@@ -58,12 +60,12 @@ std::vector<uint8_t> ReportRequest(uint8_t fill, uint32_t vmpl = 0, uint32_t key
 
 // The guest side: checks the response header and decrypts it.
 std::vector<uint8_t> OpenResponse(const std::vector<uint8_t>& rsp, const Vmpck& key,
-                                  uint64_t expect_seqno) {
+                                  uint64_t expect_seqno, uint8_t type = ap::kMsgReportRsp) {
   ap::GuestMsgHeader h;
   EXPECT_GE(rsp.size(), sizeof(h));
   std::memcpy(&h, rsp.data(), sizeof(h));
   EXPECT_EQ(h.msg_seqno, expect_seqno);
-  EXPECT_EQ(h.msg_type, ap::kMsgReportRsp);
+  EXPECT_EQ(h.msg_type, type);
   EXPECT_EQ(h.msg_sz, rsp.size() - sizeof(h));
   std::vector<uint8_t> plain(h.msg_sz);
   EXPECT_TRUE(GuestMsgOpen(
@@ -238,6 +240,49 @@ TEST(GuestRequestServer, SecretsPageCarriesTheVmpcks) {
   std::memcpy(&sp, page.data(), sizeof(sp));
   EXPECT_EQ(sp.version, ap::kSecretsPageVersion);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(std::memcmp(sp.vmpck[i], keys[i].data(), 32), 0);
+}
+
+TEST(GuestRequestServer, TdxPersonalityAnswersTdReportsOnly) {
+  const auto keys = TestKeys();
+  PartitionIdentity id = TestIdentity();
+  id.tdx_personality = true;
+  id.mrtd.fill(0x7D);
+  auto server = GuestRequestServer::Create(&Sp(), id);
+  ASSERT_TRUE(server.ok()) << server.status();
+  // Keys are random here: read them back from the secrets page, as the paravisor would.
+  ap::SecretsPage page;
+  std::memcpy(&page, (*server)->SecretsPage().data(), sizeof(page));
+  Vmpck k0;
+  std::memcpy(k0.data(), page.vmpck[0], 32);
+  std::vector<uint8_t> report_data(64, 0xCD);
+  auto rsp = (*server)->Handle(BuildGuestMessage(k0, 0, 1, ap::kMsgSimTdReportReq, report_data));
+  ASSERT_TRUE(rsp.ok()) << rsp.status();
+  std::vector<uint8_t> plain = OpenResponse(*rsp, k0, 2, ap::kMsgSimTdReportRsp);
+  ASSERT_EQ(plain.size(), sizeof(ap::ReportResponseHeader) + ap::kTdReportSize);
+  std::vector<uint8_t> td(plain.begin() + sizeof(ap::ReportResponseHeader), plain.end());
+  EXPECT_EQ(td[0], 0x81);
+  EXPECT_EQ(
+      std::vector<uint8_t>(td.begin() + kTdReportDataOffset, td.begin() + kTdReportDataOffset + 64),
+      report_data);
+  EXPECT_EQ(
+      std::vector<uint8_t>(td.begin() + kTdInfoMrtdOffset, td.begin() + kTdInfoMrtdOffset + 48),
+      std::vector<uint8_t>(48, 0x7D));
+  // TEE_INFO_HASH = SHA-384(TDINFO); the MAC covers it, so the binding holds.
+  uint8_t info_hash[48];
+  unsigned int len = 48;
+  EVP_Digest(td.data() + kTdInfoOffset, 512, info_hash, &len, EVP_sha384(), nullptr);
+  EXPECT_EQ(std::memcmp(info_hash, td.data() + 80, 48), 0);
+  EXPECT_TRUE((*server)->VerifyTdReportMac(td));
+  td[kTdReportDataOffset] ^= 1;
+  EXPECT_FALSE((*server)->VerifyTdReportMac(td));
+  // An SNP report request is not answered by the TDX personality (and consumes the number).
+  auto snp = (*server)->Handle(BuildGuestMessage(k0, 0, 3, ap::kMsgReportReq, ReportRequest(1)));
+  EXPECT_EQ(snp.status().code(), absl::StatusCode::kUnimplemented);
+  // And the SNP personality does not answer TD report requests.
+  GuestRequestServer snp_server(&Sp(), TestIdentity(), keys);
+  auto td_req =
+      snp_server.Handle(BuildGuestMessage(keys[0], 0, 1, ap::kMsgSimTdReportReq, report_data));
+  EXPECT_EQ(td_req.status().code(), absl::StatusCode::kUnimplemented);
 }
 
 }  // namespace
