@@ -17,7 +17,8 @@ struct TdxMrtd::Ctx {
 
   void Record(const char* tag, uint64_t gpa) {
     uint8_t rec[kRecordSize] = {};
-    std::memcpy(rec, tag, std::strlen(tag));  // at most 12 bytes, zero-padded to 16
+    // The ASCII tag without its NUL (at most 12 bytes), zero-padded to 16.
+    for (size_t i = 0; tag[i] != '\0' && i < 16; ++i) rec[i] = static_cast<uint8_t>(tag[i]);
     for (int i = 0; i < 8; ++i) rec[16 + i] = static_cast<uint8_t>(gpa >> (8 * i));
     EVP_DigestUpdate(md, rec, sizeof(rec));
   }

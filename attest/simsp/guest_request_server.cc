@@ -93,12 +93,13 @@ absl::StatusOr<std::unique_ptr<GuestRequestServer>> GuestRequestServer::Create(
     const SimulatedAmdSp* sp, const PartitionIdentity& id) {
   std::array<Vmpck, 4> keys;
   for (Vmpck& k : keys) {
-    if (RAND_bytes(k.data(), k.size()) != 1) return absl::InternalError("RAND_bytes failed");
+    if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1)
+      return absl::InternalError("RAND_bytes failed");
   }
   auto server = std::make_unique<GuestRequestServer>(sp, id, keys);
   for (Vmpck& k : keys) OPENSSL_cleanse(k.data(), k.size());
-  if (RAND_bytes(server->report_id_.data(), server->report_id_.size()) != 1 ||
-      RAND_bytes(server->td_mac_key_.data(), server->td_mac_key_.size()) != 1) {
+  if (RAND_bytes(server->report_id_.data(), static_cast<int>(server->report_id_.size())) != 1 ||
+      RAND_bytes(server->td_mac_key_.data(), static_cast<int>(server->td_mac_key_.size())) != 1) {
     return absl::InternalError("RAND_bytes failed");
   }
   return server;

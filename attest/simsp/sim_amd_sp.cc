@@ -63,7 +63,7 @@ absl::StatusOr<X509Ptr> Issue(const std::string& cn, long serial, EVP_PKEY* subj
   X509_set_version(cert.get(), X509_VERSION_3);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
   const time_t now = std::time(nullptr);
-  ASN1_TIME_set(X509_getm_notBefore(cert.get()), now - 24 * 3600);
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()), now - time_t{24} * 3600);
   ASN1_TIME_adj(X509_getm_notAfter(cert.get()), now, 365 * 25, 0);
   X509_NAME* name = X509_get_subject_name(cert.get());
   auto add = [&](const char* field, const std::string& value) {
@@ -103,7 +103,8 @@ absl::Status Create(const std::string& dir, const SimTcb& tcb) {
   EvpPkeyPtr vcek_key(EVP_EC_gen("secp384r1"));
   if (!ark_key || !ask_key || !vcek_key) return OpenSslError("key generation");
   std::array<uint8_t, 64> chip_id;
-  if (RAND_bytes(chip_id.data(), chip_id.size()) != 1) return OpenSslError("RAND_bytes");
+  if (RAND_bytes(chip_id.data(), static_cast<int>(chip_id.size())) != 1)
+    return OpenSslError("RAND_bytes");
   absl::StatusOr<X509Ptr> ark =
       Issue("ARK-Milan-Simulated", 1, ark_key.get(), nullptr, ark_key.get(), {});
   if (!ark.ok()) return ark.status();
@@ -162,13 +163,13 @@ absl::StatusOr<std::unique_ptr<SimulatedAmdSp>> SimulatedAmdSp::LoadOrCreate(
   if (::stat(sp->VcekPath().c_str(), &st) != 0) {
     if (auto s = Create(dir, sp->tcb_); !s.ok()) return s;
   }
-  absl::StatusOr<Bytes> key_pem = ReadFileBytes(dir + "/vcek-key.pem", 64 * 1024);
+  absl::StatusOr<Bytes> key_pem = ReadFileBytes(dir + "/vcek-key.pem", size_t{64} * 1024);
   if (!key_pem.ok()) return key_pem.status();
   BioPtr bio(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
   sp->vcek_key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   std::fill(key_pem->begin(), key_pem->end(), 0);
   if (!sp->vcek_key_) return OpenSslError("read vcek-key.pem");
-  absl::StatusOr<Bytes> der = ReadFileBytes(sp->VcekPath(), 64 * 1024);
+  absl::StatusOr<Bytes> der = ReadFileBytes(sp->VcekPath(), size_t{64} * 1024);
   if (!der.ok()) return der.status();
   absl::StatusOr<X509Ptr> vcek = ParseSingleCertificate(*der, "simulated VCEK");
   if (!vcek.ok()) return vcek.status();
