@@ -40,6 +40,7 @@ int RunVerify(const std::vector<std::string>& args, std::ostream& out, std::ostr
 int RunInspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunConformance(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunCacheAdd(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunMeasure(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace pv::attest::cli
 

@@ -14,6 +14,7 @@ constexpr const char* kUsage =
     "  inspect FILE              print every field of a report, quote, cert table or certificate\n"
     "  conformance MANIFEST      run every case of a vectors manifest\n"
     "  cache-add snp ...         store a verified VCEK/VLEK and chain in a KDS-keyed cache\n"
+    "  measure ...               SNP launch digest and TDX MRTD of a measured pv-agent launch\n"
     "exit status: 0 accepted, 1 rejected, 2 unusable input or usage\n";
 
 }  // namespace
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   if (command == "inspect") return RunInspect(rest, std::cout, std::cerr);
   if (command == "conformance") return RunConformance(rest, std::cout, std::cerr);
   if (command == "cache-add") return RunCacheAdd(rest, std::cout, std::cerr);
+  if (command == "measure") return RunMeasure(rest, std::cout, std::cerr);
   if (command == "--help" || command == "help" || command == "-h") {
     std::cout << kUsage;
     return kExitAccepted;

@@ -106,6 +106,14 @@ void PrintPartitionDetail(const pv::v1::Partition& p) {
       {"console log:", p.console_log_path()},
       {"firmware log:", p.firmware_log_path()},
   };
+  if (p.spec().tee() != pv::v1::TEE_NONE) {
+    rows.push_back({"tee:", absl::StrCat(StripPrefix(pv::v1::Tee_Name(p.spec().tee()), "TEE_"),
+                                         " (simulated secure processor, not a trust anchor)")});
+    if (p.has_measurement()) {
+      rows.push_back({"snp measurement:", p.measurement().snp_launch_digest()});
+      rows.push_back({"tdx mrtd:", p.measurement().tdx_mrtd()});
+    }
+  }
   if (!p.failure_reason().empty()) rows.push_back({"failure:", p.failure_reason()});
   if (p.has_exit()) {
     rows.push_back(
@@ -154,6 +162,10 @@ void PrintCapabilities(const pv::v1::CapabilitiesResponse& caps) {
   std::vector<std::vector<std::string>> rows = {{"PLATFORM", "AVAILABLE", "DETAIL"}};
   for (const auto& p : caps.platforms()) {
     rows.push_back({PlatformName(p.platform()), p.available() ? "yes" : "no", p.detail()});
+  }
+  for (const auto& t : caps.simulated_tees()) {
+    rows.push_back({absl::StrCat("tee=", StripPrefix(pv::v1::Tee_Name(t.tee()), "TEE_")),
+                    t.available() ? "yes" : "no", absl::StrCat(t.name(), ": ", t.detail())});
   }
   PrintTable(rows);
 }

@@ -43,6 +43,7 @@ constexpr char kUsageText[] =
 commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
+              [--tee none|sev-snp|tdx]  (measured launch, simulated secure processor)
               [--guest-args TEXT]
               [--debug] [--no-console]
   start NAME                      start a CREATED, STOPPED or FAILED partition
@@ -88,12 +89,12 @@ struct Args {
 
 const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
   static const std::map<std::string, bool> known = {
-      {"--firmware", true},    {"--guest", true},         {"--memory", true},
-      {"--vcpus", true},       {"--platform", true},      {"--cmdline", true},
-      {"--guest-args", true},  {"--debug", false},        {"--no-console", false},
-      {"--grace-ms", true},    {"--force", false},        {"--follow", false},
-      {"-f", false},           {"--firmware-log", false}, {"--offset", true},
-      {"--partition", true},   {"--after", true},         {"--replace", false},
+      {"--firmware", true},   {"--guest", true},         {"--memory", true},
+      {"--vcpus", true},      {"--platform", true},      {"--tee", true},      {"--cmdline", true},
+      {"--guest-args", true}, {"--debug", false},        {"--no-console", false},
+      {"--grace-ms", true},   {"--force", false},        {"--follow", false},
+      {"-f", false},          {"--firmware-log", false}, {"--offset", true},
+      {"--partition", true},  {"--after", true},         {"--replace", false},
       {"--report-data", true}, {"--out", true},
   };
   return known;
@@ -201,6 +202,19 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
       return kUsage;
     }
     spec->set_platform(platform);
+  }
+  if (args.Has("--tee")) {
+    const std::string tee = args.Get("--tee");
+    if (tee == "none") {
+      spec->set_tee(pv::v1::TEE_NONE);
+    } else if (tee == "sev-snp") {
+      spec->set_tee(pv::v1::TEE_SEV_SNP);
+    } else if (tee == "tdx") {
+      spec->set_tee(pv::v1::TEE_TDX);
+    } else {
+      std::fprintf(stderr, "pvctl: --tee must be none, sev-snp or tdx\n");
+      return kUsage;
+    }
   }
   spec->mutable_policy()->set_debug(args.Has("--debug"));
   spec->mutable_policy()->set_suppress_console(args.Has("--no-console"));

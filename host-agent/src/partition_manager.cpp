@@ -19,6 +19,9 @@
 #include "file_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "log.h"
+#include "measured_launch.h"
+#include "sim_sp_backend.h"
+#include <openssl/crypto.h>
 #include "partition_runtime.h"
 #include "qemu_process.h"
 #include "shared_region.h"
@@ -115,6 +118,7 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
   if (spec->platform() == pv::v1::PLATFORM_UNSPECIFIED) {
     spec->set_platform(pv::v1::PLATFORM_SVM_TCG);
   }
+  if (absl::Status s = ValidateMeasuredLaunchSpec(*spec); !s.ok()) return s;
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
   }
@@ -272,6 +276,50 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
   return p->record;
 }
 
+pv::v1::CapabilitiesResponse PartitionManager::Capabilities() const {
+  pv::v1::CapabilitiesResponse caps = capabilities_;
+  DescribeSimulatedTees(SimulatedSpDir(), &caps);
+  return caps;
+}
+
+absl::Status PartitionManager::PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths) {
+  pv::v1::PartitionSpec spec;
+  {
+    absl::MutexLock lock(&mu_);
+    spec = p.record.spec();
+  }
+  const attest::simsp::SimulatedAmdSp* sp = nullptr;
+  {
+    absl::MutexLock lock(&sim_sp_mu_);
+    if (sim_sp_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
+          attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
+      if (!loaded.ok()) return loaded.status();
+      sim_sp_ = *std::move(loaded);
+    }
+    sp = sim_sp_.get();
+  }
+  absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
+      SimulatedSpBackend::Create(sp, spec, attest::measure::Sha384{});
+  if (!backend.ok()) return backend.status();
+  std::vector<uint8_t> secrets = (*backend)->SecretsPage();
+  absl::StatusOr<attest::measure::LaunchMeasurement> m =
+      WriteMeasuredLaunch(spec, MeasuredLaunchPaths{paths.launch_ram, paths.reset_rom}, secrets);
+  OPENSSL_cleanse(secrets.data(), secrets.size());
+  if (!m.ok()) return m.status();
+  (*backend)->server().SetMeasurement(m->snp_launch_digest, m->tdx_mrtd);
+  absl::MutexLock lock(&mu_);
+  p.attestation = *std::move(backend);
+  pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
+  out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
+  out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
+  out->set_pages(m->pages);
+  out->set_platform(spec.tee() == pv::v1::TEE_TDX
+                        ? "simulated TDX module (test platform, not a trust anchor)"
+                        : attest::simsp::kSimulatedAmdSpName);
+  return Persist(p);
+}
+
 absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   pv::v1::Partition record;
   {
@@ -279,7 +327,13 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
     record = p->record;
   }
   QemuPaths paths{options_.qemu_binary, p->PathOf("firmware.log"), p->PathOf("qemu.log"),
-                  p->PathOf("qmp.sock"), p->PathOf("ivshmem.sock")};
+                  p->PathOf("qmp.sock"),  p->PathOf("ivshmem.sock"), p->PathOf("guest-ram.mem"),
+                  p->PathOf("reset.rom")};
+  if (record.spec().tee() != pv::v1::TEE_NONE) {
+    // Every page written and measured before QEMU exists (measured_launch.h).
+    absl::Status launched = PrepareMeasuredLaunch(*p, paths);
+    if (!launched.ok()) return launched;
+  }
   ::unlink(paths.qmp_socket.c_str());
   ::unlink(paths.firmware_log.c_str());
   p->ResetConsole(record.spec().policy().suppress_console());

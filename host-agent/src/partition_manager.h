@@ -24,7 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
+#include "qemu_process.h"
 #include "pv/v1/partition_manager.pb.h"
 
 namespace pv::agent {
@@ -59,7 +61,10 @@ class PartitionManager {
   absl::StatusOr<pv::v1::Partition> Get(const std::string& name);
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
-  pv::v1::CapabilitiesResponse Capabilities() const { return capabilities_; }
+  // Host platforms plus the simulated secure-processor personalities (sim_sp_backend.h).
+  pv::v1::CapabilitiesResponse Capabilities() const;
+  // The simulated AMD-SP's directory: its public certificates are exported there.
+  std::string SimulatedSpDir() const { return options_.state_dir + "/simulated-sp"; }
   // Fresh evidence from a RUNNING partition's paravisor (partition_attest.cpp).
   absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
                                                      std::span<const uint8_t> report_data,
@@ -82,6 +87,8 @@ class PartitionManager {
   void SetState(Partition& p, pv::v1::PartitionState state, pv::v1::EventType type,
                 const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Launch(std::shared_ptr<Partition> p);
+  // tee != none: writes and measures the launch (measured_launch.h), records the measurement.
+  absl::Status PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
   void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
@@ -92,6 +99,9 @@ class PartitionManager {
   std::string partitions_dir_;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
+  // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
+  absl::Mutex sim_sp_mu_;
+  std::unique_ptr<attest::simsp::SimulatedAmdSp> sim_sp_ ABSL_GUARDED_BY(sim_sp_mu_);
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "attestation_backend.h"
 #include "exit_handler.h"
 #include "exit_proxy_server.h"
 #include "ivshmem_server.h"
@@ -68,6 +69,11 @@ class Partition : public ExitSink {
   std::thread supervisor;
   ExitProxyStats last_proxy_stats;  // of the previous run, kept for GetStats after a stop
   std::shared_ptr<UniqueFd> supervisor_wake;
+  // tee != none: the partition's simulated secure processor (sim_sp_backend.h), created at each
+  // measured start before QEMU runs; null for plain partitions.
+  std::unique_ptr<AttestationBackend> attestation;
+  // What the exit proxy hands attestation traffic to (null: no secure processor).
+  AttestationBackend* attestation_backend() { return attestation.get(); }
 
  private:
   absl::Mutex io_mu_;

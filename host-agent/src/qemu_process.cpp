@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "errno_status.h"
 #include "file_util.h"
+#include "measured_launch.h"
 
 namespace pv::agent {
 
@@ -50,9 +51,15 @@ std::vector<std::string> BuildQemuArgs(const pv::v1::Partition& partition, const
                               "ivshmem-doorbell,chardev=pvproxy,vectors=1",
                               "-qmp",
                               absl::StrCat("unix:", paths.qmp_socket, ",server=on,wait=off"),
-                              "-kernel",
-                              spec.firmware_path(),
                           });
+  if (spec.tee() != pv::v1::TEE_NONE) {
+    // Measured launch: RAM file and reset stub written by the agent (measured_launch.h).
+    std::vector<std::string> measured = MeasuredLaunchQemuArgs(
+        spec, MeasuredLaunchPaths{paths.launch_ram, paths.reset_rom});
+    args.insert(args.end(), measured.begin(), measured.end());
+    return args;
+  }
+  args.insert(args.end(), {"-kernel", spec.firmware_path()});
   if (!spec.guest_image_path().empty()) {
     // A multiboot module's command line follows its path, separated by a space.
     args.insert(args.end(), {"-initrd", spec.guest_cmdline().empty()

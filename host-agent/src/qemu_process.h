@@ -23,6 +23,8 @@ struct QemuPaths {
   std::string qemu_log;      // QEMU's own stdout/stderr
   std::string qmp_socket;
   std::string ivshmem_socket;
+  std::string launch_ram;  // tee != none: guest RAM file written by the measured launch
+  std::string reset_rom;   // tee != none: the reset stub ROM (-bios)
 };
 
 // QEMU command line for a partition (the platform decides accelerator and CPU model).

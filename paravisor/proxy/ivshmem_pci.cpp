@@ -41,7 +41,13 @@ struct Bar {
   u64 size = 0;
 };
 
-// Reads a memory BAR's address and size (size by the usual all-ones probe, restored after).
+// Where unassigned BARs go (see ReadMemoryBar): 0xC0000000..0xFEC00000.
+constexpr u64 kAssignWindowBase = 0xC0000000;
+constexpr u64 kAssignWindowSize = 0xFEC00000 - kAssignWindowBase;
+u64 g_next_bar = kAssignWindowBase;
+
+// Reads a memory BAR's address and size (size by the usual all-ones probe, restored after),
+// assigning an address first if the BAR has none.
 Result<Bar> ReadMemoryBar(u8 dev, u8 index) {
   const u8 reg = static_cast<u8>(kRegBar0 + 4 * index);
   const u32 low = ConfigRead(0, dev, 0, reg);
@@ -61,7 +67,22 @@ Result<Bar> ReadMemoryBar(u8 dev, u8 index) {
   Bar bar;
   bar.base = (static_cast<u64>(high) << 32) | (low & ~0xfu);
   bar.size = ~mask + 1;
-  if (bar.base == 0 || bar.size == 0) return Status(Err::kNotFound, "ivshmem: BAR not assigned");
+  if (bar.size == 0 || bar.size > kAssignWindowSize) {
+    return Status(Err::kOutOfRange, "ivshmem: BAR size is 0 or larger than the window");
+  }
+  if (bar.base == 0) {
+    // No BIOS ran (the measured launch starts at the project's reset stub): assign the BAR
+    // ourselves, naturally aligned, from a window above the partition's RAM (at most 3 GiB)
+    // and below the IOAPIC. Nothing else on bus 0 that the paravisor uses has a memory BAR.
+    u64 base = (g_next_bar + bar.size - 1) & ~(bar.size - 1);
+    if (base + bar.size > kAssignWindowBase + kAssignWindowSize) {
+      return Status(Err::kOutOfRange, "ivshmem: no room left in the BAR window");
+    }
+    ConfigWrite(0, dev, 0, reg, static_cast<u32>(base) | (low & 0xfu));
+    if (is64) ConfigWrite(0, dev, 0, static_cast<u8>(reg + 4), static_cast<u32>(base >> 32));
+    g_next_bar = base + bar.size;
+    bar.base = base;
+  }
   return bar;
 }
 

@@ -1,5 +1,7 @@
 #include "tests/attest/snp/amd_test_pki.h"
 
+#include "attest/simsp/der_values.h"
+
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/pem.h>
@@ -62,26 +64,13 @@ EvpPkeyPtr GenerateEcKey(const char* group) {
   return key;
 }
 
+// One DER encoder for AMD's extension values, shared with the simulated AMD-SP.
 Bytes DerInteger(int64_t value) {
-  ASN1_INTEGER* i = ASN1_INTEGER_new();
-  ASN1_INTEGER_set_int64(i, value);
-  unsigned char* out = nullptr;
-  const int len = i2d_ASN1_INTEGER(i, &out);
-  Bytes der(out, out + len);
-  OPENSSL_free(out);
-  ASN1_INTEGER_free(i);
-  return der;
+  return simsp::DerInteger(value);
 }
 
 Bytes DerIa5String(const std::string& value) {
-  ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-  ASN1_STRING_set(s, value.data(), static_cast<int>(value.size()));
-  unsigned char* out = nullptr;
-  const int len = i2d_ASN1_IA5STRING(s, &out);
-  Bytes der(out, out + len);
-  OPENSSL_free(out);
-  ASN1_IA5STRING_free(s);
-  return der;
+  return simsp::DerIa5String(value);
 }
 
 X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issuer,
