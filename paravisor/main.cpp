@@ -1,6 +1,8 @@
 // Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM or
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
+#include "arch/event_timer.h"
+#include "arch/shared_cpu_state.h"
 #include "arch/platform.h"
 #include "boot/multiboot.h"
 #include "lib/cmdline.h"
@@ -28,6 +30,7 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   using namespace pv;
   arch::InitDescriptors();
   arch::MaskLegacyInterrupts();
+  arch::EnableExtendedStateControl();
 #ifdef PV_TEST_BUILD
   Log("paravisor (test image) starting");
 #else
@@ -58,7 +61,11 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (boot.value().module_count == 0) {
     Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");
   }
-  const RunSummary summary = RunGuests(boot.value(), cmdline, virt);
+  const Result<u64> mem_bytes = GuestMemoryBytes(cmdline);
+  if (!mem_bytes.ok()) Finish(false, mem_bytes.status().message());
+  // The time source for guest budgets and HLT (after the page allocator: it maps the APIC).
+  if (const Status timer = arch::StartEventTimer(); !timer.ok()) Finish(false, timer.message());
+  const RunSummary summary = RunGuests(boot.value(), mem_bytes.value(), virt);
   char why[64];
   Format(why, sizeof(why), "%u/%u guests ended as expected", summary.as_expected, summary.guests);
   Finish(summary.as_expected == summary.guests, why);

@@ -28,6 +28,12 @@ const char* ExitReasonName(ExitReason reason) {
       return "unknown";
     case ExitReason::kCacheInvalidate:
       return "cache-invalidate";
+    case ExitReason::kXsetbv:
+      return "xsetbv";
+    case ExitReason::kTimerInterrupt:
+      return "timer";
+    case ExitReason::kCrAccess:
+      return "cr-access";
     case ExitReason::kCount:
       break;
   }
@@ -54,6 +60,8 @@ const char* StopReasonName(StopReason reason) {
       return "decode-failure";
     case StopReason::kInternalError:
       return "internal-error";
+    case StopReason::kTimeout:
+      return "timeout";
   }
   return "?";
 }
@@ -84,6 +92,12 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
       return HandleEntryFailure(vcpu, exit);
     case ExitReason::kCacheInvalidate:
       return HandleCacheInvalidate(vcpu, exit);
+    case ExitReason::kXsetbv:
+      return HandleXsetbv(vcpu, exit);
+    case ExitReason::kTimerInterrupt:
+      return HandleTimerInterrupt(vcpu, exit);
+    case ExitReason::kCrAccess:
+      return HandleCrAccess(vcpu, exit);
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

@@ -1,17 +1,8 @@
-// Exits after which the guest cannot, or must not, continue — plus HLT, which may, and INVD.
+// Exits after which the guest cannot, or must not, continue — plus INVD (HLT: handle_timer.cpp).
 #include "exits/handlers.h"
 #include "lib/log.h"
 
 namespace pv {
-
-ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
-  // With interrupts enabled a real CPU would sleep until the next interrupt. The paravisor
-  // delivers none yet, so it resumes at once: HLT costs one exit. With interrupts disabled
-  // nothing could ever wake the CPU, so the guest is finished.
-  if (vcpu.rflags & (1ull << 9)) return ExitAction::kResumeNext;
-  ConsoleFlush(vcpu);
-  return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
-}
 
 ExitAction HandleCacheInvalidate(Vcpu&, const Exit&) {
   // INVD would discard dirty cache lines without writing them back, including lines of memory

@@ -125,6 +125,15 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
     case 0xc1:
       d.kind = Kind::kVmcall;
       break;
+    case 0xc8:
+      d.kind = Kind::kMonitor;
+      break;
+    case 0xc9:
+      d.kind = Kind::kMwait;
+      break;
+    case 0xd1:
+      d.kind = Kind::kXsetbv;
+      break;
     case 0xd8:
       d.kind = Kind::kVmrun;
       break;

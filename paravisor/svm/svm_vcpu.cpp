@@ -105,12 +105,22 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   memset(mm::PhysToVirt<void>(svm.msrpm_pa), 0xff, kMsrpmPages * kPageSize);
   for (u32 msr : kPassthroughMsrs) SetMsrIntercept(svm, msr, false, false);
   SetMsrIntercept(svm, kSpecCtrlMsr, false, false);
+  if (kTscAuxIsGuestOwned) {
+    SetMsrIntercept(svm, kMsrTscAux, false, false);
+    arch::Wrmsr(kMsrTscAux, 0);  // no guest sees a predecessor's RDTSCP value
+  }
 
   VmcbControl& c = svm.vmcb->control;
-  c.intercept_misc1 = intercept::kCpuid | intercept::kHlt | intercept::kInvd | intercept::kIoio |
-                      intercept::kMsr | intercept::kShutdown;
+  // INTR: the paravisor's timer tick preempts a guest that never exits (its time budget).
+  // INVLPGA and the other SVM instructions, MONITOR/MWAIT (hidden by CPUID): #UD. XSETBV: XCR0 is
+  // checked against the CPUID policy before it reaches the CPU.
+  c.intercept_misc1 = intercept::kIntr | intercept::kCpuid | intercept::kHlt | intercept::kInvd |
+                      intercept::kInvlpga | intercept::kIoio | intercept::kMsr |
+                      intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload |
-                      intercept::kVmsave | intercept::kStgi | intercept::kClgi | intercept::kSkinit;
+                      intercept::kVmsave | intercept::kStgi | intercept::kClgi |
+                      intercept::kSkinit | intercept::kMonitor | intercept::kMwait |
+                      intercept::kMwaitConditional | intercept::kXsetbv;
   c.iopm_base_pa = svm.iopm_pa;
   c.msrpm_base_pa = svm.msrpm_pa;
   c.guest_asid = kGuestAsid;

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "arch/event_timer.h"
 #include "arch/host_cpu.h"
 #include "lib/log.h"
 #include "vcpu/backend_ops.h"
@@ -19,6 +20,16 @@ std::string& LogText() {
 std::map<std::pair<u32, u32>, arch::CpuidResult>& CpuidTable() {
   static std::map<std::pair<u32, u32>, arch::CpuidResult> table;
   return table;
+}
+
+u64& Xcr0() {
+  static u64 xcr0 = 0;
+  return xcr0;
+}
+
+TimerCalls& Timer() {
+  static TimerCalls calls;
+  return calls;
 }
 
 u64& Tsc() {
@@ -36,6 +47,8 @@ void Reset() {
   CpuidTable().clear();
   MsrInterceptCalls().clear();
   Tsc() = 0;
+  Xcr0() = 0;
+  Timer() = {};
 }
 
 }  // namespace pv::fake
@@ -55,6 +68,16 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
 }
 u64 HostTsc() {
   return fake::Tsc();
+}
+void HostSetXcr0(u64 value) {
+  fake::Xcr0() = value;
+}
+u64 AcknowledgeTimerInterrupts() {
+  return ++fake::Timer().acknowledged;
+}
+void WaitForTimerEvent() {
+  ++fake::Timer().waits;
+  fake::Tsc() += fake::Timer().tsc_per_wait;  // time passes while the vCPU sleeps
 }
 }  // namespace arch
 
