@@ -24,6 +24,8 @@ constexpr u64 kCr4Vmxe = 1ull << 13;
 
 // Wanted controls (SDM vol. 3, 25.6 and 25.7/25.8).
 constexpr u32 kPinExternalInterruptExiting = 1u << 0;
+constexpr u32 kPinPreemptionTimer = 1u << 6;  // optional: reaches guests that run with IF=0
+constexpr u32 kMsrVmxMisc = 0x485;
 constexpr u32 kProcHltExiting = 1u << 7;
 constexpr u32 kProcMwaitExiting = 1u << 10;
 constexpr u32 kProcCr8LoadExiting = 1u << 19;
@@ -83,8 +85,10 @@ Result<Capabilities> EnableVmx(HostState* host) {
 
   const bool t = caps.true_controls;
   Controls& c = caps.controls;
-  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls, kPinExternalInterruptExiting, 0,
-                                 "pin-based"));
+  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls, kPinExternalInterruptExiting,
+                                 kPinPreemptionTimer, "pin-based"));
+  caps.preemption_timer = (c.pin & kPinPreemptionTimer) != 0;
+  caps.preemption_timer_shift = static_cast<u8>(arch::Rdmsr(kMsrVmxMisc) & 0x1f);
   PV_TRY_ASSIGN(c.proc, Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
                                   // MWAIT/MONITOR: hidden by CPUID, so #UD. CR8: a guest TPR
                                   // write must not reach the physical APIC, whose TPR could

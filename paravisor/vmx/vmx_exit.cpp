@@ -55,7 +55,9 @@ Exit DecodeVmxExit(const ExitInfo& info) {
       e.cr.lmsw_data = static_cast<u16>(info.qualification >> 16);
       break;
     case exit_reason::kExternalInterrupt:
-      // The paravisor's timer tick (external-interrupt exiting); no guest instruction involved.
+    case exit_reason::kPreemptionTimer:
+      // The paravisor's timer tick (external-interrupt exiting), or the VMX-preemption timer
+      // standing in for it while the guest runs with interrupts masked; no guest instruction.
       e.reason = ExitReason::kTimerInterrupt;
       instruction_exit = false;
       break;

@@ -33,6 +33,7 @@ constexpr u32 kEptViolation = 48;
 constexpr u32 kEptMisconfig = 49;
 constexpr u32 kInvept = 50;
 constexpr u32 kInvvpid = 53;
+constexpr u32 kPreemptionTimer = 52;
 constexpr u32 kXsetbv = 55;
 constexpr u32 kVmfunc = 59;
 constexpr u32 kEntryFailureBit = 1u << 31;  // in the full exit-reason field

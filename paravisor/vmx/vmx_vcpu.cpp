@@ -2,6 +2,7 @@
 
 #include "arch/cpu.h"
 #include "arch/descriptors.h"
+#include "arch/event_timer.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/abi.h"
@@ -117,6 +118,13 @@ void WriteGuestState(const VmxVcpu& vmx, const Capabilities& caps, const GuestEn
   VmWrite(field::kGuestInterruptibility, 0);
   VmWrite(field::kGuestActivityState, 0);
   VmWrite(field::kGuestPendingDebug, 0);
+  // Without "save preemption timer value" the count reloads from here at every entry: a guest
+  // that runs one tick period (arch/event_timer.h) without exiting exits, even with IF=0, where
+  // an emulator may hold the external interrupt back.
+  if (caps.preemption_timer) {
+    const u64 ticks = (arch::TscTicksPerMs() * arch::kTimerTickMs) >> caps.preemption_timer_shift;
+    VmWrite(field::kGuestPreemptionTimer, ticks > 0xffffffffull ? 0xffffffffull : ticks);
+  }
   VmWrite(field::kVmcsLinkPointer, ~0ull);
 }
 
