@@ -2,8 +2,8 @@
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
 #include "arch/event_timer.h"
-#include "arch/shared_cpu_state.h"
 #include "arch/platform.h"
+#include "arch/shared_cpu_state.h"
 #include "boot/multiboot.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"

@@ -1,6 +1,7 @@
 #include "arch/shared_cpu_state.h"
 
 #include "arch/cpu.h"
+#include "arch/host_cpu.h"
 #include "arch/registers.h"
 
 namespace pv::arch {
@@ -30,11 +31,6 @@ const InitialImage g_initial_image = {kFcwInitial, {}, kMxcsrInitial, 0, {}, {}}
 
 u64 g_xcr0_supported = 0;
 
-void Xsetbv(u64 value) {
-  asm volatile("xsetbv" ::"c"(0), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
-               : "memory");
-}
-
 }  // namespace
 
 void EnableExtendedStateControl() {
@@ -56,9 +52,9 @@ void ResetSharedCpuState() {
     // XRSTOR initialises only the components in RFBM = EDX:EAX & XCR0, so XCR0 first enables
     // every component the CPU has (a valid value by definition), then all of them are reset,
     // then XCR0 goes to the guests' initial x87|SSE.
-    Xsetbv(g_xcr0_supported);
+    HostSetXcr0(g_xcr0_supported);
     asm volatile("xrstor64 %0" ::"m"(g_initial_image), "a"(~0u), "d"(~0u) : "memory");
-    Xsetbv(kXcr0GuestInitial & g_xcr0_supported);
+    HostSetXcr0(kXcr0GuestInitial & g_xcr0_supported);
   } else {
     asm volatile("fxrstor64 %0" ::"m"(g_initial_image) : "memory");
   }

@@ -40,8 +40,8 @@ constexpr u32 kLeaf1EdxHidden = kBit(21) | kBit(22) | kBit(29) | kBit(31);
 // Leaf 7.0 EBX: TSC_ADJUST (1), SGX (2), RTM/HLE (11, 4: their abort state is not switched),
 // PQM (12), PQE (15), Intel PT (25). ECX: WAITPKG (5: UMWAIT_CONTROL MSR), SGX_LC (30).
 // EDX: ARCH_CAPABILITIES (29) and the CORE_CAPABILITIES (30) MSRs, which are not provided.
-constexpr u32 kLeaf7EbxHidden = kBit(1) | kBit(2) | kBit(4) | kBit(11) | kBit(12) | kBit(15) |
-                                kBit(25);
+constexpr u32 kLeaf7EbxHidden =
+    kBit(1) | kBit(2) | kBit(4) | kBit(11) | kBit(12) | kBit(15) | kBit(25);
 constexpr u32 kLeaf7EcxHidden = kBit(5) | kBit(30);
 constexpr u32 kLeaf7EdxHidden = kBit(29) | kBit(30);
 // Leaf 0xD.1 EAX: XSAVES/XRSTORS (3): the IA32_XSS MSR is not provided (VMX would also need

@@ -12,8 +12,8 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "svm/svm_vcpu.h"
-#include "vmx/vmx_vcpu.h"
 #include "testing/hooks.h"
+#include "vmx/vmx_vcpu.h"
 
 namespace pv {
 namespace {

@@ -81,7 +81,7 @@ struct Vcpu {
   GuestPaging paging;
   u64 pat = 0;
   u8 cpl = 0;
-  u64 mtrr_def_type = 0x806;  // MTRRs enabled, default write-back (exits/handle_msr.cpp)
+  u64 mtrr_def_type = 0x806;    // MTRRs enabled, default write-back (exits/handle_msr.cpp)
   u64 xcr0 = 0;                 // the XCR0 the guest runs with (reset per guest; XSETBV exits)
   u64 budget_deadline_tsc = 0;  // host TSC at which the guest's time budget ends; 0 = none
   GuestCrState cr;

@@ -35,7 +35,7 @@ constexpr u32 kProcUseIoBitmaps = 1u << 25;
 constexpr u32 kProcUseMsrBitmaps = 1u << 28;
 constexpr u32 kProcActivateSecondary = 1u << 31;
 constexpr u32 kProc2EnableEpt = 1u << 1;
-constexpr u32 kProc2EnableRdtscp = 1u << 3;  // optional: TSC_AUX/RDTSCP stay the guest's
+constexpr u32 kProc2EnableRdtscp = 1u << 3;    // optional: TSC_AUX/RDTSCP stay the guest's
 constexpr u32 kProc2EnableInvpcid = 1u << 12;  // optional: CPUID hides INVPCID without it
 constexpr u32 kExitSaveDebugControls = 1u << 2;
 constexpr u32 kExitHostAddressSpaceSize = 1u << 9;
@@ -89,30 +89,28 @@ Result<Capabilities> EnableVmx(HostState* host) {
                                  kPinPreemptionTimer, "pin-based"));
   caps.preemption_timer = (c.pin & kPinPreemptionTimer) != 0;
   caps.preemption_timer_shift = static_cast<u8>(arch::Rdmsr(kMsrVmxMisc) & 0x1f);
-  PV_TRY_ASSIGN(c.proc, Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
-                                  // MWAIT/MONITOR: hidden by CPUID, so #UD. CR8: a guest TPR
-                                  // write must not reach the physical APIC, whose TPR could
-                                  // then block the paravisor's own timer tick.
-                                  kProcHltExiting | kProcUseIoBitmaps | kProcUseMsrBitmaps |
-                                      kProcActivateSecondary | kProcMwaitExiting |
-                                      kProcMonitorExiting | kProcCr8LoadExiting |
-                                      kProcCr8StoreExiting,
-                                  0, "processor-based"));
+  PV_TRY_ASSIGN(c.proc,
+                Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
+                          // MWAIT/MONITOR: hidden by CPUID, so #UD. CR8: a guest TPR
+                          // write must not reach the physical APIC, whose TPR could
+                          // then block the paravisor's own timer tick.
+                          kProcHltExiting | kProcUseIoBitmaps | kProcUseMsrBitmaps |
+                              kProcActivateSecondary | kProcMwaitExiting | kProcMonitorExiting |
+                              kProcCr8LoadExiting | kProcCr8StoreExiting,
+                          0, "processor-based"));
   c.proc_allowed1 = static_cast<u32>(arch::Rdmsr(t ? kMsrTrueProcCtls : kMsrProcCtls) >> 32);
-  PV_TRY_ASSIGN(c.proc2,
-                Reconcile(kMsrProcCtls2, kProc2EnableEpt,
-                          kProc2EnableRdtscp | kProc2EnableInvpcid, "secondary"));
+  PV_TRY_ASSIGN(c.proc2, Reconcile(kMsrProcCtls2, kProc2EnableEpt,
+                                   kProc2EnableRdtscp | kProc2EnableInvpcid, "secondary"));
   PV_TRY_ASSIGN(c.exit, Reconcile(t ? kMsrTrueExitCtls : kMsrExitCtls,
                                   // DR7 and DEBUGCTL through the VMCS: a guest's armed
                                   // breakpoints survive every exit.
                                   kExitHostAddressSpaceSize | kExitSaveEfer | kExitLoadEfer |
                                       kExitSavePat | kExitLoadPat | kExitSaveDebugControls,
                                   0, "VM-exit"));
-  PV_TRY_ASSIGN(c.entry,
-                Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
-                          kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat |
-                              kEntryLoadDebugControls,
-                          0, "VM-entry"));
+  PV_TRY_ASSIGN(c.entry, Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
+                                   kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat |
+                                       kEntryLoadDebugControls,
+                                   0, "VM-entry"));
   caps.ept_vpid_cap = arch::Rdmsr(kMsrEptVpidCap);
   const u64 ept_needed = kEptWalk4 | kEptWriteBack | kEptLarge2M;
   if ((caps.ept_vpid_cap & ept_needed) != ept_needed) {

@@ -25,8 +25,8 @@ struct Capabilities {
   u64 ept_vpid_cap = 0;
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
   Controls controls;
-  bool preemption_timer = false;   // VMX-preemption timer available (and enabled in `pin`)
-  u8 preemption_timer_shift = 0;   // it counts down once every 2^shift TSC ticks
+  bool preemption_timer = false;  // VMX-preemption timer available (and enabled in `pin`)
+  u8 preemption_timer_shift = 0;  // it counts down once every 2^shift TSC ticks
 };
 
 struct HostState {

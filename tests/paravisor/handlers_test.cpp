@@ -12,12 +12,6 @@ namespace {
 
 using HandlerTest = GuestFixture;
 
-Exit MakeExit(ExitReason reason) {
-  Exit e;
-  e.reason = reason;
-  return e;
-}
-
 Exit IoExitFor(u16 port, u8 size, bool in) {
   Exit e = MakeExit(ExitReason::kIo);
   e.io = {port, size, in, false, false};

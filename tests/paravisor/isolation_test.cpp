@@ -15,12 +15,6 @@ namespace {
 
 using IsolationTest = GuestFixture;
 
-Exit MakeExit(ExitReason reason) {
-  Exit e;
-  e.reason = reason;
-  return e;
-}
-
 void SetXsaveLeaf(u64 supported) {
   fake::CpuidTable()[{0, 0}] = {0xd, 0, 0, 0};
   fake::CpuidTable()[{0xd, 0}] = {static_cast<u32>(supported), 0x340, 0x988,
@@ -41,8 +35,12 @@ TEST_F(IsolationTest, XsetbvIsCheckedAgainstTheCpuidLeafAndTheCombinationRules) 
   EXPECT_EQ(vcpu_.xcr0, 0x7u);
   EXPECT_EQ(Xsetbv(vcpu_, 0, 0xe7), ExitAction::kResumeNext);
   EXPECT_EQ(fake::Xcr0(), 0xe7u);
-  const u64 refused[] = {0x0, 0x2, 0x5 /* AVX without SSE */, 0x27 /* part of AVX-512 */,
-                         0xe3 /* AVX-512 without AVX */, 0x1f /* MPX: not supported */,
+  const u64 refused[] = {0x0,
+                         0x2,
+                         0x5 /* AVX without SSE */,
+                         0x27 /* part of AVX-512 */,
+                         0xe3 /* AVX-512 without AVX */,
+                         0x1f /* MPX: not supported */,
                          1ull << 40};
   for (u64 v : refused) {
     fake::Xcr0() = 0x3;
