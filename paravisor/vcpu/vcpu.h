@@ -55,6 +55,12 @@ struct GuestCrState {
   u64 write_value = 0;
 };
 
+// COM1's 16550 registers that hold values (exits/handle_io.cpp).
+struct UartState {
+  u8 ier = 0, lcr = 0, mcr = 0, scr = 0, fcr = 0;
+  u8 dll = 0x0c, dlm = 0;  // 9600 baud, a typical firmware default
+};
+
 struct ExitStats {
   u64 total = 0;
   u64 by_reason[static_cast<usize>(ExitReason::kCount)] = {};
@@ -91,6 +97,7 @@ struct Vcpu {
   StopInfo stop;
   ExitStats stats;
   ConsoleBuffer console;
+  UartState uart;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
 
   u64& gpr(Gpr r) { return run.gprs[r]; }

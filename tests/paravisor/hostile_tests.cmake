@@ -68,3 +68,14 @@ foreach(family leak stall arch)
   set_tests_properties(hostile_${family}_bochs_vmx hostile_${family}_bochs_svm PROPERTIES
     LABELS "hostile;bochs")
 endforeach()
+
+# A hostile paravisor command line: guest_mem outside 2..1024 or not a number ends the run with
+# an error naming the option (never a guess); the smallest and largest legal values run guests.
+foreach(bad 0 1 1025 12x 0x10000000000000000)
+  pv_firmware_test(hostile_guest_mem_${bad}_refused paravisor LABELS "hostile;svm"
+    RESULT FAIL APPEND "guest_mem=${bad}" MODULES "hello.bin"
+    EXPECT "PV-RESULT: FAIL guest_mem: (outside 2..1024 MiB|not a number of MiB)"
+    FORBID "guest 0: image")
+endforeach()
+pv_firmware_test(hostile_guest_mem_2_accepted paravisor LABELS "hostile;svm"
+  APPEND "guest_mem=2" MODULES "hello.bin" EXPECT "2 MiB RAM" "guest 0: stopped: exit0")
