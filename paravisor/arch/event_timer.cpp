@@ -84,7 +84,7 @@ Status StartEventTimer() {
   const u64 base = base_msr & kApicBaseAddrMask;
   PV_TRY(mm::MapIdentity(base, kPageSize, mm::Caching::kUncached));
   if ((base_msr & kApicBaseEnable) == 0) Wrmsr(kMsrApicBase, base_msr | kApicBaseEnable);
-  g_apic = reinterpret_cast<volatile u32*>(base);
+  g_apic = reinterpret_cast<volatile u32*>(base);  // NOLINT(performance-no-int-to-ptr): MMIO
   SetInterruptGate(kTimerVector, reinterpret_cast<u64>(&TimerInterrupt));
   SetInterruptGate(kSpuriousVector, reinterpret_cast<u64>(&SpuriousInterrupt));
 

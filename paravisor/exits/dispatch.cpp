@@ -34,6 +34,8 @@ const char* ExitReasonName(ExitReason reason) {
       return "timer";
     case ExitReason::kCrAccess:
       return "cr-access";
+    case ExitReason::kGeneralProtection:
+      return "general-protection";
     case ExitReason::kCount:
       break;
   }
@@ -98,6 +100,8 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
       return HandleTimerInterrupt(vcpu, exit);
     case ExitReason::kCrAccess:
       return HandleCrAccess(vcpu, exit);
+    case ExitReason::kGeneralProtection:
+      return HandleGeneralProtection(vcpu, exit);
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

@@ -14,16 +14,17 @@ enum class ExitReason : u8 {
   kMsrRead,
   kMsrWrite,
   kHlt,
-  kHypercall,        // VMMCALL (SVM) or VMCALL (VMX)
-  kNestedPageFault,  // NPF (SVM) or EPT violation / misconfiguration (VMX)
-  kShutdown,         // triple fault
-  kVirtInstruction,  // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
-  kEntryFailure,     // VMEXIT_INVALID or VM-entry failure: the guest state was refused
-  kUnknown,          // anything the model does not describe; reported, never fatal
-  kCacheInvalidate,  // INVD (appended: the numbers above are on the exit-proxy wire)
-  kXsetbv,           // XSETBV: validated against the guest's CPUID leaf 0xD, then loaded
-  kTimerInterrupt,   // the paravisor's own timer interrupted the guest (budget, HLT wake-up)
-  kCrAccess,         // VMX: MOV to/from a control register the guest/host masks reserve
+  kHypercall,          // VMMCALL (SVM) or VMCALL (VMX)
+  kNestedPageFault,    // NPF (SVM) or EPT violation / misconfiguration (VMX)
+  kShutdown,           // triple fault
+  kVirtInstruction,    // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
+  kEntryFailure,       // VMEXIT_INVALID or VM-entry failure: the guest state was refused
+  kUnknown,            // anything the model does not describe; reported, never fatal
+  kCacheInvalidate,    // INVD (appended: the numbers above are on the exit-proxy wire)
+  kXsetbv,             // XSETBV: validated against the guest's CPUID leaf 0xD, then loaded
+  kTimerInterrupt,     // the paravisor's own timer interrupted the guest (budget, HLT wake-up)
+  kCrAccess,           // VMX: MOV to/from a control register the guest/host masks reserve
+  kGeneralProtection,  // SVM: a #GP the guest raised (intercepted to tell SVM instructions apart)
   kCount
 };
 

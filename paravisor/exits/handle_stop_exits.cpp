@@ -1,5 +1,6 @@
 // Exits after which the guest cannot, or must not, continue — plus INVD (HLT: handle_timer.cpp).
 #include "exits/handlers.h"
+#include "insn/decode.h"
 #include "lib/log.h"
 
 namespace pv {
@@ -19,6 +20,23 @@ ExitAction HandleShutdown(Vcpu& vcpu, const Exit&) {
 ExitAction HandleVirtInstruction(Vcpu& vcpu, const Exit&) {
   // The guest sees no virtualisation extensions (CPUID hides them); executing one raises #UD.
   vcpu.InjectException(kVectorUd, false, 0);
+  return ExitAction::kResumeSame;
+}
+
+ExitAction HandleGeneralProtection(Vcpu& vcpu, const Exit& exit) {
+  // SVM checks CPL before its intercepts, so an SVM instruction at CPL > 0 raises #GP, which
+  // would tell the guest EFER.SVME is set. The paravisor intercepts #GP and turns exactly those
+  // into the #UD a CPU without SVM raises; every other #GP goes back with its error code.
+  u8 bytes[insn::kMaxInstructionLength];
+  const Result<usize> fetched = FetchInstructionBytes(vcpu, bytes);
+  if (fetched.ok()) {
+    const Result<insn::Decoded> d = insn::Decode(bytes, fetched.value());
+    if (d.ok() && insn::IsSvmInstruction(d.value().kind)) {
+      vcpu.InjectException(kVectorUd, false, 0);
+      return ExitAction::kResumeSame;
+    }
+  }
+  vcpu.InjectException(kVectorGp, true, static_cast<u32>(exit.raw_info1));
   return ExitAction::kResumeSame;
 }
 

@@ -164,4 +164,20 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
   return Make(d, i + 3, available);
 }
 
+bool IsSvmInstruction(Kind kind) {
+  switch (kind) {
+    case Kind::kVmrun:
+    case Kind::kVmmcall:
+    case Kind::kVmload:
+    case Kind::kVmsave:
+    case Kind::kStgi:
+    case Kind::kClgi:
+    case Kind::kSkinit:
+    case Kind::kInvlpga:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace pv::insn

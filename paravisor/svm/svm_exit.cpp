@@ -41,6 +41,11 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
     case exit_code::kXsetbv:
       e.reason = ExitReason::kXsetbv;
       break;
+    case exit_code::kGeneralProtection:
+      // EXITINFO1 holds the #GP error code; the fault did not complete: RIP stays.
+      e.reason = ExitReason::kGeneralProtection;
+      instruction_intercept = false;
+      break;
     case exit_code::kIntr:
       // The paravisor's timer tick arrived while the guest ran (INTR intercept): no guest
       // instruction is involved, RIP stays.

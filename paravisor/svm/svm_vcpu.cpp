@@ -121,6 +121,9 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
                       intercept::kVmsave | intercept::kStgi | intercept::kClgi |
                       intercept::kSkinit | intercept::kMonitor | intercept::kMwait |
                       intercept::kMwaitConditional | intercept::kXsetbv;
+  // #GP: SVM instructions at CPL > 0 fault with #GP before any intercept; the handler makes
+  // them #UD like on a CPU without SVM and re-injects every other #GP unchanged.
+  c.intercept_exceptions = 1u << kVectorGp;
   c.iopm_base_pa = svm.iopm_pa;
   c.msrpm_base_pa = svm.msrpm_pa;
   c.guest_asid = kGuestAsid;

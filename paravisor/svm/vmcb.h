@@ -148,6 +148,7 @@ constexpr u32 kXsetbv = 1u << 13;
 // EXITCODE values (APM vol. 2, appendix C).
 namespace exit_code {
 constexpr u64 kExceptionBase = 0x40;
+constexpr u64 kGeneralProtection = kExceptionBase + 13;
 constexpr u64 kIntr = 0x60;
 constexpr u64 kRdtsc = 0x6e;
 constexpr u64 kInvlpga = 0x7a;

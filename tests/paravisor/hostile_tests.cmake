@@ -6,6 +6,8 @@
 #             after their budget and the next guest runs; HLT exits stay few (each sleeps a tick)
 #   arch      DR7 across exits, control-register writes, hidden instructions, XSETBV, and a walk
 #             of CPUID exercising every advertised feature's MSRs
+#   cpl3      SVM instructions at CPL 3 raise #UD (not the #GP that reveals EFER.SVME); other
+#             #GPs keep their error code (a boot holds at most 8 guests, hence its own family)
 set(hostile_leak_modules "leak_plant.bin" "leak_check.bin" "hello.bin")
 set(hostile_leak_expect "leak_plant: secrets planted" "guest 1: stopped: exit0"
     "leak_check: no register class" "guest 2: stopped: exit0" "3/3 guests ended as expected")
@@ -49,13 +51,18 @@ set(hostile_arch_qemu_expect
     "dr7: data breakpoint fired" "guest 2: stopped: entry-failure" "guest 3: stopped: exit0"
     "instructions: hidden ones #UD" "cpuid_walk: every advertised feature"
     "8/8 guests ended as expected")
-foreach(family leak stall)
+set(hostile_cpl3_modules "svm_cpl3.bin" "hello.bin")
+set(hostile_cpl3_expect "svm_cpl3: SVM instructions at CPL 3 raise #UD" "guest 1: stopped: exit0"
+    "2/2 guests ended as expected")
+set(hostile_cpl3_svm_modules ${hostile_cpl3_modules})
+set(hostile_cpl3_svm_expect ${hostile_cpl3_expect})
+foreach(family leak stall cpl3)
   set(hostile_${family}_qemu_modules ${hostile_${family}_modules})
   set(hostile_${family}_qemu_expect ${hostile_${family}_expect})
 endforeach()
 set(hostile_arch_svm_expect ${hostile_arch_expect})
 
-foreach(family leak stall arch)
+foreach(family leak stall arch cpl3)
   pv_firmware_test(hostile_${family}_qemu_svm paravisor LABELS "hostile;svm"
     EMULATOR_ARGS --cpu "qemu64,+svm,+npt"
     MODULES ${hostile_${family}_qemu_modules} EXPECT ${hostile_${family}_qemu_expect}

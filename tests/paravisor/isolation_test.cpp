@@ -175,6 +175,20 @@ TEST_F(IsolationTest, MsrsOfAdvertisedFeatures) {
   EXPECT_EQ(write(0x17a, 1), ExitAction::kResumeSame);
 }
 
+TEST_F(IsolationTest, GeneralProtectionFromSvmInstructionsBecomesUd) {
+  Exit e = MakeExit(ExitReason::kGeneralProtection);
+  e.raw_info1 = 0x18;
+  PlaceCode({0x0f, 0x01, 0xd8});  // VMRUN
+  EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeSame);
+  EXPECT_EQ(vcpu_.pending.vector, kVectorUd);
+  EXPECT_FALSE(vcpu_.pending.has_error_code);
+  PlaceCode({0x0f, 0x22, 0xc0});  // MOV CR0, RAX: an ordinary #GP keeps its error code
+  EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeSame);
+  EXPECT_EQ(vcpu_.pending.vector, kVectorGp);
+  EXPECT_TRUE(vcpu_.pending.has_error_code);
+  EXPECT_EQ(vcpu_.pending.error_code, 0x18u);
+}
+
 TEST(IsolationDecode, VmxCrAccessAndSvmIntercepts) {
   vmx::ExitInfo info;
   info.reason = vmx::exit_reason::kCrAccess;
@@ -204,6 +218,12 @@ TEST(IsolationDecode, VmxCrAccessAndSvmIntercepts) {
   EXPECT_FALSE(tick.next_rip_valid);
   vmcb.control.exit_code = svm::exit_code::kXsetbv;
   EXPECT_EQ(svm::DecodeSvmExit(vmcb, false, 0).reason, ExitReason::kXsetbv);
+  vmcb.control.exit_code = svm::exit_code::kGeneralProtection;
+  vmcb.control.exit_info1 = 0x18;
+  const Exit gp = svm::DecodeSvmExit(vmcb, true, 0);
+  EXPECT_EQ(gp.reason, ExitReason::kGeneralProtection);
+  EXPECT_EQ(gp.raw_info1, 0x18u);
+  EXPECT_FALSE(gp.next_rip_valid);
 }
 
 }  // namespace
