@@ -77,6 +77,14 @@ void InitSaveArea(VmcbSave& s, const GuestEntryState& e) {
   s.g_pat = e.pat;
 }
 
+constexpr u8 kVectorDf = 8;
+
+Exit ShutdownExit(const Exit& from) {
+  Exit e = from;
+  e.reason = ExitReason::kShutdown;
+  return e;
+}
+
 }  // namespace
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write) {
@@ -193,6 +201,18 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vcpu.cpl = vmcb.save.cpl;
 
     const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.gpr(kRcx));
+    // A #GP raised while delivering another event (intercepted only to tell SVM instructions
+    // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
+    // here instead of re-injecting #GP, which would fault again forever.
+    if (exit.reason == ExitReason::kGeneralProtection &&
+        (vmcb.control.exit_int_info & kEventValid)) {
+      if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
+        ProcessExit(vcpu, ShutdownExit(exit));
+        return;
+      }
+      vmcb.control.event_inject = kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
+      continue;
+    }
     const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
     // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
