@@ -1,7 +1,9 @@
 // Paravisor entry from entry/boot.asm: bring up the CPU state the paravisor needs, enable SVM or
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
+#include "arch/event_timer.h"
 #include "arch/platform.h"
+#include "arch/shared_cpu_state.h"
 #include "attest/attestation_client.h"
 #include "boot/multiboot.h"
 #include "crypto/crypto_cpu.h"
@@ -31,6 +33,7 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   using namespace pv;
   arch::InitDescriptors();
   arch::MaskLegacyInterrupts();
+  arch::EnableExtendedStateControl();
   // SSE, the FS-based stack-protector canary: before the backends copy CR0/CR4/FS base.
   crypto::InitCryptoCpu();
 #ifdef PV_TEST_BUILD
@@ -67,7 +70,11 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (boot.value().module_count == 0) {
     Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");
   }
-  const RunSummary summary = RunGuests(boot.value(), cmdline, virt);
+  const Result<u64> mem_bytes = GuestMemoryBytes(cmdline);
+  if (!mem_bytes.ok()) Finish(false, mem_bytes.status().message());
+  // The time source for guest budgets and HLT (after the page allocator: it maps the APIC).
+  if (const Status timer = arch::StartEventTimer(); !timer.ok()) Finish(false, timer.message());
+  const RunSummary summary = RunGuests(boot.value(), mem_bytes.value(), virt);
   char why[64];
   Format(why, sizeof(why), "%u/%u guests ended as expected", summary.as_expected, summary.guests);
   Finish(summary.as_expected == summary.guests, why);

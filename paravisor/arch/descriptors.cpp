@@ -31,7 +31,7 @@ constexpr usize kIstStackSize = 16 * 1024;
 
 alignas(16) u64 g_gdt[5];
 alignas(16) Tss g_tss;
-alignas(16) IdtGate g_idt[32];
+alignas(16) IdtGate g_idt[256];  // 0..31 exceptions; others absent until installed
 alignas(16) u8 g_fault_stack[kIstStackSize];
 
 void SetGate(int vector, u64 handler, u8 ist) {
@@ -88,6 +88,11 @@ void InitDescriptors() {
       : "m"(gdtr),
         "m"(idtr), [cs] "i"(kCodeSelector), [ds] "i"(kDataSelector), [tr] "r"(kTssSelector)
       : "rax", "memory");
+}
+
+void SetInterruptGate(u8 vector, u64 handler) {
+  if (vector < 32) return;  // exceptions keep their reporting stubs
+  SetGate(vector, handler, 0);
 }
 
 DescriptorTableRegister CurrentGdtr() {

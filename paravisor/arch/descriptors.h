@@ -18,6 +18,10 @@ struct DescriptorTableRegister {
 // Loads the GDT, TSS and IDT. Called once, early, before anything can fault usefully.
 void InitDescriptors();
 
+// Installs a DPL0 64-bit interrupt gate (IF cleared on entry) for an external-interrupt vector
+// (32..255); the handler runs on the current stack.
+void SetInterruptGate(u8 vector, u64 handler);
+
 DescriptorTableRegister CurrentGdtr();
 DescriptorTableRegister CurrentIdtr();
 u64 TssBase();

@@ -13,4 +13,9 @@ u64 HostTsc() {
   return Rdtsc();
 }
 
+void HostSetXcr0(u64 value) {
+  asm volatile("xsetbv" ::"c"(0), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
+               : "memory");
+}
+
 }  // namespace pv::arch

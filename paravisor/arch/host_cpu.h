@@ -19,6 +19,10 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf);
 // The time-stamp counter of the CPU the paravisor runs on.
 u64 HostTsc();
 
+// Loads XCR0 (XSETBV with ECX = 0). The caller has validated the value; XCR0 is not switched
+// by any world switch, so what is loaded here is what the guest runs with.
+void HostSetXcr0(u64 value);
+
 }  // namespace pv::arch
 
 #endif  // PV_ARCH_HOST_CPU_H_

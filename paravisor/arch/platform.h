@@ -13,9 +13,9 @@ enum class RunResult : u32 {
   kPanic = 0x12,  // QEMU status 37: the paravisor itself hit a fatal error
 };
 
-// Masks every line of both legacy PICs. The paravisor takes no interrupts, and firmware may
-// leave one pending (the BIOS's PIT tick under Bochs): unmasked, it could be delivered into a
-// guest that enabled interrupts, whatever the backend.
+// Masks every line of both legacy PICs. The paravisor takes only its own local APIC timer tick
+// (arch/event_timer.h), and firmware may leave one pending (the BIOS's PIT tick under Bochs):
+// unmasked, it could be delivered into a guest that enabled interrupts, whatever the backend.
 void MaskLegacyInterrupts();
 
 // Writes the result to isa-debug-exit (QEMU) and the shutdown port (Bochs), then halts in case

@@ -38,14 +38,33 @@ constexpr u64 kCr0Pe = 1ull << 0;
 constexpr u64 kCr0Mp = 1ull << 1;
 constexpr u64 kCr0Et = 1ull << 4;
 constexpr u64 kCr0Ne = 1ull << 5;
+constexpr u64 kCr0Ts = 1ull << 3;
 constexpr u64 kCr0Wp = 1ull << 16;
+constexpr u64 kCr0Am = 1ull << 18;
+constexpr u64 kCr0Nw = 1ull << 29;
+constexpr u64 kCr0Cd = 1ull << 30;
 constexpr u64 kCr0Pg = 1ull << 31;
 
 constexpr u64 kCr4Pae = 1ull << 5;
 constexpr u64 kCr4Osfxsr = 1ull << 9;
 constexpr u64 kCr4Osxmmexcpt = 1ull << 10;
 constexpr u64 kCr4La57 = 1ull << 12;
+constexpr u64 kCr4Vmxe = 1ull << 13;
+constexpr u64 kCr4Smxe = 1ull << 14;
+constexpr u64 kCr4Pcide = 1ull << 17;
 constexpr u64 kCr4Osxsave = 1ull << 18;
+
+// XCR0 state components (SDM vol. 1, 13.3).
+constexpr u64 kXcr0X87 = 1ull << 0;
+constexpr u64 kXcr0Sse = 1ull << 1;
+constexpr u64 kXcr0Avx = 1ull << 2;
+constexpr u64 kXcr0BndRegs = 1ull << 3;
+constexpr u64 kXcr0BndCsr = 1ull << 4;
+constexpr u64 kXcr0Avx512 = 7ull << 5;  // opmask, ZMM_Hi256, Hi16_ZMM: all or none
+constexpr u64 kXcr0TileCfg = 1ull << 17;
+constexpr u64 kXcr0TileData = 1ull << 18;
+// What every guest starts with (x87 and SSE: the state FXSAVE covers).
+constexpr u64 kXcr0GuestInitial = kXcr0X87 | kXcr0Sse;
 
 }  // namespace pv::arch
 

@@ -23,6 +23,8 @@ PTE_WRITE       equ 1 << 1
 PTE_LARGE       equ 1 << 7
 
 CR0_PG          equ 1 << 31
+CR0_NW          equ 1 << 29
+CR0_CD          equ 1 << 30
 CR4_PAE         equ 1 << 5
 MSR_EFER        equ 0xC0000080
 EFER_LME        equ 1 << 8
@@ -101,6 +103,7 @@ pv_boot32:
     lgdt [boot_gdt_desc]
     mov eax, cr0
     or eax, CR0_PG
+    and eax, ~(CR0_CD | CR0_NW)     ; caches on: firmware may leave them disabled (Bochs' BIOS)
     mov cr0, eax
     jmp 0x08:long_mode_entry
 

@@ -5,8 +5,9 @@
 ; Returns after every #VMEXIT; the exit information is in the guest VMCB. Guest GPRs are loaded
 ; from and saved to run->gprs, except RAX and RSP, which VMRUN/#VMEXIT switch through the VMCB
 ; (the C++ backend copies them). Clobbers: all caller-saved GPRs; callee-saved ones are
-; preserved. Runs with IF=0 (the paravisor never enables interrupts); CLGI additionally holds
-; off NMIs and SMIs for the whole switch.
+; preserved. Called with IF=0 and returns with IF=0; inside, IF=1 only while GIF=0 or the
+; guest runs (so the paravisor's timer can preempt the guest); CLGI holds off interrupts,
+; NMIs and SMIs for the whole switch.
 ;
 ; Ordering follows KVM's __svm_vcpu_run (arch/x86/kvm/svm/vmenter.S) and the project's rules:
 ;  - the guest SPEC_CTRL is written only if it differs from the host's, after the last call or
@@ -38,6 +39,11 @@ pv_svm_run:
     ; GIF=0 from here to STGI: no NMI/SMI/interrupt may run host code while guest segment and
     ; MSR state (loaded by VMLOAD below) is live on this CPU.
     clgi
+    ; IF=1 under GIF=0: still no interrupt reaches the host (GIF holds them), but with
+    ; V_INTR_MASKING the host IF saved by VMRUN is what lets a physical interrupt arriving in
+    ; the guest cause #VMEXIT(INTR): the paravisor's timer tick preempts a guest that never
+    ; exits. After CLGI, so the host is never interruptible here.
+    sti
 
     ; Load the guest's FS/GS/TR/LDTR, KernelGsBase and SYSCALL/SYSENTER MSRs, which VMRUN does not
     ; switch. Done before the SPEC_CTRL write so that nothing but register moves separate that
@@ -72,6 +78,10 @@ pv_svm_run:
     WS_FILL_RSB
     WS_RESTORE_HOST_SPEC_CTRL       ; RDI = @run, set above
 
+    ; #VMEXIT restored the host RFLAGS, IF=1 from the STI above. Clear it before GIF=1, so
+    ; the tick that caused an INTR exit stays pending for the run loop (which takes it in a
+    ; controlled window) instead of interrupting the rest of this path.
+    cli
     ; Host state is complete: allow NMIs/SMIs again (IF stays 0).
     stgi
 

@@ -29,6 +29,14 @@ const char* ExitReasonName(ExitReason reason) {
       return "unknown";
     case ExitReason::kCacheInvalidate:
       return "cache-invalidate";
+    case ExitReason::kXsetbv:
+      return "xsetbv";
+    case ExitReason::kTimerInterrupt:
+      return "timer";
+    case ExitReason::kCrAccess:
+      return "cr-access";
+    case ExitReason::kGeneralProtection:
+      return "general-protection";
     case ExitReason::kCount:
       break;
   }
@@ -55,6 +63,8 @@ const char* StopReasonName(StopReason reason) {
       return "decode-failure";
     case StopReason::kInternalError:
       return "internal-error";
+    case StopReason::kTimeout:
+      return "timeout";
   }
   return "?";
 }
@@ -85,6 +95,14 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
       return HandleEntryFailure(vcpu, exit);
     case ExitReason::kCacheInvalidate:
       return HandleCacheInvalidate(vcpu, exit);
+    case ExitReason::kXsetbv:
+      return HandleXsetbv(vcpu, exit);
+    case ExitReason::kTimerInterrupt:
+      return HandleTimerInterrupt(vcpu, exit);
+    case ExitReason::kCrAccess:
+      return HandleCrAccess(vcpu, exit);
+    case ExitReason::kGeneralProtection:
+      return HandleGeneralProtection(vcpu, exit);
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

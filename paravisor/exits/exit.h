@@ -14,13 +14,17 @@ enum class ExitReason : u8 {
   kMsrRead,
   kMsrWrite,
   kHlt,
-  kHypercall,        // VMMCALL (SVM) or VMCALL (VMX)
-  kNestedPageFault,  // NPF (SVM) or EPT violation / misconfiguration (VMX)
-  kShutdown,         // triple fault
-  kVirtInstruction,  // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
-  kEntryFailure,     // VMEXIT_INVALID or VM-entry failure: the guest state was refused
-  kUnknown,          // anything the model does not describe; reported, never fatal
-  kCacheInvalidate,  // INVD (appended: the numbers above are on the exit-proxy wire)
+  kHypercall,          // VMMCALL (SVM) or VMCALL (VMX)
+  kNestedPageFault,    // NPF (SVM) or EPT violation / misconfiguration (VMX)
+  kShutdown,           // triple fault
+  kVirtInstruction,    // the guest executed a virtualisation instruction (VMRUN, VMXON, ...)
+  kEntryFailure,       // VMEXIT_INVALID or VM-entry failure: the guest state was refused
+  kUnknown,            // anything the model does not describe; reported, never fatal
+  kCacheInvalidate,    // INVD (appended: the numbers above are on the exit-proxy wire)
+  kXsetbv,             // XSETBV: validated against the guest's CPUID leaf 0xD, then loaded
+  kTimerInterrupt,     // the paravisor's own timer interrupted the guest (budget, HLT wake-up)
+  kCrAccess,           // VMX: MOV to/from a control register the guest/host masks reserve
+  kGeneralProtection,  // SVM: a #GP the guest raised (intercepted to tell SVM instructions apart)
   kCount
 };
 
@@ -41,6 +45,15 @@ struct NpfExit {
   bool present;  // the translation existed (a permission fault) rather than being absent
 };
 
+// VMX control-register access (exit qualification, SDM table 28-3).
+enum class CrAccessType : u8 { kMovToCr, kMovFromCr, kClts, kLmsw };
+struct CrExit {
+  u8 cr;  // 0, 3, 4 or 8
+  CrAccessType type;
+  u8 gpr;         // MOV: the general register (x86 encoding)
+  u16 lmsw_data;  // LMSW: the 16-bit source operand
+};
+
 struct Exit {
   ExitReason reason = ExitReason::kUnknown;
   u64 raw_code = 0;   // hardware exit code / basic exit reason, for reports
@@ -52,6 +65,7 @@ struct Exit {
     IoExit io;
     u32 msr;
     NpfExit npf;
+    CrExit cr;
   };
   Exit() : npf{} {}
 };

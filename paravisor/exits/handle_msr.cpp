@@ -23,6 +23,21 @@ constexpr u64 kEferGuestWritable = kEferSce | kEferNxe;
 // xAPIC base with the BSP flag, global enable clear: the paravisor provides no local APIC yet.
 constexpr u64 kApicBaseValue = 0xfee00000ull | (1ull << 8);
 
+// MTRRs (CPUID.1:EDX[12]): no variable or fixed ranges, no write-combining (MTRRcap = 0); the
+// default type register holds what the guest writes. Guest memory types come from the nested
+// tables and PAT, so the value has no effect beyond being read back, as under KVM.
+constexpr u32 kMsrMtrrCap = 0xfe;
+constexpr u32 kMsrMtrrDefType = 0x2ff;
+constexpr u64 kMtrrDefTypeWritable = 0xff | (1ull << 11);  // type, E (FE needs fixed ranges)
+// Machine check (CPUID.1:EDX[7] MCE, [14] MCA): no banks, no MCG_CTL; MCG_STATUS reads 0 and
+// accepts 0 (Linux clears it after its bank scan).
+constexpr u32 kMsrMcgCap = 0x179;
+constexpr u32 kMsrMcgStatus = 0x17a;
+
+bool ValidMemoryType(u64 type) {
+  return type == 0 || type == 1 || type == 4 || type == 5 || type == 6;
+}
+
 bool ValidPat(u64 pat) {
   for (int i = 0; i < 8; ++i) {
     const u64 type = (pat >> (i * 8)) & 0xff;
@@ -53,6 +68,14 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
     case kMsrEfer:
       value = vcpu.paging.efer & ~kEferSvme;
       break;
+    case kMsrMtrrCap:
+    case kMsrMcgCap:
+    case kMsrMcgStatus:
+      value = 0;
+      break;
+    case kMsrMtrrDefType:
+      value = vcpu.mtrr_def_type;
+      break;
     case kSpecCtrlMsr:
       value = vcpu.run.guest_spec_ctrl;
       break;
@@ -77,6 +100,14 @@ ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
       vcpu.paging.efer = (value & (kEferGuestWritable | kEferLme | kEferLma)) | kEferSvme;
       break;
     }
+    case kMsrMtrrDefType:
+      if ((value & ~kMtrrDefTypeWritable) != 0 || !ValidMemoryType(value & 0xff))
+        return InjectGp(vcpu);
+      vcpu.mtrr_def_type = value;
+      break;
+    case kMsrMcgStatus:
+      if (value != 0) return InjectGp(vcpu);
+      break;
     case kSpecCtrlMsr:
       // Reached only while writes are intercepted. The value is kept here and loaded into the
       // MSR by the entry code just before the guest runs. The stand-in (TSC_AUX) and the real

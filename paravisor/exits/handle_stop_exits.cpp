@@ -1,17 +1,9 @@
-// Exits after which the guest cannot, or must not, continue — plus HLT, which may, and INVD.
+// Exits after which the guest cannot, or must not, continue — plus INVD (HLT: handle_timer.cpp).
 #include "exits/handlers.h"
+#include "insn/decode.h"
 #include "lib/log.h"
 
 namespace pv {
-
-ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
-  // With interrupts enabled a real CPU would sleep until the next interrupt. The paravisor
-  // delivers none yet, so it resumes at once: HLT costs one exit. With interrupts disabled
-  // nothing could ever wake the CPU, so the guest is finished.
-  if (vcpu.rflags & (1ull << 9)) return ExitAction::kResumeNext;
-  ConsoleFlush(vcpu);
-  return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
-}
 
 ExitAction HandleCacheInvalidate(Vcpu&, const Exit&) {
   // INVD would discard dirty cache lines without writing them back, including lines of memory
@@ -28,6 +20,23 @@ ExitAction HandleShutdown(Vcpu& vcpu, const Exit&) {
 ExitAction HandleVirtInstruction(Vcpu& vcpu, const Exit&) {
   // The guest sees no virtualisation extensions (CPUID hides them); executing one raises #UD.
   vcpu.InjectException(kVectorUd, false, 0);
+  return ExitAction::kResumeSame;
+}
+
+ExitAction HandleGeneralProtection(Vcpu& vcpu, const Exit& exit) {
+  // SVM checks CPL before its intercepts, so an SVM instruction at CPL > 0 raises #GP, which
+  // would tell the guest EFER.SVME is set. The paravisor intercepts #GP and turns exactly those
+  // into the #UD a CPU without SVM raises; every other #GP goes back with its error code.
+  u8 bytes[insn::kMaxInstructionLength];
+  const Result<usize> fetched = FetchInstructionBytes(vcpu, bytes);
+  if (fetched.ok()) {
+    const Result<insn::Decoded> d = insn::Decode(bytes, fetched.value());
+    if (d.ok() && insn::IsSvmInstruction(d.value().kind)) {
+      vcpu.InjectException(kVectorUd, false, 0);
+      return ExitAction::kResumeSame;
+    }
+  }
+  vcpu.InjectException(kVectorGp, true, static_cast<u32>(exit.raw_info1));
   return ExitAction::kResumeSame;
 }
 

@@ -32,6 +32,10 @@ ExitAction HandleVirtInstruction(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleEntryFailure(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleUnknownExit(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleCacheInvalidate(Vcpu& vcpu, const Exit& exit);
+ExitAction HandleXsetbv(Vcpu& vcpu, const Exit& exit);
+ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit& exit);
+ExitAction HandleCrAccess(Vcpu& vcpu, const Exit& exit);
+ExitAction HandleGeneralProtection(Vcpu& vcpu, const Exit& exit);
 
 // Computes the length of the exiting instruction: from the hardware when it reported the next
 // RIP, otherwise by decoding the guest's instruction bytes at RIP. Fails (and the guest stops)

@@ -18,6 +18,8 @@ bool KindMatches(ExitReason reason, insn::Kind kind) {
       return kind == insn::Kind::kHlt;
     case ExitReason::kCacheInvalidate:
       return kind == insn::Kind::kInvd;
+    case ExitReason::kXsetbv:
+      return kind == insn::Kind::kXsetbv;
     case ExitReason::kHypercall:
       return kind == insn::Kind::kVmmcall || kind == insn::Kind::kVmcall;
     case ExitReason::kIo:

@@ -18,6 +18,12 @@ namespace pv {
 constexpr u32 kSpecCtrlMsr = PV_SPEC_CTRL_MSR;
 
 // MSRs passed through without interception: they are context-switched by VMLOAD/VMSAVE (SVM).
+// TSC_AUX (RDTSCP's value, 0xc0000103) belongs to the guest too: no world switch uses it, so it
+// is passed through and zeroed for every new guest by each backend's setup. In the test image
+// it is the SPEC_CTRL stand-in instead, handled by the entry code.
+constexpr u32 kMsrTscAux = 0xc0000103;
+constexpr bool kTscAuxIsGuestOwned = PV_SPEC_CTRL_MSR != kMsrTscAux;
+
 constexpr u32 kPassthroughMsrs[] = {
     0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,  // STAR, LSTAR, CSTAR, SFMASK
     0xc0000100, 0xc0000101, 0xc0000102,              // FS_BASE, GS_BASE, KERNEL_GS_BASE

@@ -36,6 +36,12 @@ Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
   if (paging.cr4 & kCr4La57) {
     return Status(Err::kUnsupported, "guest page walk: 5-level paging is not supported");
   }
+  // A non-canonical address (bits 63:47 not all equal) faults before any walk: #GP, not a
+  // translation.
+  const u64 high = gva >> 47;
+  if (high != 0 && high != (1ull << 17) - 1) {
+    return Status(Err::kInvalidArgument, "guest page walk: non-canonical address");
+  }
   u64 table = paging.cr3 & kPteAddr;
   // Level 4 (PML4) down to level 1 (PT); levels 3 and 2 may map 1 GiB / 2 MiB pages.
   for (int level = 4; level >= 1; --level) {
@@ -46,6 +52,18 @@ Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
     }
     if ((entry & kPtePresent) == 0) {
       return Status(Err::kNotFound, "guest page walk: address not mapped by the guest");
+    }
+    // PS is reserved in a PML4 entry; a large page's frame must be aligned to its size (bit 12
+    // is its PAT bit): the CPU raises a reserved-bit page fault on either.
+    if (level == 4 && (entry & kPteLarge)) {
+      return Status(Err::kInvalidArgument, "guest page walk: PS set in a PML4 entry (reserved)");
+    }
+    if ((level == 2 || level == 3) && (entry & kPteLarge)) {
+      const u64 reserved = ((1ull << (12 + 9 * (level - 1))) - 1) & kPteAddr & ~(1ull << 12);
+      if (entry & reserved) {
+        return Status(Err::kInvalidArgument,
+                      "guest page walk: large-page frame not aligned (reserved bits set)");
+      }
     }
     if (level == 1 || ((level == 2 || level == 3) && (entry & kPteLarge))) {
       const u64 page_bits = 12 + 9 * (level - 1);

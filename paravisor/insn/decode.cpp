@@ -125,6 +125,15 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
     case 0xc1:
       d.kind = Kind::kVmcall;
       break;
+    case 0xc8:
+      d.kind = Kind::kMonitor;
+      break;
+    case 0xc9:
+      d.kind = Kind::kMwait;
+      break;
+    case 0xd1:
+      d.kind = Kind::kXsetbv;
+      break;
     case 0xd8:
       d.kind = Kind::kVmrun;
       break;
@@ -153,6 +162,22 @@ Result<Decoded> Decode(const u8* bytes, usize available) {
       return Status(Err::kUnsupported, "decode: 0F 01 form is not one that exits");
   }
   return Make(d, i + 3, available);
+}
+
+bool IsSvmInstruction(Kind kind) {
+  switch (kind) {
+    case Kind::kVmrun:
+    case Kind::kVmmcall:
+    case Kind::kVmload:
+    case Kind::kVmsave:
+    case Kind::kStgi:
+    case Kind::kClgi:
+    case Kind::kSkinit:
+    case Kind::kInvlpga:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace pv::insn

@@ -29,6 +29,9 @@ enum class Kind : u8 {
   kClgi,
   kSkinit,
   kInvlpga,
+  kXsetbv,
+  kMonitor,
+  kMwait,
   kInImm,
   kInDx,
   kOutImm,
@@ -47,6 +50,9 @@ struct Decoded {
 };
 
 Result<Decoded> Decode(const u8* bytes, usize available);
+
+// VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA (0F 01 D8..DF).
+bool IsSvmInstruction(Kind kind);
 
 // Legacy prefixes: segment overrides, operand/address size, LOCK, REPNE, REP.
 bool IsLegacyPrefix(u8 byte);

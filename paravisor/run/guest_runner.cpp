@@ -1,6 +1,9 @@
 #include "run/guest_runner.h"
 
 #include "arch/cpu.h"
+#include "arch/event_timer.h"
+#include "arch/registers.h"
+#include "arch/shared_cpu_state.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/boot_state.h"
@@ -9,13 +12,19 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 #include "svm/svm_vcpu.h"
-#include "vmx/vmx_vcpu.h"
 #include "testing/hooks.h"
+#include "vmx/vmx_vcpu.h"
 
 namespace pv {
 namespace {
 
 constexpr u64 kDefaultGuestMiB = 16;
+constexpr u64 kMinGuestMiB = 2;
+constexpr u64 kMaxGuestMiB = 1024;
+// A guest's time budget unless its module string says `budget_ms=`: long enough for every
+// healthy test guest under a loaded emulator, short enough that a stuck one cannot stall a run.
+constexpr u64 kDefaultBudgetMs = 60000;
+constexpr u64 kMaxBudgetMs = 3600000;
 
 // Whether the host has IA32_SPEC_CTRL (Intel: CPUID.7.0:EDX[26]; AMD: CPUID.80000008:EBX[14]).
 // The test image's stand-in (TSC_AUX) exists on every platform it runs on.
@@ -103,6 +112,17 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const HostVirt
     Log("guest %u: %s image, entry 0x%lx, loaded 0x%lx..0x%lx", index,
         image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start,
         image.value().end);
+    // Nothing a previous guest (or the boot firmware) left in registers no world switch swaps
+    // may reach this one: FPU/SSE/AVX and all XSAVE state, XCR0, debug registers, CR2, CR8.
+    arch::ResetSharedCpuState();
+    vcpu.xcr0 = arch::kXcr0GuestInitial & arch::HostXcr0Supported();
+    const u64 budget_ms = guest_cmdline.GetU64("budget_ms", kDefaultBudgetMs);
+    if (budget_ms == 0 || budget_ms > kMaxBudgetMs) {
+      Log("guest %u: budget_ms=%lu is outside 1..%lu", index, budget_ms, kMaxBudgetMs);
+      break;
+    }
+    vcpu.budget_deadline_tsc = arch::Rdtsc() + budget_ms * arch::TscTicksPerMs();
+    Log("guest %u: time budget %lu ms", index, budget_ms);
     testing::OnGuestStart(vcpu, guest_cmdline);
 #ifdef PV_TEST_BUILD
     StrView fault;
@@ -171,11 +191,21 @@ Status EnableHostVirtualization(HostVirtualization* virt) {
   return Status::Ok();
 }
 
-RunSummary RunGuests(const boot::BootInfo& boot, const Cmdline& cmdline,
-                     const HostVirtualization& virt) {
+Result<u64> GuestMemoryBytes(const Cmdline& cmdline) {
+  StrView text;
+  if (!cmdline.Get("guest_mem", &text)) return kDefaultGuestMiB << 20;
+  u64 mib = 0;
+  if (!ParseU64(text, &mib)) {
+    return Status(Err::kInvalidArgument, "guest_mem: not a number of MiB (expected 2..1024)");
+  }
+  if (mib < kMinGuestMiB || mib > kMaxGuestMiB) {
+    return Status(Err::kOutOfRange, "guest_mem: outside 2..1024 MiB");
+  }
+  return AlignUp(mib << 20, kLargePageSize);
+}
+
+RunSummary RunGuests(const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {
   RunSummary summary;
-  const u64 mib = cmdline.GetU64("guest_mem", kDefaultGuestMiB);
-  const u64 mem_bytes = AlignUp(mib << 20, kLargePageSize);
   for (usize i = 0; i < boot.module_count; ++i) {
     ++summary.guests;
     if (RunOne(static_cast<u32>(i), boot.modules[i], mem_bytes, virt)) ++summary.as_expected;

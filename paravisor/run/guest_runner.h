@@ -31,8 +31,11 @@ struct RunSummary {
   u32 as_expected = 0;
 };
 
-RunSummary RunGuests(const boot::BootInfo& boot, const Cmdline& cmdline,
-                     const HostVirtualization& virt);
+// RAM per guest from the paravisor command line's `guest_mem=<MiB>` (default 16): a decimal or
+// 0x-hex number in 2..1024, rounded up to 2 MiB; anything else is an error naming the option.
+Result<u64> GuestMemoryBytes(const Cmdline& cmdline);
+
+RunSummary RunGuests(const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt);
 
 }  // namespace pv
 

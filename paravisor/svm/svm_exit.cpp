@@ -38,6 +38,20 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
     case exit_code::kVmmcall:
       e.reason = ExitReason::kHypercall;
       break;
+    case exit_code::kXsetbv:
+      e.reason = ExitReason::kXsetbv;
+      break;
+    case exit_code::kGeneralProtection:
+      // EXITINFO1 holds the #GP error code; the fault did not complete: RIP stays.
+      e.reason = ExitReason::kGeneralProtection;
+      instruction_intercept = false;
+      break;
+    case exit_code::kIntr:
+      // The paravisor's timer tick arrived while the guest ran (INTR intercept): no guest
+      // instruction is involved, RIP stays.
+      e.reason = ExitReason::kTimerInterrupt;
+      instruction_intercept = false;
+      break;
     case exit_code::kMsr:
       e.reason = (c.exit_info1 & 1) ? ExitReason::kMsrWrite : ExitReason::kMsrRead;
       e.msr = static_cast<u32>(guest_rcx);
@@ -60,6 +74,11 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
     case exit_code::kStgi:
     case exit_code::kClgi:
     case exit_code::kSkinit:
+    case exit_code::kInvlpga:
+    case exit_code::kMonitor:
+    case exit_code::kMwait:
+    case exit_code::kMwaitConditional:
+      // SVM instructions, and MONITOR/MWAIT, which CPUID hides: #UD.
       e.reason = ExitReason::kVirtInstruction;
       instruction_intercept = false;  // faults: RIP stays
       break;

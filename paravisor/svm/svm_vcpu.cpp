@@ -77,6 +77,14 @@ void InitSaveArea(VmcbSave& s, const GuestEntryState& e) {
   s.g_pat = e.pat;
 }
 
+constexpr u8 kVectorDf = 8;
+
+Exit ShutdownExit(const Exit& from) {
+  Exit e = from;
+  e.reason = ExitReason::kShutdown;
+  return e;
+}
+
 }  // namespace
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write) {
@@ -105,12 +113,25 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   memset(mm::PhysToVirt<void>(svm.msrpm_pa), 0xff, kMsrpmPages * kPageSize);
   for (u32 msr : kPassthroughMsrs) SetMsrIntercept(svm, msr, false, false);
   SetMsrIntercept(svm, kSpecCtrlMsr, false, false);
+  if (kTscAuxIsGuestOwned) {
+    SetMsrIntercept(svm, kMsrTscAux, false, false);
+    arch::Wrmsr(kMsrTscAux, 0);  // no guest sees a predecessor's RDTSCP value
+  }
 
   VmcbControl& c = svm.vmcb->control;
-  c.intercept_misc1 = intercept::kCpuid | intercept::kHlt | intercept::kInvd | intercept::kIoio |
-                      intercept::kMsr | intercept::kShutdown;
+  // INTR: the paravisor's timer tick preempts a guest that never exits (its time budget).
+  // INVLPGA and the other SVM instructions, MONITOR/MWAIT (hidden by CPUID): #UD. XSETBV: XCR0 is
+  // checked against the CPUID policy before it reaches the CPU.
+  c.intercept_misc1 = intercept::kIntr | intercept::kCpuid | intercept::kHlt | intercept::kInvd |
+                      intercept::kInvlpga | intercept::kIoio | intercept::kMsr |
+                      intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload |
-                      intercept::kVmsave | intercept::kStgi | intercept::kClgi | intercept::kSkinit;
+                      intercept::kVmsave | intercept::kStgi | intercept::kClgi |
+                      intercept::kSkinit | intercept::kMonitor | intercept::kMwait |
+                      intercept::kMwaitConditional | intercept::kXsetbv;
+  // #GP: SVM instructions at CPL > 0 fault with #GP before any intercept; the handler makes
+  // them #UD like on a CPU without SVM and re-injects every other #GP unchanged.
+  c.intercept_exceptions = 1u << kVectorGp;
   c.iopm_base_pa = svm.iopm_pa;
   c.msrpm_base_pa = svm.msrpm_pa;
   c.guest_asid = kGuestAsid;
@@ -180,6 +201,18 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vcpu.cpl = vmcb.save.cpl;
 
     const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.gpr(kRcx));
+    // A #GP raised while delivering another event (intercepted only to tell SVM instructions
+    // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
+    // here instead of re-injecting #GP, which would fault again forever.
+    if (exit.reason == ExitReason::kGeneralProtection &&
+        (vmcb.control.exit_int_info & kEventValid)) {
+      if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
+        ProcessExit(vcpu, ShutdownExit(exit));
+        return;
+      }
+      vmcb.control.event_inject = kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
+      continue;
+    }
     const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
     // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right

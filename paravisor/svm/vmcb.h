@@ -126,10 +126,12 @@ static_assert(offsetof(Vmcb, save) == 0x400);
 
 // Intercept bits (APM vol. 2, table B-1).
 namespace intercept {
-constexpr u32 kRdtsc = 1u << 14;  // misc1
+constexpr u32 kIntr = 1u << 0;  // misc1: physical interrupt while the guest runs
+constexpr u32 kRdtsc = 1u << 14;
 constexpr u32 kCpuid = 1u << 18;
 constexpr u32 kInvd = 1u << 22;
 constexpr u32 kHlt = 1u << 24;
+constexpr u32 kInvlpga = 1u << 26;
 constexpr u32 kIoio = 1u << 27;
 constexpr u32 kMsr = 1u << 28;
 constexpr u32 kShutdown = 1u << 31;
@@ -140,12 +142,19 @@ constexpr u32 kVmsave = 1u << 3;
 constexpr u32 kStgi = 1u << 4;
 constexpr u32 kClgi = 1u << 5;
 constexpr u32 kSkinit = 1u << 6;
+constexpr u32 kMonitor = 1u << 10;
+constexpr u32 kMwait = 1u << 11;
+constexpr u32 kMwaitConditional = 1u << 12;
+constexpr u32 kXsetbv = 1u << 13;
 }  // namespace intercept
 
 // EXITCODE values (APM vol. 2, appendix C).
 namespace exit_code {
 constexpr u64 kExceptionBase = 0x40;
+constexpr u64 kGeneralProtection = kExceptionBase + 13;
+constexpr u64 kIntr = 0x60;
 constexpr u64 kRdtsc = 0x6e;
+constexpr u64 kInvlpga = 0x7a;
 constexpr u64 kInvd = 0x76;
 constexpr u64 kCpuid = 0x72;
 constexpr u64 kHlt = 0x78;
@@ -159,6 +168,10 @@ constexpr u64 kVmsave = 0x83;
 constexpr u64 kStgi = 0x84;
 constexpr u64 kClgi = 0x85;
 constexpr u64 kSkinit = 0x86;
+constexpr u64 kMonitor = 0x8a;
+constexpr u64 kMwait = 0x8b;
+constexpr u64 kMwaitConditional = 0x8c;
+constexpr u64 kXsetbv = 0x8d;
 constexpr u64 kNpf = 0x400;
 // VMEXIT_INVALID is -1; QEMU writes only the low 32 bits, so compare those.
 constexpr u32 kInvalidLow32 = 0xffffffffu;

@@ -22,6 +22,7 @@ enum class StopReason : u8 {
   kEntryFailure,   // the hardware refused the guest state
   kDecodeFailure,  // the exiting instruction could not be decoded
   kInternalError,  // a paravisor-side failure while handling an exit
+  kTimeout,        // the guest used up its time budget (appended: names are on the log)
 };
 
 const char* StopReasonName(StopReason reason);
@@ -39,6 +40,25 @@ struct PendingException {
   u8 vector = 0;
   bool has_error_code = false;
   u32 error_code = 0;
+};
+
+// VMX: CR0/CR4 as the guest sees them (read shadows merged in), read by the backend only for a
+// control-register exit; and a write a handler decided, which the backend applies (hardware
+// value with the bits VMX forces, read shadow with the guest's value) before the next entry.
+struct GuestCrState {
+  u64 cr0 = 0;
+  u64 cr4 = 0;
+  u64 cr4_supported = 0;  // CR4 bits the CPU can set (IA32_VMX_CR4_FIXED1)
+  u64 cr8 = 0;            // VMX: the guest's task priority (CR8 accesses exit)
+  bool write_pending = false;
+  u8 write_cr = 0;
+  u64 write_value = 0;
+};
+
+// COM1's 16550 registers that hold values (exits/handle_io.cpp).
+struct UartState {
+  u8 ier = 0, lcr = 0, mcr = 0, scr = 0, fcr = 0;
+  u8 dll = 0x0c, dlm = 0;  // 9600 baud, a typical firmware default
 };
 
 struct ExitStats {
@@ -67,12 +87,17 @@ struct Vcpu {
   GuestPaging paging;
   u64 pat = 0;
   u8 cpl = 0;
+  u64 mtrr_def_type = 0x806;    // MTRRs enabled, default write-back (exits/handle_msr.cpp)
+  u64 xcr0 = 0;                 // the XCR0 the guest runs with (reset per guest; XSETBV exits)
+  u64 budget_deadline_tsc = 0;  // host TSC at which the guest's time budget ends; 0 = none
+  GuestCrState cr;
 
   PendingException pending;
   GuestMemory memory;
   StopInfo stop;
   ExitStats stats;
   ConsoleBuffer console;
+  UartState uart;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
 
   u64& gpr(Gpr r) { return run.gprs[r]; }

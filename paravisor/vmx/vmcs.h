@@ -71,6 +71,7 @@ constexpr u32 kGuestGdtrLimit = 0x4810;
 constexpr u32 kGuestIdtrLimit = 0x4812;
 constexpr u32 kGuestEsAccessRights = 0x4814;  // ES..TR access rights at +2 each
 constexpr u32 kGuestInterruptibility = 0x4824;
+constexpr u32 kGuestPreemptionTimer = 0x482e;
 constexpr u32 kGuestActivityState = 0x4826;
 constexpr u32 kGuestSysenterCs = 0x482a;
 constexpr u32 kHostSysenterCs = 0x4c00;

@@ -24,15 +24,24 @@ constexpr u64 kCr4Vmxe = 1ull << 13;
 
 // Wanted controls (SDM vol. 3, 25.6 and 25.7/25.8).
 constexpr u32 kPinExternalInterruptExiting = 1u << 0;
+constexpr u32 kPinPreemptionTimer = 1u << 6;  // optional: reaches guests that run with IF=0
+constexpr u32 kMsrVmxMisc = 0x485;
 constexpr u32 kProcHltExiting = 1u << 7;
+constexpr u32 kProcMwaitExiting = 1u << 10;
+constexpr u32 kProcCr8LoadExiting = 1u << 19;
+constexpr u32 kProcCr8StoreExiting = 1u << 20;
+constexpr u32 kProcMonitorExiting = 1u << 29;
 constexpr u32 kProcUseIoBitmaps = 1u << 25;
 constexpr u32 kProcUseMsrBitmaps = 1u << 28;
 constexpr u32 kProcActivateSecondary = 1u << 31;
 constexpr u32 kProc2EnableEpt = 1u << 1;
-constexpr u32 kProc2EnableRdtscp = 1u << 3;  // optional: TSC_AUX/RDTSCP stay the guest's
+constexpr u32 kProc2EnableRdtscp = 1u << 3;    // optional: TSC_AUX/RDTSCP stay the guest's
+constexpr u32 kProc2EnableInvpcid = 1u << 12;  // optional: CPUID hides INVPCID without it
+constexpr u32 kExitSaveDebugControls = 1u << 2;
 constexpr u32 kExitHostAddressSpaceSize = 1u << 9;
 constexpr u32 kExitSavePat = 1u << 18, kExitLoadPat = 1u << 19;
 constexpr u32 kExitSaveEfer = 1u << 20, kExitLoadEfer = 1u << 21;
+constexpr u32 kEntryLoadDebugControls = 1u << 2;
 constexpr u32 kEntryIa32eGuest = 1u << 9;
 constexpr u32 kEntryLoadPat = 1u << 14, kEntryLoadEfer = 1u << 15;
 
@@ -76,22 +85,32 @@ Result<Capabilities> EnableVmx(HostState* host) {
 
   const bool t = caps.true_controls;
   Controls& c = caps.controls;
-  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls, kPinExternalInterruptExiting, 0,
-                                 "pin-based"));
-  PV_TRY_ASSIGN(c.proc, Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
-                                  kProcHltExiting | kProcUseIoBitmaps | kProcUseMsrBitmaps |
-                                      kProcActivateSecondary,
-                                  0, "processor-based"));
+  PV_TRY_ASSIGN(c.pin, Reconcile(t ? kMsrTruePinCtls : kMsrPinCtls, kPinExternalInterruptExiting,
+                                 kPinPreemptionTimer, "pin-based"));
+  caps.preemption_timer = (c.pin & kPinPreemptionTimer) != 0;
+  caps.preemption_timer_shift = static_cast<u8>(arch::Rdmsr(kMsrVmxMisc) & 0x1f);
+  PV_TRY_ASSIGN(c.proc,
+                Reconcile(t ? kMsrTrueProcCtls : kMsrProcCtls,
+                          // MWAIT/MONITOR: hidden by CPUID, so #UD. CR8: a guest TPR
+                          // write must not reach the physical APIC, whose TPR could
+                          // then block the paravisor's own timer tick.
+                          kProcHltExiting | kProcUseIoBitmaps | kProcUseMsrBitmaps |
+                              kProcActivateSecondary | kProcMwaitExiting | kProcMonitorExiting |
+                              kProcCr8LoadExiting | kProcCr8StoreExiting,
+                          0, "processor-based"));
   c.proc_allowed1 = static_cast<u32>(arch::Rdmsr(t ? kMsrTrueProcCtls : kMsrProcCtls) >> 32);
-  PV_TRY_ASSIGN(c.proc2,
-                Reconcile(kMsrProcCtls2, kProc2EnableEpt, kProc2EnableRdtscp, "secondary"));
+  PV_TRY_ASSIGN(c.proc2, Reconcile(kMsrProcCtls2, kProc2EnableEpt,
+                                   kProc2EnableRdtscp | kProc2EnableInvpcid, "secondary"));
   PV_TRY_ASSIGN(c.exit, Reconcile(t ? kMsrTrueExitCtls : kMsrExitCtls,
+                                  // DR7 and DEBUGCTL through the VMCS: a guest's armed
+                                  // breakpoints survive every exit.
                                   kExitHostAddressSpaceSize | kExitSaveEfer | kExitLoadEfer |
-                                      kExitSavePat | kExitLoadPat,
+                                      kExitSavePat | kExitLoadPat | kExitSaveDebugControls,
                                   0, "VM-exit"));
-  PV_TRY_ASSIGN(c.entry,
-                Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
-                          kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat, 0, "VM-entry"));
+  PV_TRY_ASSIGN(c.entry, Reconcile(t ? kMsrTrueEntryCtls : kMsrEntryCtls,
+                                   kEntryIa32eGuest | kEntryLoadEfer | kEntryLoadPat |
+                                       kEntryLoadDebugControls,
+                                   0, "VM-entry"));
   caps.ept_vpid_cap = arch::Rdmsr(kMsrEptVpidCap);
   const u64 ept_needed = kEptWalk4 | kEptWriteBack | kEptLarge2M;
   if ((caps.ept_vpid_cap & ept_needed) != ept_needed) {

@@ -25,6 +25,8 @@ struct Capabilities {
   u64 ept_vpid_cap = 0;
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
   Controls controls;
+  bool preemption_timer = false;  // VMX-preemption timer available (and enabled in `pin`)
+  u8 preemption_timer_shift = 0;  // it counts down once every 2^shift TSC ticks
 };
 
 struct HostState {
@@ -36,7 +38,7 @@ bool VmxPresent();
 
 // Reads the capability MSRs, enables VMXON in IA32_FEATURE_CONTROL if it is still unlocked,
 // sets the CR0/CR4 bits VMX operation requires (CR4.VMXE, CR0.NE), masks the legacy PIC (the
-// paravisor takes no interrupts; none may stay pending while a guest runs with IF=1) and
+// paravisor takes only its own APIC tick; no legacy one may be pending while a guest runs) and
 // executes VMXON. Fails with a message naming what the CPU lacks.
 Result<Capabilities> EnableVmx(HostState* host);
 

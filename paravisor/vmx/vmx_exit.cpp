@@ -42,6 +42,31 @@ Exit DecodeVmxExit(const ExitInfo& info) {
     case exit_reason::kVmcall:
       e.reason = ExitReason::kHypercall;
       break;
+    case exit_reason::kXsetbv:
+      e.reason = ExitReason::kXsetbv;
+      break;
+    case exit_reason::kCrAccess:
+      // Qualification (SDM table 28-3): CR number [3:0], access type [5:4], GPR [11:8], LMSW
+      // source data [31:16].
+      e.reason = ExitReason::kCrAccess;
+      e.cr.cr = static_cast<u8>(info.qualification & 0xf);
+      e.cr.type = static_cast<CrAccessType>((info.qualification >> 4) & 3);
+      e.cr.gpr = static_cast<u8>((info.qualification >> 8) & 0xf);
+      e.cr.lmsw_data = static_cast<u16>(info.qualification >> 16);
+      break;
+    case exit_reason::kExternalInterrupt:
+    case exit_reason::kPreemptionTimer:
+      // The paravisor's timer tick (external-interrupt exiting), or the VMX-preemption timer
+      // standing in for it while the guest runs with interrupts masked; no guest instruction.
+      e.reason = ExitReason::kTimerInterrupt;
+      instruction_exit = false;
+      break;
+    case exit_reason::kMwait:
+    case exit_reason::kMonitor:
+      // Hidden by CPUID: #UD, like the virtualisation instructions.
+      e.reason = ExitReason::kVirtInstruction;
+      instruction_exit = false;
+      break;
     case exit_reason::kRdmsr:
     case exit_reason::kWrmsr:
       e.reason = basic == exit_reason::kWrmsr ? ExitReason::kMsrWrite : ExitReason::kMsrRead;

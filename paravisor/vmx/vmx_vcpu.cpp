@@ -2,6 +2,7 @@
 
 #include "arch/cpu.h"
 #include "arch/descriptors.h"
+#include "arch/event_timer.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/abi.h"
@@ -96,8 +97,9 @@ void WriteGuestState(const VmxVcpu& vmx, const Capabilities& caps, const GuestEn
 
   // VMX requires the fixed CR0/CR4 bits in the guest too (CR4.VMXE); the guest/host masks and
   // read shadows hide those the guest did not ask for, and a guest write to a masked bit exits.
+  // e.cr0 is the documented value exactly (no CD/NW); only the bits VMX forces are added.
   VmWrite(field::kGuestCr0, (e.cr0 | caps.cr0_fixed0) & caps.cr0_fixed1);
-  VmWrite(field::kCr0GuestHostMask, caps.cr0_fixed0 | ~caps.cr0_fixed1);
+  VmWrite(field::kCr0GuestHostMask, vmx.cr0_guest_owned_mask);
   VmWrite(field::kCr0ReadShadow, e.cr0);
   VmWrite(field::kGuestCr4, (e.cr4 | caps.cr4_fixed0) & caps.cr4_fixed1);
   VmWrite(field::kCr4GuestHostMask, vmx.cr4_guest_owned_mask);
@@ -116,6 +118,13 @@ void WriteGuestState(const VmxVcpu& vmx, const Capabilities& caps, const GuestEn
   VmWrite(field::kGuestInterruptibility, 0);
   VmWrite(field::kGuestActivityState, 0);
   VmWrite(field::kGuestPendingDebug, 0);
+  // Without "save preemption timer value" the count reloads from here at every entry: a guest
+  // that runs one tick period (arch/event_timer.h) without exiting exits, even with IF=0, where
+  // an emulator may hold the external interrupt back.
+  if (caps.preemption_timer) {
+    const u64 ticks = (arch::TscTicksPerMs() * arch::kTimerTickMs) >> caps.preemption_timer_shift;
+    VmWrite(field::kGuestPreemptionTimer, ticks > 0xffffffffull ? 0xffffffffull : ticks);
+  }
   VmWrite(field::kVmcsLinkPointer, ~0ull);
 }
 
@@ -209,6 +218,32 @@ void SaveGuestState(Vcpu& vcpu, VmxVcpu& vmx, const ExitInfo& info) {
   }
 }
 
+// For a control-register exit: CR0/CR4 as the guest sees them (masked bits from the shadows).
+void ReadGuestVisibleCrs(Vcpu& vcpu, const VmxVcpu& vmx) {
+  vcpu.cr.cr0 = (vcpu.paging.cr0 & ~vmx.cr0_guest_owned_mask) |
+                (VmRead(field::kCr0ReadShadow) & vmx.cr0_guest_owned_mask);
+  vcpu.cr.cr4 = (vcpu.paging.cr4 & ~vmx.cr4_guest_owned_mask) |
+                (VmRead(field::kCr4ReadShadow) & vmx.cr4_guest_owned_mask);
+}
+
+// A write the CR handler allowed: the guest's value in the read shadow, the hardware value
+// with the bits VMX operation forces (CR0.NE/PE/PG, CR4.VMXE).
+void ApplyCrWrite(Vcpu& vcpu, const VmxVcpu& vmx) {
+  vcpu.cr.write_pending = false;
+  const u64 v = vcpu.cr.write_value;
+  if (vcpu.cr.write_cr == 0) {
+    const u64 hw = (v | vmx.cr0_fixed0) & vmx.cr0_fixed1;
+    VmWrite(field::kGuestCr0, hw);
+    VmWrite(field::kCr0ReadShadow, v);
+    vcpu.paging.cr0 = hw;
+  } else if (vcpu.cr.write_cr == 4) {
+    const u64 hw = (v | vmx.cr4_fixed0) & vmx.cr4_fixed1;
+    VmWrite(field::kGuestCr4, hw);
+    VmWrite(field::kCr4ReadShadow, v);
+    vcpu.paging.cr4 = hw;
+  }
+}
+
 ExitInfo ReadExitInfo(const Vcpu& vcpu) {
   ExitInfo info;
   info.reason = static_cast<u32>(VmRead(field::kExitReason));
@@ -255,9 +290,20 @@ Status SetupVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx, const Capabilities& caps,
   for (u32 msr : kPassthroughMsrs) SetMsrIntercept(vmx, msr, false, false);
   SetMsrIntercept(vmx, kSpecCtrlMsr, false, false);
   for (u32 msr : kGuestOwnedUnswitchedMsrs) arch::Wrmsr(msr, 0);
+  if (kTscAuxIsGuestOwned) {
+    SetMsrIntercept(vmx, kMsrTscAux, false, false);
+    arch::Wrmsr(kMsrTscAux, 0);  // no guest sees a predecessor's RDTSCP value
+  }
 
-  // CR4 bits the guest may not change without an exit: the ones VMX forces either way.
-  vmx.cr4_guest_owned_mask = caps.cr4_fixed0 | ~caps.cr4_fixed1;
+  // Control-register bits the guest may not change without an exit (exits/cr_policy.h decides):
+  // the ones VMX forces either way, and SMXE, which CPUID hides even where the CPU has SMX.
+  vmx.cr0_guest_owned_mask = caps.cr0_fixed0 | ~caps.cr0_fixed1;
+  vmx.cr4_guest_owned_mask = caps.cr4_fixed0 | ~caps.cr4_fixed1 | arch::kCr4Smxe;
+  vmx.cr0_fixed0 = caps.cr0_fixed0;
+  vmx.cr0_fixed1 = caps.cr0_fixed1;
+  vmx.cr4_fixed0 = caps.cr4_fixed0;
+  vmx.cr4_fixed1 = caps.cr4_fixed1;
+  vcpu.cr.cr4_supported = caps.cr4_fixed1;
 
   // VMCLEAR initialises the region and makes its launch state "clear": VMLAUNCH next.
   if (!Vmclear(vmx.vmcs_pa) || !Vmptrld(vmx.vmcs_pa)) {
@@ -325,10 +371,12 @@ void RunVmxVcpu(Vcpu& vcpu) {
       }
       SaveGuestState(vcpu, vmx, info);
       exit = DecodeVmxExit(info);
+      if (exit.reason == ExitReason::kCrAccess) ReadGuestVisibleCrs(vcpu, vmx);
     }
 
     const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
+    if (vcpu.cr.write_pending) ApplyCrWrite(vcpu, vmx);
     if (action == ExitAction::kResumeNext) {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.

@@ -23,7 +23,9 @@ struct VmxVcpu {
   u64 msr_bitmap_pa = 0;  // 1 page
   ExtendedPageTables ept;
   Controls controls;
+  u64 cr0_guest_owned_mask = 0;  // guest/host masks: bits whose writes exit (despite the name)
   u64 cr4_guest_owned_mask = 0;
+  u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
   u64 loaded_efer = 0;  // GUEST_EFER / GUEST_PAT as last written or read: rewritten on change
   u64 loaded_pat = 0;
 };

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "arch/event_timer.h"
 #include "arch/host_cpu.h"
 #include "attest/guest_evidence.h"
 #include "lib/log.h"
@@ -21,6 +22,16 @@ std::string& LogText() {
 std::map<std::pair<u32, u32>, arch::CpuidResult>& CpuidTable() {
   static std::map<std::pair<u32, u32>, arch::CpuidResult> table;
   return table;
+}
+
+u64& Xcr0() {
+  static u64 xcr0 = 0;
+  return xcr0;
+}
+
+TimerCalls& Timer() {
+  static TimerCalls calls;
+  return calls;
 }
 
 u64& Tsc() {
@@ -44,6 +55,8 @@ void Reset() {
   MsrInterceptCalls().clear();
   Tsc() = 0;
   Evidence() = FakeEvidence{};
+  Xcr0() = 0;
+  Timer() = {};
 }
 
 }  // namespace pv::fake
@@ -63,6 +76,16 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
 }
 u64 HostTsc() {
   return fake::Tsc();
+}
+void HostSetXcr0(u64 value) {
+  fake::Xcr0() = value;
+}
+u64 AcknowledgeTimerInterrupts() {
+  return ++fake::Timer().acknowledged;
+}
+void WaitForTimerEvent() {
+  ++fake::Timer().waits;
+  fake::Tsc() += fake::Timer().tsc_per_wait;  // time passes while the vCPU sleeps
 }
 }  // namespace arch
 

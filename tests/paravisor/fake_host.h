@@ -21,6 +21,13 @@ struct MsrInterceptCall {
 std::string& LogText();
 std::map<std::pair<u32, u32>, arch::CpuidResult>& CpuidTable();
 u64& Tsc();
+u64& Xcr0();
+struct TimerCalls {
+  u64 acknowledged = 0;
+  u64 waits = 0;
+  u64 tsc_per_wait = 0;
+};
+TimerCalls& Timer();
 std::vector<MsrInterceptCall>& MsrInterceptCalls();
 // The attestation seam (attest/guest_evidence.h): GuestEvidence returns these bytes (or fails
 // with `evidence_status` when it is not ok) and records the REPORT_DATA it was asked for.

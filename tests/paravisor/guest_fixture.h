@@ -15,6 +15,13 @@
 
 namespace pv {
 
+// An exit of `reason` with every other field at its default.
+inline Exit MakeExit(ExitReason reason) {
+  Exit e;
+  e.reason = reason;
+  return e;
+}
+
 class GuestFixture : public ::testing::Test {
  protected:
   static constexpr u64 kRam = 16ull << 20;

@@ -60,6 +60,26 @@ TEST_F(GuestMemoryTest, HostileTablesAreBounded) {
   EXPECT_EQ(mem_.Translate(LongMode(0xffff0000000), 0).status().code(), Err::kOutOfRange);
 }
 
+TEST_F(GuestMemoryTest, WalkRejectsWhatTheCpuWouldFaultOn) {
+  Put64(0x10000, 0x11000 | 3);
+  Put64(0x11000, 0x12000 | 3);
+  Put64(0x12000, 0x200000 | 0x83);
+  const GuestPaging p = LongMode(0x10000);
+  EXPECT_TRUE(mem_.Translate(p, 0x1000).ok());
+  // Non-canonical: bit 47 clear but bit 48 set, and the reverse.
+  EXPECT_EQ(mem_.Translate(p, 1ull << 48).status().code(), Err::kInvalidArgument);
+  EXPECT_EQ(mem_.Translate(p, 0xffff000000001000ull).status().code(), Err::kInvalidArgument);
+  // PS=1 in the PML4 entry.
+  Put64(0x10000, 0x11000 | 0x83);
+  EXPECT_EQ(mem_.Translate(p, 0x1000).status().code(), Err::kInvalidArgument);
+  // A 2 MiB page whose frame is not 2 MiB aligned.
+  Put64(0x10000, 0x11000 | 3);
+  Put64(0x12000, 0x202000 | 0x83);
+  EXPECT_EQ(mem_.Translate(p, 0x1000).status().code(), Err::kInvalidArgument);
+  Put64(0x12000, 0x200000 | 0x1083);  // bit 12 is the PAT bit: allowed
+  EXPECT_TRUE(mem_.Translate(p, 0x1000).ok());
+}
+
 TEST_F(GuestMemoryTest, ReadGvaCrossesPages) {
   Put64(0x10000, 0x11000 | 3);
   Put64(0x11000, 0x12000 | 3);

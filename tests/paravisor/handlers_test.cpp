@@ -12,12 +12,6 @@ namespace {
 
 using HandlerTest = GuestFixture;
 
-Exit MakeExit(ExitReason reason) {
-  Exit e;
-  e.reason = reason;
-  return e;
-}
-
 Exit IoExitFor(u16 port, u8 size, bool in) {
   Exit e = MakeExit(ExitReason::kIo);
   e.io = {port, size, in, false, false};
@@ -72,6 +66,39 @@ TEST_F(HandlerTest, ConsolePortsGoToTheLogLineByLine) {
   vcpu_.gpr(kRax) = 0;
   HandleIo(vcpu_, IoExitFor(0x3fd, 1, true));
   EXPECT_EQ(vcpu_.gpr(kRax), 0x60u);
+}
+
+// What Linux's 8250 autoconfig does to find a UART and tell it is a 16550A.
+TEST_F(HandlerTest, Com1PassesThe8250Probe) {
+  auto out = [&](u16 port, u8 v) {
+    vcpu_.gpr(kRax) = v;
+    HandleIo(vcpu_, IoExitFor(port, 1, false));
+  };
+  auto in = [&](u16 port) {
+    vcpu_.gpr(kRax) = 0xff;
+    HandleIo(vcpu_, IoExitFor(port, 1, true));
+    return static_cast<u8>(vcpu_.gpr(kRax));
+  };
+  EXPECT_EQ(in(0x3fa), 0x01) << "IIR: no interrupt pending";
+  out(0x3f9, 0);
+  EXPECT_EQ(in(0x3f9) & 0x0f, 0);
+  out(0x3f9, 0x0f);
+  EXPECT_EQ(in(0x3f9) & 0x0f, 0x0f) << "IER holds its value";
+  out(0x3ff, 0xa5);
+  EXPECT_EQ(in(0x3ff), 0xa5) << "scratch register";
+  out(0x3fc, 0x1a);  // loopback, OUT2, RTS
+  EXPECT_EQ(in(0x3fe) & 0xf0, 0x90) << "loopback mirrors MCR into MSR";
+  out(0x3fc, 0);
+  out(0x3fa, 0x01);  // FCR: enable FIFOs
+  EXPECT_EQ(in(0x3fa) & 0xc0, 0xc0) << "16550A FIFOs reported";
+  out(0x3fb, 0x83);  // DLAB
+  out(0x3f8, 0x01);
+  out(0x3f9, 0x00);
+  EXPECT_EQ(in(0x3f8), 0x01) << "divisor latch low";
+  EXPECT_EQ(fake::LogText(), "") << "divisor writes are not console output";
+  out(0x3fb, 0x03);
+  EXPECT_EQ(in(0x3fb), 0x03);
+  EXPECT_EQ(in(0x3fd), 0x60) << "LSR: transmitter empty";
 }
 
 TEST_F(HandlerTest, RefusedPortsReadAllOnesAndKeepUpperBits) {
