@@ -29,17 +29,10 @@ bool IsDataModule(const Cmdline& options) {
   return options.Get("role", &role) && role.Equals("initrd");
 }
 
-Result<LinuxBootInputs> LinuxInputsFromModules(const boot::BootInfo& boot, usize self,
-                                               const Cmdline& options, const char* kernel_cmdline,
-                                               const u8* (*phys_to_virt)(u64 pa)) {
-  if (self >= boot.module_count) return Status(Err::kOutOfRange, "linux: no such module");
-  const boot::Module& kernel = boot.modules[self];
-  LinuxBootInputs in;
-  in.image = phys_to_virt(kernel.start);
-  in.image_size = kernel.end - kernel.start;
-  in.cmdline = kernel_cmdline != nullptr ? kernel_cmdline : "";
+Result<const boot::Module*> FindInitrdModule(const boot::BootInfo& boot, usize self,
+                                             const Cmdline& options) {
   StrView initrd_arg;
-  if (!options.Get("initrd", &initrd_arg)) return in;  // a kernel without an initrd
+  if (!options.Get("initrd", &initrd_arg)) return static_cast<const boot::Module*>(nullptr);
   u64 index = 0;
   if (!ParseU64(initrd_arg, &index)) {
     return Status(Err::kInvalidArgument, "linux: initrd= is not a module index");
@@ -51,9 +44,7 @@ Result<LinuxBootInputs> LinuxInputsFromModules(const boot::BootInfo& boot, usize
   if (!IsDataModule(Cmdline(initrd.cmdline))) {
     return Status(Err::kInvalidArgument, "linux: the initrd= module is not marked role=initrd");
   }
-  in.initrd = phys_to_virt(initrd.start);
-  in.initrd_size = initrd.end - initrd.start;
-  return in;
+  return &initrd;
 }
 
 }  // namespace pv::linux_boot

@@ -30,12 +30,12 @@ void SplitModuleString(const char* module_string, ModuleString* out);
 // True for a module that carries data for another guest (`role=initrd`).
 bool IsDataModule(const Cmdline& options);
 
-// The kernel, initrd and command line of the Linux guest in module `self`. `phys_to_virt` maps
-// a module's physical address to where the paravisor can read it. Errors name the problem: an
-// `initrd=` that is not a number, out of range, the guest itself, or not marked `role=initrd`.
-Result<LinuxBootInputs> LinuxInputsFromModules(const boot::BootInfo& boot, usize self,
-                                               const Cmdline& options, const char* kernel_cmdline,
-                                               const u8* (*phys_to_virt)(u64 pa));
+// The initrd module of the Linux guest in module `self`, or null when it has none (no
+// `initrd=`). Errors name the problem: an `initrd=` that is not a number, out of range, the guest
+// itself, or a module not marked `role=initrd`. (The caller maps the modules' physical
+// addresses; this stays free of address translation and indirect calls.)
+Result<const boot::Module*> FindInitrdModule(const boot::BootInfo& boot, usize self,
+                                             const Cmdline& options);
 
 }  // namespace pv::linux_boot
 

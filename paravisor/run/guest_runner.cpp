@@ -71,9 +71,13 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
                                      const Cmdline& options, const char* kernel_cmdline) {
   const boot::Module& module = boot.modules[index];
   if (options.Has("linux")) {
-    PV_TRY_ASSIGN(
-        const linux_boot::LinuxBootInputs in,
-        linux_boot::LinuxInputsFromModules(boot, index, options, kernel_cmdline, ModuleBytes));
+    PV_TRY_ASSIGN(const boot::Module* initrd, linux_boot::FindInitrdModule(boot, index, options));
+    linux_boot::LinuxBootInputs in{ModuleBytes(module.start), module.end - module.start, nullptr, 0,
+                                   kernel_cmdline};
+    if (initrd != nullptr) {
+      in.initrd = ModuleBytes(initrd->start);
+      in.initrd_size = initrd->end - initrd->start;
+    }
     linux_boot::LinuxBootLayout layout;
     PV_TRY_ASSIGN(const GuestEntryState entry,
                   linux_boot::WriteLinuxBootState(vcpu.memory, in, &layout));

@@ -9,10 +9,6 @@
 namespace pv::linux_boot {
 namespace {
 
-const u8* Identity(u64 pa) {
-  return reinterpret_cast<const u8*>(pa);
-}
-
 TEST(LinuxModuleTest, SplitsOptionsFromTheKernelCommandLine) {
   ModuleString m;
   SplitModuleString("vmlinuz linux initrd=1 expect=exit0 -- console=ttyS0 expect=x a -- b", &m);
@@ -50,17 +46,12 @@ TEST(LinuxModuleTest, FindsAndChecksTheInitrdModule) {
   EXPECT_TRUE(IsDataModule(Cmdline(boot.modules[1].cmdline)));
   EXPECT_FALSE(IsDataModule(Cmdline(boot.modules[2].cmdline)));
 
-  auto in = LinuxInputsFromModules(boot, 0, Cmdline("vmlinuz linux initrd=1"), "quiet", Identity);
-  ASSERT_TRUE(in.ok()) << in.status().message();
-  EXPECT_EQ(in.value().image, kernel);
-  EXPECT_EQ(in.value().image_size, 16u);
-  EXPECT_EQ(in.value().initrd, cpio);
-  EXPECT_EQ(in.value().initrd_size, 32u);
-  EXPECT_STREQ(in.value().cmdline, "quiet");
-
-  auto none = LinuxInputsFromModules(boot, 0, Cmdline("vmlinuz linux"), "", Identity);
+  auto found = FindInitrdModule(boot, 0, Cmdline("vmlinuz linux initrd=1"));
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found.value(), &boot.modules[1]);
+  auto none = FindInitrdModule(boot, 0, Cmdline("vmlinuz linux"));
   ASSERT_TRUE(none.ok());
-  EXPECT_EQ(none.value().initrd_size, 0u);
+  EXPECT_EQ(none.value(), nullptr);
 
   const struct {
     const char* options;
@@ -72,7 +63,7 @@ TEST(LinuxModuleTest, FindsAndChecksTheInitrdModule) {
       {"vmlinuz linux initrd=2", "linux: the initrd= module is not marked role=initrd"},
   };
   for (const auto& b : bad) {
-    auto r = LinuxInputsFromModules(boot, 0, Cmdline(b.options), "", Identity);
+    auto r = FindInitrdModule(boot, 0, Cmdline(b.options));
     ASSERT_FALSE(r.ok()) << b.options;
     EXPECT_STREQ(r.status().message(), b.error);
   }
