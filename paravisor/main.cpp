@@ -8,6 +8,7 @@
 #include "mm/page_alloc.h"
 #include "proxy/exit_proxy.h"
 #include "proxy/ivshmem_pci.h"
+#include "run/confidential_report.h"
 #include "run/guest_runner.h"
 
 namespace {
@@ -51,6 +52,7 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (const Status enabled = EnableHostVirtualization(&virt); !enabled.ok()) {
     Finish(false, enabled.message());
   }
+  ReportConfidentialHardware();
   if (const Status proxy = proxy_client::InitExitProxy(cmdline); !proxy.ok()) {
     Finish(false, proxy.message());
   }

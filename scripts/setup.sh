@@ -17,6 +17,8 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # execution platforms
   qemu-system-x86 qemu-utils bochs bochsbios seabios
+  # instruction-level hardware model of the world switches (tests/hwmodel)
+  libunicorn-dev
   grub-pc-bin xorriso mtools
   # process supervision helpers used by tests
   procps util-linux

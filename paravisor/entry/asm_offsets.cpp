@@ -6,13 +6,16 @@
 #include <stddef.h>
 
 #include "guest/abi.h"
+#include "svm/sev_es_save_area.h"
+#include "tdx/tdx_abi.h"
 #include "testing/test_abi.h"
-#include "vmx/vmcs.h"
 #include "vcpu/run_state.h"
 #include "vcpu/vcpu.h"
+#include "vmx/vmcs.h"
 
 #define PV_DEFINE(name, value) asm volatile("\n.ascii \"@@PVDEF " #name " %c0\\n\"" ::"i"(value))
 #define PV_RUN_OFFSET(name, member) PV_DEFINE(RUN_##name, offsetof(pv::VcpuRunState, member))
+#define PV_TDX_EXIT_OFFSET(reg) PV_DEFINE(TDX_EXIT_##reg, offsetof(pv::tdx::TdxExitRecord, reg))
 
 namespace {
 
@@ -25,6 +28,9 @@ static_assert(sizeof(VcpuRunState::spec_ctrl_present) == 1 &&
                   sizeof(VcpuRunState::spec_ctrl_intercepted) == 1 &&
                   sizeof(VcpuRunState::launched) == 1,
               "the assembly uses byte compares");
+// The SEV-ES switch stores exactly the registers #VMEXIT reloads from these slots.
+static_assert(offsetof(pv::svm::SevEsSaveArea, gprs) == 0x300,
+              "APM: the host save area's GPR block starts at 0x300");
 
 }  // namespace
 
@@ -56,6 +62,31 @@ extern "C" void pv_asm_offsets() {
   PV_RUN_OFFSET(spec_ctrl_guest_writes, spec_ctrl_guest_writes);
   PV_RUN_OFFSET(spec_ctrl_host_writes, spec_ctrl_host_writes);
   PV_RUN_OFFSET(spec_ctrl_guest_reads, spec_ctrl_guest_reads);
+
+  // SEV-ES host save area GPR slots (entry/svm_sev_es_run.asm). The names use the x86 spelling
+  // of pv::Gpr without its k prefix.
+  PV_DEFINE(HSA_rbx, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kRbx]));
+  PV_DEFINE(HSA_rbp, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kRbp]));
+  PV_DEFINE(HSA_rsi, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kRsi]));
+  PV_DEFINE(HSA_rdi, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kRdi]));
+  PV_DEFINE(HSA_r12, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kR12]));
+  PV_DEFINE(HSA_r13, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kR13]));
+  PV_DEFINE(HSA_r14, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kR14]));
+  PV_DEFINE(HSA_r15, offsetof(pv::svm::SevEsSaveArea, gprs[pv::kR15]));
+
+  // TDG.VP.ENTER (entry/tdx_l2_enter.asm): the leaf and the exit record's slots.
+  PV_DEFINE(TDX_LEAF_VP_ENTER, pv::tdx::leaf::kVpEnter);
+  PV_TDX_EXIT_OFFSET(rax);
+  PV_TDX_EXIT_OFFSET(rcx);
+  PV_TDX_EXIT_OFFSET(rdx);
+  PV_TDX_EXIT_OFFSET(rsi);
+  PV_TDX_EXIT_OFFSET(rdi);
+  PV_TDX_EXIT_OFFSET(r8);
+  PV_TDX_EXIT_OFFSET(r9);
+  PV_TDX_EXIT_OFFSET(r10);
+  PV_TDX_EXIT_OFFSET(r11);
+  PV_TDX_EXIT_OFFSET(r12);
+  PV_TDX_EXIT_OFFSET(r13);
 
   // VMCS field encodings the VMX world switch writes itself.
   PV_DEFINE(VMCS_HOST_RSP, pv::vmx::field::kHostRsp);

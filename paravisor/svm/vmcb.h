@@ -51,7 +51,9 @@ struct VmcbControl {
   u64 next_rip;       // 0x0c8: valid only with NRIP save
   u8 insn_len;        // 0x0d0: decode assists
   u8 insn_bytes[15];  // 0x0d1
-  u8 reserved_0e0[0x400 - 0x0e0];
+  u8 reserved_0e0[0x108 - 0x0e0];
+  u64 vmsa_pa;  // 0x108: SEV-ES: the guest's VMSA page (svm/sev_es_save_area.h)
+  u8 reserved_110[0x400 - 0x110];
 };
 static_assert(sizeof(VmcbControl) == 0x400);
 static_assert(offsetof(VmcbControl, intercept_exceptions) == 0x008);
@@ -72,6 +74,7 @@ static_assert(offsetof(VmcbControl, n_cr3) == 0x0b0);
 static_assert(offsetof(VmcbControl, clean_bits) == 0x0c0);
 static_assert(offsetof(VmcbControl, next_rip) == 0x0c8);
 static_assert(offsetof(VmcbControl, insn_len) == 0x0d0);
+static_assert(offsetof(VmcbControl, vmsa_pa) == 0x108);
 
 struct VmcbSave {
   VmcbSegment es, cs, ss, ds, fs, gs;  // 0x400..0x45f
