@@ -43,6 +43,7 @@ commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
               [--guest-args TEXT]
+              [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]   (a Linux guest)
               [--debug] [--no-console]
   start NAME                      start a CREATED, STOPPED or FAILED partition
   stop NAME [--grace-ms MS] [--force]
@@ -85,7 +86,8 @@ const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
   static const std::map<std::string, bool> known = {
       {"--firmware", true},   {"--guest", true},         {"--memory", true},
       {"--vcpus", true},      {"--platform", true},      {"--cmdline", true},
-      {"--guest-args", true}, {"--debug", false},        {"--no-console", false},
+      {"--guest-args", true}, {"--kernel", true},        {"--initrd", true},
+      {"--append", true},     {"--debug", false},        {"--no-console", false},
       {"--grace-ms", true},   {"--force", false},        {"--follow", false},
       {"-f", false},          {"--firmware-log", false}, {"--offset", true},
       {"--partition", true},  {"--after", true},         {"--replace", false},
@@ -173,6 +175,9 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
   spec->set_guest_image_path(args.Get("--guest"));
   spec->set_firmware_cmdline(args.Get("--cmdline"));
   spec->set_guest_cmdline(args.Get("--guest-args"));
+  spec->set_linux_kernel_path(args.Get("--kernel"));
+  spec->set_linux_initrd_path(args.Get("--initrd"));
+  spec->set_linux_append(args.Get("--append"));
   uint32_t number = 0;
   if (args.Has("--memory")) {
     if (!absl::SimpleAtoi(args.Get("--memory"), &number)) {

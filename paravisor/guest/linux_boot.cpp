@@ -165,7 +165,7 @@ Result<GuestEntryState> WriteLinuxBootState(GuestMemory& memory, const LinuxBoot
   PV_TRY(memory.WriteGpa(kCmdlineGpa + cmdline_len, &nul, 1));
 
   // boot_params: zeroed, the image's setup header copied in, then the loader's fields.
-  static_assert(kE820TableOff + 3 * 20 <= kBootParamsSize);
+  static_assert(kE820TableOff + u64{3} * 20 <= kBootParamsSize);
   u8* bp = memory.HostPointer(kBootParamsGpa, kBootParamsSize);
   if (bp == nullptr) return Status(Err::kOutOfRange, "linux: boot_params outside guest RAM");
   memset(bp, 0, kBootParamsSize);
