@@ -89,21 +89,17 @@ Status LocalApic::WriteMsr(u32 msr, u64 value, u64 now) {
 
 Status LocalApic::Read(u32 offset, u64* value, u64 now, bool x2apic) {
   AdvanceTime(now);
-  if (offset >= kRegIsr && offset < kRegIsr + 0x80) {
-    *value = isr_[(offset - kRegIsr) >> 4];
-    return Status::Ok();
-  }
-  if (offset >= kRegTmr && offset < kRegTmr + 0x80) {
-    *value = tmr_[(offset - kRegTmr) >> 4];
-    return Status::Ok();
-  }
-  if (offset >= kRegIrr && offset < kRegIrr + 0x80) {
-    *value = irr_[(offset - kRegIrr) >> 4];
-    return Status::Ok();
-  }
-  if (offset >= kRegLvtTimer && offset <= kRegLvtError) {
-    *value = lvt_[(offset - kRegLvtTimer) >> 4];
-    return Status::Ok();
+  // The register arrays: ISR, TMR, IRR (8 x 32 bits each) and the six LVT entries.
+  const struct {
+    u32 first;
+    const u32* regs;
+    u32 count;
+  } banks[] = {{kRegIsr, isr_, 8}, {kRegTmr, tmr_, 8}, {kRegIrr, irr_, 8}, {kRegLvtTimer, lvt_, 6}};
+  for (const auto& bank : banks) {
+    if (offset >= bank.first && offset < bank.first + bank.count * 0x10) {
+      *value = bank.regs[(offset - bank.first) >> 4];
+      return Status::Ok();
+    }
   }
   switch (offset) {
     case kRegId:
