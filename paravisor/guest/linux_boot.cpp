@@ -144,7 +144,7 @@ Result<GuestEntryState> WriteLinuxBootState(GuestMemory& memory, const LinuxBoot
   if (in.initrd_size != 0) {
     const u64 top =
         AlignDown(ram < u64{h.initrd_addr_max} + 1 ? ram : u64{h.initrd_addr_max} + 1, kPageSize);
-    if (in.initrd_size > top - kHighRamStart) {
+    if (top < kHighRamStart || in.initrd_size > top - kHighRamStart) {
       return Status(Err::kOutOfRange, "linux: initrd does not fit in guest RAM");
     }
     initrd_start = AlignDown(top - in.initrd_size, kPageSize);

@@ -48,7 +48,7 @@ class LinuxGuestThroughAgentTest(AgentTestCase):
             "launch", "debian", "--firmware", FIRMWARE, "--memory", "512",
             "--cmdline", "guest_mem=256", "--guest-args", "expect=npf", "--kernel", VMLINUZ,
             "--initrd", INITRAMFS, "--append", "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
-            timeout=280)
+            timeout=540)
         console = subprocess.run([PVCTL, "--socket", self.agent.socket, "console", "debian"],
                                  capture_output=True, text=True, timeout=30)
         self.assertEqual(console.returncode, OK, console.stderr)

@@ -193,6 +193,11 @@ TEST_F(LinuxBootTest, RejectsWhatDoesNotFitAndLeavesMemoryUntouched) {
   r = Boot(testing::BzImageFixture{}.Build(), std::vector<u8>(kRam, 0), "");
   ASSERT_FALSE(r.ok());
   EXPECT_STREQ(r.status().message(), "linux: initrd does not fit in guest RAM");
+  f = {};
+  f.initrd_addr_max = 0xfff;  // below 1 MiB: nowhere to put any initrd
+  r = Boot(f.Build(), std::vector<u8>(16, 0), "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.status().message(), "linux: initrd does not fit in guest RAM");
   // A command line longer than the kernel's cmdline_size.
   f = {};
   f.cmdline_size = 8;
