@@ -2,7 +2,9 @@
 // VMX, run every guest image it was given, and report one machine-readable result line.
 #include "arch/descriptors.h"
 #include "arch/platform.h"
+#include "attest/attestation_client.h"
 #include "boot/multiboot.h"
+#include "crypto/crypto_cpu.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "mm/page_alloc.h"
@@ -29,6 +31,8 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   using namespace pv;
   arch::InitDescriptors();
   arch::MaskLegacyInterrupts();
+  // SSE, the FS-based stack-protector canary: before the backends copy CR0/CR4/FS base.
+  crypto::InitCryptoCpu();
 #ifdef PV_TEST_BUILD
   Log("paravisor (test image) starting");
 #else
@@ -55,6 +59,9 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   ReportConfidentialHardware();
   if (const Status proxy = proxy_client::InitExitProxy(cmdline); !proxy.ok()) {
     Finish(false, proxy.message());
+  }
+  if (const Status attest = attest::InitAttestation(cmdline); !attest.ok()) {
+    Finish(false, attest.message());
   }
 
   if (boot.value().module_count == 0) {

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "attest_command.h"
 #include "grpcpp/grpcpp.h"
 #include "output.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
@@ -54,6 +55,10 @@ commands:
   events [--partition NAME] [--after SEQ] [-f|--follow]
   stats NAME
   capabilities
+  attest NAME [--report-data HEX] [--out FILE]
+                                  fresh evidence (SNP report / TDX quote) from the running
+                                  partition's paravisor with that REPORT_DATA (64 bytes in
+                                  hex; default: random); verify it with pvattest
   launch NAME --firmware FILE [create options] [--replace]
                                   create + start + follow the console until the guest ends
 
@@ -84,13 +89,14 @@ struct Args {
 
 const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
   static const std::map<std::string, bool> known = {
-      {"--firmware", true},   {"--guest", true},         {"--memory", true},
-      {"--vcpus", true},      {"--platform", true},      {"--cmdline", true},
-      {"--guest-args", true}, {"--kernel", true},        {"--initrd", true},
-      {"--append", true},     {"--debug", false},        {"--no-console", false},
-      {"--grace-ms", true},   {"--force", false},        {"--follow", false},
-      {"-f", false},          {"--firmware-log", false}, {"--offset", true},
-      {"--partition", true},  {"--after", true},         {"--replace", false},
+      {"--firmware", true},    {"--guest", true},         {"--memory", true},
+      {"--vcpus", true},       {"--platform", true},      {"--cmdline", true},
+      {"--guest-args", true},  {"--kernel", true},        {"--initrd", true},
+      {"--append", true},      {"--debug", false},        {"--no-console", false},
+      {"--grace-ms", true},    {"--force", false},        {"--follow", false},
+      {"-f", false},           {"--firmware-log", false}, {"--offset", true},
+      {"--partition", true},   {"--after", true},         {"--replace", false},
+      {"--report-data", true}, {"--out", true},
   };
   return known;
 }
@@ -430,6 +436,23 @@ int Cli::Run(const std::string& command, const Args& args) {
       pv::pvctl::PrintCapabilities(caps);
     }
     return kOk;
+  }
+  if (command == "attest") {
+    if (!need_name()) return kUsage;
+    pv::v1::AttestPartitionRequest req;
+    // The agent waits a little less than this client, so its answer (even a timeout) arrives.
+    const uint32_t wait_ms = static_cast<uint32_t>(timeout_s_ > 2 ? timeout_s_ - 2 : 1) * 1000;
+    const std::string problem = pv::pvctl::BuildAttestRequest(
+        pos[0], args.Get("--report-data"), wait_ms < 120000 ? wait_ms : 120000, &req);
+    if (!problem.empty()) {
+      std::fprintf(stderr, "pvctl: %s\n", problem.c_str());
+      return kUsage;
+    }
+    pv::v1::AttestPartitionResponse resp;
+    auto ctx = Context();
+    grpc::Status s = stub_->AttestPartition(ctx.get(), req, &resp);
+    if (!s.ok()) return Fail(s);
+    return pv::pvctl::OutputEvidence(resp, args.Get("--out"), json_) ? kOk : kError;
   }
   if (command == "launch") {
     if (!need_name()) return kUsage;

@@ -167,8 +167,7 @@ std::vector<uint8_t> ExitHandler::Handle(const uint8_t* data, uint32_t length, u
       return {};
     }
     case fb::Body::AttestationRequest:
-      return Reject(id, ring_vcpu, code(ErrorCode::kUnsupported),
-                    "no attestation service is configured on this agent");
+      return HandleAttestation(id, ring_vcpu, msg->body_as_AttestationRequest());
     case fb::Body::VersionResponse:
     case fb::Body::IoResult:
     case fb::Body::MmioResult:

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "attestation_backend.h"
 #include "device_models.h"
+#include "evidence_mailbox.h"
 
 namespace pv::agent {
 
@@ -24,6 +26,17 @@ class ExitSink {
                             const std::vector<std::pair<uint32_t, uint64_t>>& counters) = 0;
   // A message was rejected; `detail` names the vCPU ring and the problem.
   virtual void OnProxyError(const std::string& detail) = 0;
+};
+
+// Where attestation traffic goes (exit_handler_attestation.cpp). `shared` is the partition's
+// exit-proxy shared memory (for the bulk areas); `backend` the secure processor (nullptr: the
+// agent offers no attestation service and answers Unsupported); `mailbox` receives evidence the
+// agent asked the paravisor for (nullptr: AgentEvidence is refused).
+struct AttestationRoute {
+  uint8_t* shared = nullptr;
+  uint64_t shared_size = 0;
+  AttestationBackend* backend = nullptr;
+  EvidenceMailbox* mailbox = nullptr;
 };
 
 struct ExitHandlerCounters {
@@ -44,14 +57,17 @@ class ExitHandler {
   bool negotiated() const { return negotiated_; }
   // A re-attaching agent takes over a channel the paravisor already negotiated.
   void set_negotiated(bool negotiated) { negotiated_ = negotiated; }
+  void set_attestation(const AttestationRoute& route) { attestation_ = route; }
 
  private:
   std::vector<uint8_t> Reject(uint64_t id, uint32_t vcpu, uint16_t code, const std::string& why);
+  std::vector<uint8_t> HandleAttestation(uint64_t id, uint32_t vcpu, const void* request);
 
   DeviceBus* bus_;
   ExitSink* sink_;
   ExitHandlerCounters counters_;
   bool negotiated_ = false;
+  AttestationRoute attestation_;
 };
 
 }  // namespace pv::agent

@@ -35,6 +35,7 @@ ExitProxyServer::ExitProxyServer(std::string name, SharedRegion region, int agen
       sink_(sink),
       bus_(MakeStandardDeviceBus([sink](absl::string_view bytes) { sink->OnConsole(bytes); })),
       handler_(&bus_, sink),
+      mailbox_(std::make_shared<EvidenceMailbox>(&region_.bulk(0)->agent_evidence)),
       stop_eventfd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   for (uint32_t v = 0; v < region_.vcpus(); ++v) {
     proxy::VcpuChannel* ch = region_.channel(v);
@@ -49,6 +50,12 @@ ExitProxyServer::ExitProxyServer(std::string name, SharedRegion region, int agen
     broken_.push_back(false);
   }
   handler_.set_negotiated(reattach);
+  set_attestation_backend(nullptr);
+}
+
+void ExitProxyServer::set_attestation_backend(AttestationBackend* backend) {
+  handler_.set_attestation(
+      AttestationRoute{region_.base(), proxy::kSharedSize, backend, mailbox_.get()});
 }
 
 ExitProxyServer::~ExitProxyServer() {

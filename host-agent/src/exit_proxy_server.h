@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "attestation_backend.h"
 #include "device_models.h"
+#include "evidence_mailbox.h"
 #include "exit_handler.h"
 #include "ring/spsc_ring.h"
 #include "shared_region.h"
@@ -51,6 +53,13 @@ class ExitProxyServer {
   void Stop();
   ExitProxyStats stats() const;
 
+  // The partition's secure processor for attestation traffic (not owned; must outlive the
+  // server). Without one, attestation requests are answered Unsupported. Call before Start().
+  void set_attestation_backend(AttestationBackend* backend);
+  // Agent-initiated evidence requests to this partition's paravisor (evidence_mailbox.h).
+  // Shared so a waiting caller keeps it alive if the server goes away meanwhile.
+  std::shared_ptr<EvidenceMailbox> evidence_mailbox() { return mailbox_; }
+
  private:
   void Run();
   bool ServeOnce();  // true if any message was handled
@@ -64,6 +73,7 @@ class ExitProxyServer {
   ExitSink* sink_;
   DeviceBus bus_;
   ExitHandler handler_;
+  std::shared_ptr<EvidenceMailbox> mailbox_;
   std::vector<proxy::RingConsumer> requests_;
   std::vector<proxy::RingProducer> responses_;
   std::vector<bool> broken_;

@@ -141,4 +141,37 @@ grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status PartitionManagerService::AttestPartition(grpc::ServerContext*,
+                                                      const pv::v1::AttestPartitionRequest* req,
+                                                      pv::v1::AttestPartitionResponse* resp) {
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  constexpr uint32_t kDefaultMs = 30000, kMaxMs = 120000;
+  if (req->timeout_ms() > kMaxMs) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("timeout_ms ", req->timeout_ms(), " is above ", kMaxMs));
+  }
+  std::string report_data = req->report_data();
+  if (report_data.empty()) {
+    report_data.resize(64);
+    UniqueFd random(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
+    if (!random.valid() || ::read(random.get(), report_data.data(), 64) != 64) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "cannot read /dev/urandom for report_data");
+    }
+  } else if (report_data.size() != 64) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("report_data is ", report_data.size(),
+                                     " bytes; it must be exactly 64 (or empty)"));
+  }
+  const auto timeout =
+      std::chrono::milliseconds(req->timeout_ms() == 0 ? kDefaultMs : req->timeout_ms());
+  absl::StatusOr<std::vector<uint8_t>> evidence = manager_->FetchEvidence(
+      req->name(),
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(report_data.data()), 64), timeout);
+  if (!evidence.ok()) return ToGrpc(evidence.status());
+  resp->set_name(req->name());
+  resp->set_report_data(report_data);
+  resp->set_evidence(std::string(evidence->begin(), evidence->end()));
+  return grpc::Status::OK;
+}
+
 }  // namespace pv::agent

@@ -37,6 +37,8 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
                         pv::v1::PartitionStats* resp) override;
   grpc::Status Capabilities(grpc::ServerContext*, const pv::v1::CapabilitiesRequest* req,
                             pv::v1::CapabilitiesResponse* resp) override;
+  grpc::Status AttestPartition(grpc::ServerContext*, const pv::v1::AttestPartitionRequest* req,
+                               pv::v1::AttestPartitionResponse* resp) override;
 
  private:
   PartitionManager* manager_;

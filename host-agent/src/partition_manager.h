@@ -17,6 +17,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ class PartitionManager {
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
   pv::v1::CapabilitiesResponse Capabilities() const { return capabilities_; }
+  // Fresh evidence from a RUNNING partition's paravisor (partition_attest.cpp).
+  absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
+                                                     std::span<const uint8_t> report_data,
+                                                     std::chrono::milliseconds timeout);
 
   // Console: the log path for a source, and whether the partition may still produce output.
   absl::StatusOr<std::string> ConsolePath(const std::string& name, pv::v1::ConsoleSource source);

@@ -46,6 +46,8 @@ absl::StatusOr<SharedRegion> SharedRegion::Create(const std::string& path, uint3
   h->agent_peer_id = proxy::kAgentPeerId;
   h->agent_vector = proxy::kDoorbellVector;
   h->total_size = kSharedSize;
+  h->bulk_offset = proxy::kBulkOffset;
+  h->bulk_stride = sizeof(proxy::VcpuBulk);
   // Magic last: a paravisor that sees it sees a complete header.
   __atomic_store_n(&h->magic, proxy::kSharedMagic, __ATOMIC_RELEASE);
   return SharedRegion(std::move(fd), *base, vcpus);
@@ -91,6 +93,11 @@ SharedRegion::~SharedRegion() {
 proxy::VcpuChannel* SharedRegion::channel(uint32_t vcpu) const {
   return reinterpret_cast<proxy::VcpuChannel*>(static_cast<uint8_t*>(base_) +
                                                proxy::kChannelOffset) +
+         vcpu;
+}
+
+proxy::VcpuBulk* SharedRegion::bulk(uint32_t vcpu) const {
+  return reinterpret_cast<proxy::VcpuBulk*>(static_cast<uint8_t*>(base_) + proxy::kBulkOffset) +
          vcpu;
 }
 

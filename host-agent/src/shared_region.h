@@ -28,6 +28,8 @@ class SharedRegion {
   uint32_t vcpus() const { return vcpus_; }
   proxy::SharedHeader* header() const { return static_cast<proxy::SharedHeader*>(base_); }
   proxy::VcpuChannel* channel(uint32_t vcpu) const;
+  proxy::VcpuBulk* bulk(uint32_t vcpu) const;  // attestation bulk area (ring_layout.h)
+  uint8_t* base() const { return static_cast<uint8_t*>(base_); }
 
  private:
   SharedRegion(UniqueFd fd, void* base, uint32_t vcpus)

@@ -102,6 +102,7 @@ extern "C" void pv_asm_offsets() {
   PV_DEFINE(PV_HC_PRINT, pv::abi::kHcPrint);
   PV_DEFINE(PV_HC_EXIT, pv::abi::kHcExit);
   PV_DEFINE(PV_HC_NOP, pv::abi::kHcNop);
+  PV_DEFINE(PV_HC_GET_EVIDENCE, pv::abi::kHcGetEvidence);
   PV_DEFINE(PV_HC_TEST_BASE, pv::abi::kHcTestBase);
 
   // Test-image hypercalls and values (testing/test_abi.h).

@@ -1,5 +1,6 @@
 // VMMCALL/VMCALL: the guest ABI in guest/abi.h. Only CPL 0 may call; other privilege levels get
 // #UD, as if the instruction did not exist for them.
+#include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 #include "guest/abi.h"
 #include "lib/log.h"
@@ -20,6 +21,25 @@ i64 Print(Vcpu& vcpu, u64 gva, u64 len) {
   }
   ConsoleFlush(vcpu);
   return 0;
+}
+
+// GET_EVIDENCE: REPORT_DATA copied in once, evidence produced into the paravisor's buffer,
+// then copied out in one all-or-nothing write.
+i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
+  u8 report_data[abi::kReportDataSize];
+  if (!vcpu.memory.ReadGva(vcpu.paging, report_data_gva, report_data, sizeof(report_data)).ok()) {
+    return abi::kHcErrFault;
+  }
+  static u8 evidence[abi::kEvidenceMax];
+  const Result<usize> got = attest::GuestEvidence(report_data, evidence, sizeof(evidence));
+  if (!got.ok()) {
+    return got.status().code() == Err::kUnsupported ? abi::kHcErrNotSupported : abi::kHcErrIo;
+  }
+  if (got.value() > out_len) return abi::kHcErrTooBig;
+  if (!vcpu.memory.WriteGva(vcpu.paging, out_gva, evidence, got.value()).ok()) {
+    return abi::kHcErrFault;
+  }
+  return static_cast<i64>(got.value());
 }
 
 }  // namespace
@@ -44,6 +64,9 @@ ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
       return vcpu.Stop(StopReason::kExited, vcpu.gpr(kRdi), 0, "guest called exit");
     case abi::kHcNop:
       result = 0;
+      break;
+    case abi::kHcGetEvidence:
+      result = GetEvidence(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi), vcpu.gpr(kRdx));
       break;
     default:
       result = abi::kHcErrNoSys;

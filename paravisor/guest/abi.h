@@ -26,7 +26,7 @@ constexpr u16 kGuestTssSelector = 0x18;
 
 constexpr u32 kBootInfoMagic = 0x42475650;  // "PVGB"
 constexpr u32 kBootInfoVersion = 1;
-constexpr u64 kAbiVersion = 1;
+constexpr u64 kAbiVersion = 2;  // 2: GET_EVIDENCE
 
 struct BootInfo {
   u32 magic;
@@ -47,16 +47,25 @@ enum Hypercall : u64 {
   kHcPrint = 1,          // RDI = guest-virtual buffer, RSI = length (<= kPrintMax) -> 0
   kHcExit = 2,           // RDI = exit code; the guest stops and does not return
   kHcNop = 3,            // -> 0; a round trip through the full exit path (benchmarks)
+  // ABI v2. RDI = guest-virtual output buffer, RSI = its length, RDX = guest-virtual address of
+  // the 64-byte REPORT_DATA -> bytes of evidence written (SEV-SNP: the 1184-byte
+  // ATTESTATION_REPORT; TDX: the quote). The buffer is written only on success.
+  kHcGetEvidence = 4,
 };
 constexpr u64 kPrintMax = 4096;
+constexpr u64 kReportDataSize = 64;
+constexpr u64 kEvidenceMax = 32768;  // longer buffers are fine; at most this much is written
 
 // Numbers at or above this are the test build's hooks (paravisor-test.elf); the production
 // image answers them with kHcErrNoSys.
 constexpr u64 kHcTestBase = 0x7e00000000000000ull;
 
-constexpr i64 kHcErrNoSys = -38;  // unknown hypercall
-constexpr i64 kHcErrInval = -22;  // an argument is out of range
-constexpr i64 kHcErrFault = -14;  // a buffer is not mapped in guest memory
+constexpr i64 kHcErrNoSys = -38;         // unknown hypercall
+constexpr i64 kHcErrInval = -22;         // an argument is out of range
+constexpr i64 kHcErrFault = -14;         // a buffer is not mapped in guest memory
+constexpr i64 kHcErrIo = -5;             // the secure processor or its transport failed
+constexpr i64 kHcErrTooBig = -7;         // the evidence does not fit the buffer (E2BIG)
+constexpr i64 kHcErrNotSupported = -95;  // no attestation here (no secrets page, key wiped)
 
 }  // namespace pv::abi
 

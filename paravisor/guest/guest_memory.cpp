@@ -57,18 +57,36 @@ Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
   return Status(Err::kNotFound, "guest page walk: no leaf");  // not reached
 }
 
-Status GuestMemory::ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const {
-  auto* out = static_cast<u8*>(dst);
-  while (len > 0) {
-    const usize chunk_max = kPageSize - (gva & (kPageSize - 1));
-    const usize chunk = len < chunk_max ? len : chunk_max;
-    PV_TRY_ASSIGN(u64 gpa, Translate(paging, gva));
-    PV_TRY(ReadGpa(gpa, out, chunk));
-    out += chunk;
-    gva += chunk;
-    len -= chunk;
+// Calls `fn(gpa, offset, chunk)` for each piece of [gva, gva + len) that stays in one page.
+template <typename Fn>
+Status GuestMemory::ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn) const {
+  for (usize done = 0; done < len;) {
+    const usize chunk_max = kPageSize - ((gva + done) & (kPageSize - 1));
+    const usize chunk = (len - done) < chunk_max ? (len - done) : chunk_max;
+    PV_TRY_ASSIGN(u64 gpa, Translate(paging, gva + done));
+    PV_TRY(fn(gpa, done, chunk));
+    done += chunk;
   }
   return Status::Ok();
+}
+
+Status GuestMemory::ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const {
+  auto* out = static_cast<u8*>(dst);
+  return ForEachPage(paging, gva, len, [&](u64 gpa, usize offset, usize chunk) {
+    return ReadGpa(gpa, out + offset, chunk);
+  });
+}
+
+Status GuestMemory::WriteGva(const GuestPaging& paging, u64 gva, const void* src, usize len) {
+  // Pass 1: the whole range must translate (no partial write into a half-mapped buffer).
+  PV_TRY(ForEachPage(paging, gva, len, [&](u64 gpa, usize, usize chunk) {
+    return Contains(gpa, chunk) ? Status::Ok()
+                                : Status(Err::kOutOfRange, "guest write outside guest RAM");
+  }));
+  const auto* in = static_cast<const u8*>(src);
+  return ForEachPage(paging, gva, len, [&](u64 gpa, usize offset, usize chunk) {
+    return WriteGpa(gpa, in + offset, chunk);
+  });
 }
 
 }  // namespace pv

@@ -35,8 +35,14 @@ class GuestMemory {
   Result<u64> Translate(const GuestPaging& paging, u64 gva) const;
   // Reads `len` bytes at a guest-virtual address, translating each page separately.
   Status ReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const;
+  // Writes `len` bytes at a guest-virtual address: every page is translated first, so a buffer
+  // that is not entirely mapped is not written at all.
+  Status WriteGva(const GuestPaging& paging, u64 gva, const void* src, usize len);
 
  private:
+  template <typename Fn>
+  Status ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn) const;
+
   u8* base_ = nullptr;
   u64 host_pa_ = 0;
   u64 size_ = 0;

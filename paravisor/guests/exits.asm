@@ -85,7 +85,7 @@ main:
     cli
     ; 10. Hypercalls: version, and an unknown number answers -38 (ENOSYS).
     HC PV_HC_GET_ABI_VERSION
-    cmp rax, 1
+    cmp rax, 2                      ; guest ABI v2 (GET_EVIDENCE)
     FAIL_IF_NE 20
     HC 0x1234
     cmp rax, -38

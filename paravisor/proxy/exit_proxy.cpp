@@ -39,6 +39,8 @@ struct ClientState {
   proxy::RingConsumer responses;
   u64 next_id = 1;
   bool degraded = false;
+  bool bulk = false;            // the agent advertised the bulk areas
+  u32 agent_evidence_seen = 0;  // last agent evidence_request value acted on
   ClientStats stats;
 };
 
@@ -93,8 +95,8 @@ Status Publish(const u8* message, u32 length, u32 claimed_length) {
 // Waits for the response to `id` (or, with accept_id_zero, to a request the agent could not
 // parse, which it answers with id 0). Responses that fail verification or answer another
 // request are counted and skipped. The decoded message's byte pointers point into g_response.
-Result<DecodedMessage> AwaitResponse(u64 id, bool accept_id_zero) {
-  const u64 deadline = arch::Rdtsc() + Timeout();
+Result<DecodedMessage> AwaitResponse(u64 id, bool accept_id_zero, u64 timeout_factor = 1) {
+  const u64 deadline = arch::Rdtsc() + Timeout() * timeout_factor;
   while (true) {
     u32 length = 0;
     const RingStatus st = g_client.responses.Pop(g_response, sizeof(g_response), &length);
@@ -128,14 +130,14 @@ Result<DecodedMessage> AwaitResponse(u64 id, bool accept_id_zero) {
 
 // Sends a request built by `encode(encoder, id)` and returns the verified response.
 template <typename Encode>
-Result<DecodedMessage> RoundTrip(Encode encode) {
+Result<DecodedMessage> RoundTrip(Encode encode, u64 timeout_factor = 1) {
   const u64 id = g_client.next_id++;
   MessageEncoder encoder(g_request, sizeof(g_request));
   const u32 length = encode(encoder, id);
   if (length == 0) return Status(Err::kInvalidArgument, "exit proxy: request does not fit a slot");
   ++g_client.stats.requests;
   PV_TRY(Publish(g_request, length, length));
-  return AwaitResponse(id, false);
+  return AwaitResponse(id, false, timeout_factor);
 }
 
 Status ValidateHeader(const proxy::SharedHeader& h, u64 shared_size) {
@@ -173,6 +175,8 @@ Status Attach(const Transport& transport) {
   g_client.transport = transport;
   g_client.agent_peer = header.agent_peer_id;
   g_client.agent_vector = header.agent_vector;
+  g_client.bulk =
+      header.bulk_offset == proxy::kBulkOffset && header.bulk_stride == sizeof(proxy::VcpuBulk);
   auto* channel = reinterpret_cast<proxy::VcpuChannel*>(transport.shared + proxy::kChannelOffset);
   g_client.requests = proxy::RingProducer(&channel->request, 0);
   g_client.responses = proxy::RingConsumer(&channel->response, 0);
@@ -282,6 +286,87 @@ void SendLastStatistics() {
   const u64 proxied = g_client.stats.requests > 0 ? g_client.stats.requests - 1 : 0;
   g_exit_stats.last_sent_total = g_exit_stats.total;
   SendStatistics(g_exit_stats.total, proxied, reasons, counts, n);
+}
+
+bool BulkAvailable() {
+  return g_client.attached && g_client.bulk;
+}
+
+Result<u32> ForwardAttestation(u8 kind, const u8* request, u32 length, u8* response, u32 capacity) {
+  if (!BulkAvailable()) {
+    return Status(Err::kUnsupported, "exit proxy: the agent offers no attestation bulk area");
+  }
+  if (length > proxy::kBulkRequestSize) {
+    return Status(Err::kOutOfRange, "exit proxy: attestation request larger than the bulk area");
+  }
+  const u64 request_at = proxy::BulkRequestOffset(0);
+  // Written before the message is published (the ring's release store orders it).
+  proxy::ring_detail::CopyToShared(g_client.transport.shared + request_at, request, length);
+  proxy::AttestationBulk bulk;
+  bulk.kind = static_cast<proxy::AttestationKind>(kind);
+  bulk.bulk_offset = static_cast<u32>(request_at);
+  bulk.bulk_length = length;
+  const Result<DecodedMessage> reply =
+      RoundTrip([&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); },
+                kAttestationTimeoutFactor);
+  if (!reply.ok()) return reply.status();
+  const DecodedMessage& m = reply.value();
+  if (m.type == static_cast<u8>(MessageType::kError)) {
+    return m.error_code == static_cast<u16>(proxy::ErrorCode::kUnsupported)
+               ? Status(Err::kUnsupported, "exit proxy: agent has no attestation service")
+               : Status(Err::kHardware, "exit proxy: agent refused the attestation request");
+  }
+  if (m.type != static_cast<u8>(MessageType::kAttestationResponse) || m.attestation_kind != kind) {
+    ++g_client.stats.rejected;
+    return Status(Err::kInvalidArgument, "exit proxy: attestation answered with another type");
+  }
+  if (!proxy::BulkRangeInside(m.bulk_offset, m.bulk_length, proxy::BulkResponseOffset(0),
+                              proxy::kBulkResponseSize)) {
+    ++g_client.stats.rejected;
+    return Status(Err::kOutOfRange, "exit proxy: attestation response outside its bulk area");
+  }
+  if (m.bulk_length > capacity) {
+    return Status(Err::kOutOfRange, "exit proxy: attestation response larger than the buffer");
+  }
+  // The one copy out of shared memory; only the copy is parsed.
+  proxy::ring_detail::CopyFromShared(response, g_client.transport.shared + m.bulk_offset,
+                                     m.bulk_length);
+  return m.bulk_length;
+}
+
+bool TakeAgentEvidenceRequest(u32* sequence, u8 report_data[64]) {
+  if (!BulkAvailable()) return false;
+  auto* control = reinterpret_cast<proxy::AgentEvidenceControl*>(g_client.transport.shared +
+                                                                 proxy::BulkAreaOf(0));
+  const u32 seq = proxy::ring_detail::LoadAcquire(&control->evidence_request.value);
+  if (seq == g_client.agent_evidence_seen) return false;
+  g_client.agent_evidence_seen = seq;
+  proxy::ring_detail::CopyFromShared(report_data, control->report_data,
+                                     proxy::kEvidenceReportDataSize);
+  *sequence = seq;
+  return true;
+}
+
+Status SendAgentEvidence(u32 sequence, i32 status, const u8* evidence, u32 length) {
+  if (!BulkAvailable()) return Status(Err::kUnsupported, "exit proxy: no bulk area");
+  if (length > proxy::kBulkRequestSize) {
+    return Status(Err::kOutOfRange, "exit proxy: evidence larger than the bulk area");
+  }
+  const u64 at = proxy::BulkRequestOffset(0);
+  proxy::ring_detail::CopyToShared(g_client.transport.shared + at, evidence, length);
+  proxy::AttestationBulk bulk;
+  bulk.kind = proxy::AttestationKind::kAgentEvidence;
+  bulk.bulk_offset = static_cast<u32>(at);
+  bulk.bulk_length = length;
+  bulk.agent_request = sequence;
+  bulk.status = status;
+  const Result<DecodedMessage> reply =
+      RoundTrip([&](MessageEncoder& e, u64 id) { return e.AttestationBulkRequest(id, 0, bulk); });
+  if (!reply.ok()) return reply.status();
+  if (reply.value().type != static_cast<u8>(MessageType::kAttestationResponse)) {
+    return Status(Err::kHardware, "exit proxy: agent refused the evidence");
+  }
+  return Status::Ok();
 }
 
 Status RunMalformedSelfTest() {

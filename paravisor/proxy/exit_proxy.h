@@ -59,6 +59,24 @@ void SendStatistics(u64 total, u64 proxied, const u32* reasons, const u64* count
 void NoteExitStats(u64 total, const u64* by_reason, u32 count);
 void SendLastStatistics();
 
+// Attestation traffic (ring_layout.h bulk areas): writes `request` into this vCPU's bulk
+// request area, sends AttestationRequest{kind, offset, length}, and copies the agent's answer
+// out of its bulk response area once into `response` (at most `capacity` bytes); returns the
+// length. Fails when the agent offers no bulk areas or no attestation service (Unsupported),
+// answers with anything but an AttestationResponse of the same kind, or names bytes outside
+// its own response area. Waits up to kAttestationTimeoutFactor times the IO timeout.
+inline constexpr u64 kAttestationTimeoutFactor = 10;
+bool BulkAvailable();
+Result<u32> ForwardAttestation(u8 kind, const u8* request, u32 length, u8* response,
+                               u32 capacity);
+
+// Agent-initiated evidence: true (once per agent request) when the agent bumped its
+// evidence_request word since the last call; `report_data` gets the 64 bytes it asked for,
+// copied once. One load of the shared word when nothing is pending.
+bool TakeAgentEvidenceRequest(u32* sequence, u8 report_data[64]);
+// Answers it: the evidence (or, with status < 0, only the error) as an AgentEvidence message.
+Status SendAgentEvidence(u32 sequence, i32 status, const u8* evidence, u32 length);
+
 // Writes deliberately malformed messages into the request ring and checks that the agent
 // answers each with an Error (never silence), then checks that a valid request still works.
 // For the agent's robustness tests (paravisor command line `proxy-selftest=malformed`).

@@ -51,6 +51,24 @@ enum class StopReason : uint8_t {
   kPanic = 4,
 };
 
+// AttestationRequest/Response.kind (exit_proxy.fbs AttestationKind).
+enum class AttestationKind : uint8_t {
+  kOpaque = 0,
+  kGuestRequest = 1,
+  kGetQuote = 2,
+  kAgentEvidence = 3,
+};
+inline constexpr uint8_t kMaxAttestationKind = 3;
+
+// The bulk-data fields of an attestation message (kind onwards; the inline payload is absent).
+struct AttestationBulk {
+  AttestationKind kind = AttestationKind::kOpaque;
+  uint32_t bulk_offset = 0;
+  uint32_t bulk_length = 0;
+  uint32_t agent_request = 0;  // AgentEvidence only (requests)
+  int32_t status = 0;          // AgentEvidence only (requests)
+};
+
 inline constexpr uint16_t kProtocolVersion = 1;
 inline constexpr char kFileIdentifier[4] = {'P', 'V', 'X', 'P'};
 
@@ -91,6 +109,13 @@ struct DecodedMessage {
   // ConsoleOutput / Attestation* payload, Error detail (not NUL-terminated here)
   const uint8_t* bytes = nullptr;
   uint32_t byte_count = 0;
+  // AttestationRequest / AttestationResponse (appended fields; kind > kMaxAttestationKind is
+  // decoded as is, for the receiver to refuse)
+  uint8_t attestation_kind = 0;
+  uint32_t bulk_offset = 0;
+  uint32_t bulk_length = 0;
+  uint32_t agent_request = 0;
+  int32_t attestation_status = 0;
   uint16_t error_code = 0;
 };
 
@@ -199,6 +224,13 @@ class MessageEncoder {
   uint32_t AttestationResponse(uint64_t id, uint32_t vcpu, const void* data, uint32_t length) {
     return Bytes(id, vcpu, MessageType::kAttestationResponse, data, length, false);
   }
+  // AttestationRequest/Response whose bytes are in a bulk area (no inline payload).
+  uint32_t AttestationBulkRequest(uint64_t id, uint32_t vcpu, const AttestationBulk& a) {
+    return Attestation(id, vcpu, MessageType::kAttestationRequest, a, true);
+  }
+  uint32_t AttestationBulkResponse(uint64_t id, uint32_t vcpu, const AttestationBulk& a) {
+    return Attestation(id, vcpu, MessageType::kAttestationResponse, a, false);
+  }
   // Error{code, detail}: detail is a string (NUL added here).
   uint32_t Error(uint64_t id, uint32_t vcpu, ErrorCode code, const char* detail,
                  uint32_t detail_length) {
@@ -250,6 +282,17 @@ class MessageEncoder {
     const uint32_t table = w.PutTable(f, n);
     w.PatchOffset(body_field, table);
     return Finish(w);
+  }
+  uint32_t Attestation(uint64_t id, uint32_t vcpu, MessageType type, const AttestationBulk& a,
+                       bool request) {
+    // Fields: payload (absent), kind, bulk_offset, bulk_length[, agent_request, status].
+    fblite::FieldSpec f[6] = {{0, 0, nullptr},
+                              {1, static_cast<uint8_t>(a.kind), nullptr},
+                              {4, a.bulk_offset, nullptr},
+                              {4, a.bulk_length, nullptr},
+                              {4, a.agent_request, nullptr},
+                              {4, static_cast<uint32_t>(a.status), nullptr}};
+    return Simple(id, vcpu, type, f, request ? 6 : 4);
   }
   uint32_t Bytes(uint64_t id, uint32_t vcpu, MessageType type, const void* data, uint32_t length,
                  bool is_string) {
@@ -350,9 +393,18 @@ inline DecodeStatus DecodeMessage(const uint8_t* buf, uint32_t len, uint32_t max
       if (ok) ok = body.Vector(2, 16, 8, false, &out->counters, &out->counter_count);
       break;
     case MessageType::kConsoleOutput:
+      ok = body.Vector(0, 1, 1, false, &out->bytes, &out->byte_count);
+      break;
     case MessageType::kAttestationRequest:
     case MessageType::kAttestationResponse:
       ok = body.Vector(0, 1, 1, false, &out->bytes, &out->byte_count);
+      if (ok) out->attestation_kind = static_cast<uint8_t>(scalar(1, 1));
+      if (ok) out->bulk_offset = static_cast<uint32_t>(scalar(2, 4));
+      if (ok) out->bulk_length = static_cast<uint32_t>(scalar(3, 4));
+      if (ok && out->type == static_cast<uint8_t>(MessageType::kAttestationRequest)) {
+        out->agent_request = static_cast<uint32_t>(scalar(4, 4));
+        out->attestation_status = static_cast<int32_t>(static_cast<uint32_t>(scalar(5, 4)));
+      }
       break;
     case MessageType::kError:
       out->error_code = static_cast<uint16_t>(scalar(0, 2));

@@ -91,6 +91,9 @@ struct SharedHeader {
   IsolatedWord paravisor_state;          // PeerState, written by the paravisor
   IsolatedWord paravisor_doorbells;      // doorbells rung by the paravisor (statistics)
   IsolatedWord agent_doorbells;          // doorbells rung by the agent (statistics)
+  // Appended: where the bulk areas are (0 = this agent offers none; see VcpuBulk below).
+  uint32_t bulk_offset;  // kBulkOffset
+  uint32_t bulk_stride;  // sizeof(VcpuBulk)
 };
 static_assert(sizeof(SharedHeader) <= kHeaderSize);
 static_assert(offsetof(SharedHeader, total_size) == 40);
@@ -101,6 +104,57 @@ static_assert(kChannelOffset + kMaxVcpus * sizeof(VcpuChannel) <= kSharedSize,
               "all channels must fit in the shared memory");
 static_assert(kChannelOffset % kCacheLineSize == 0);
 static_assert(sizeof(VcpuChannel) % kCacheLineSize == 0);
+
+// Bulk areas (appended to layout version 1: an agent that does not write bulk_offset offers
+// none): per vCPU, one area the paravisor writes (attestation requests) and one the agent writes
+// (their responses), for messages larger than a ring slot. A ring message names the bytes by
+// offset and length; the receiver checks that they lie inside the *sender's* area of *its own*
+// vCPU and copies them out once before looking at them. Each area has one writer, and a message
+// is published (ring producer index, release) only after its bulk bytes are written, and the
+// writer touches the area again only after the answer to that message has arrived.
+//
+// The agent-initiated evidence request lives here too: the agent writes REPORT_DATA and then
+// bumps `evidence_request` (release); the paravisor, which polls the word at its exit-statistics
+// points, answers with an AgentEvidence message carrying that sequence number.
+inline constexpr uint32_t kBulkOffset = 0x80000;
+inline constexpr uint32_t kBulkRequestSize = 8192;    // paravisor -> agent
+inline constexpr uint32_t kBulkResponseSize = 32768;  // agent -> paravisor (a quote + PCK chain)
+inline constexpr uint32_t kEvidenceReportDataSize = 64;
+
+struct AgentEvidenceControl {
+  IsolatedWord evidence_request;                 // written by the agent: bumped once per request
+  uint8_t report_data[kEvidenceReportDataSize];  // written by the agent before the bump
+  uint8_t reserved[128 - kEvidenceReportDataSize];
+};
+static_assert(sizeof(AgentEvidenceControl) == 192);
+
+struct VcpuBulk {
+  AgentEvidenceControl agent_evidence;
+  uint8_t pad[4096 - sizeof(AgentEvidenceControl)];
+  uint8_t request[kBulkRequestSize];    // written by the paravisor
+  uint8_t response[kBulkResponseSize];  // written by the agent
+};
+static_assert(sizeof(VcpuBulk) == 4096 + kBulkRequestSize + kBulkResponseSize);
+static_assert(offsetof(VcpuBulk, request) == 4096);
+static_assert(kBulkOffset >= kChannelOffset + kMaxVcpus * sizeof(VcpuChannel),
+              "bulk areas must not overlap the rings");
+static_assert(kBulkOffset + kMaxVcpus * sizeof(VcpuBulk) <= kSharedSize,
+              "all bulk areas must fit in the shared memory");
+static_assert(offsetof(SharedHeader, bulk_offset) == 320);
+
+// Byte range [offset, offset + length) of shared memory lies inside [area, area + size).
+constexpr bool BulkRangeInside(uint64_t offset, uint64_t length, uint64_t area, uint64_t size) {
+  return offset >= area && length <= size && offset - area <= size - length;
+}
+constexpr uint64_t BulkAreaOf(uint32_t vcpu) {
+  return kBulkOffset + static_cast<uint64_t>(vcpu) * sizeof(VcpuBulk);
+}
+constexpr uint64_t BulkRequestOffset(uint32_t vcpu) {
+  return BulkAreaOf(vcpu) + offsetof(VcpuBulk, request);
+}
+constexpr uint64_t BulkResponseOffset(uint32_t vcpu) {
+  return BulkAreaOf(vcpu) + offsetof(VcpuBulk, response);
+}
 
 // ivshmem BAR0 registers (QEMU docs/specs/ivshmem-spec.txt).
 inline constexpr uint32_t kIvshmemVendorId = 0x1af4;

@@ -2,10 +2,12 @@
 // backend operations), backed by plain data the tests set and inspect.
 #include "fake_host.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "arch/host_cpu.h"
+#include "attest/guest_evidence.h"
 #include "lib/log.h"
 #include "vcpu/backend_ops.h"
 
@@ -26,6 +28,11 @@ u64& Tsc() {
   return tsc;
 }
 
+FakeEvidence& Evidence() {
+  static FakeEvidence evidence;
+  return evidence;
+}
+
 std::vector<MsrInterceptCall>& MsrInterceptCalls() {
   static std::vector<MsrInterceptCall> calls;
   return calls;
@@ -36,6 +43,7 @@ void Reset() {
   CpuidTable().clear();
   MsrInterceptCalls().clear();
   Tsc() = 0;
+  Evidence() = FakeEvidence{};
 }
 
 }  // namespace pv::fake
@@ -65,5 +73,17 @@ void InterceptRdtsc(Vcpu&) {}
 u64 BareRoundTrips(Vcpu&, u64, u64) {
   return 0;
 }
+
+namespace attest {
+Result<usize> GuestEvidence(const u8 report_data[64], u8* out, usize cap) {
+  fake::FakeEvidence& e = fake::Evidence();
+  ++e.calls;
+  e.last_report_data.assign(report_data, report_data + 64);
+  if (!e.status.ok()) return e.status;
+  if (e.evidence.size() > cap) return Status(Err::kOutOfRange, "fake evidence too large");
+  std::copy(e.evidence.begin(), e.evidence.end(), out);
+  return e.evidence.size();
+}
+}  // namespace attest
 
 }  // namespace pv

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arch/host_cpu.h"
+#include "lib/status.h"
 #include "lib/types.h"
 
 namespace pv::fake {
@@ -21,6 +22,15 @@ std::string& LogText();
 std::map<std::pair<u32, u32>, arch::CpuidResult>& CpuidTable();
 u64& Tsc();
 std::vector<MsrInterceptCall>& MsrInterceptCalls();
+// The attestation seam (attest/guest_evidence.h): GuestEvidence returns these bytes (or fails
+// with `evidence_status` when it is not ok) and records the REPORT_DATA it was asked for.
+struct FakeEvidence {
+  std::vector<u8> evidence;
+  Status status;
+  std::vector<u8> last_report_data;
+  u32 calls = 0;
+};
+FakeEvidence& Evidence();
 void Reset();
 
 }  // namespace pv::fake

@@ -186,6 +186,41 @@ TEST_F(HandlerTest, HypercallsFollowTheAbi) {
   EXPECT_EQ(vcpu_.stop.code, 7u);
 }
 
+// GET_EVIDENCE (ABI v2): REPORT_DATA read through the guest page walker, evidence written back
+// only when all of it fits and is mapped, errors as documented.
+TEST_F(HandlerTest, GetEvidenceCopiesReportDataInAndEvidenceOut) {
+  Exit hc = MakeExit(ExitReason::kHypercall);
+  for (int i = 0; i < 64; ++i) ram_[0x300000 + i] = static_cast<u8>(i * 3);
+  fake::Evidence().evidence.assign(1184, 0x5a);
+  auto call = [&](u64 out, u64 len, u64 data) {
+    vcpu_.gpr(kRax) = abi::kHcGetEvidence;
+    vcpu_.gpr(kRdi) = out;
+    vcpu_.gpr(kRsi) = len;
+    vcpu_.gpr(kRdx) = data;
+    EXPECT_EQ(HandleHypercall(vcpu_, hc), ExitAction::kResumeNext);
+    return static_cast<i64>(vcpu_.gpr(kRax));
+  };
+  EXPECT_EQ(call(0x400000, 4096, 0x300000), 1184);
+  EXPECT_EQ(ram_[0x400000], 0x5a);
+  EXPECT_EQ(ram_[0x400000 + 1183], 0x5a);
+  EXPECT_EQ(ram_[0x400000 + 1184], 0);
+  ASSERT_EQ(fake::Evidence().last_report_data.size(), 64u);
+  EXPECT_EQ(fake::Evidence().last_report_data[63], static_cast<u8>(63 * 3));
+
+  EXPECT_EQ(call(0x500000, 1000, 0x300000), abi::kHcErrTooBig);
+  EXPECT_EQ(ram_[0x500000], 0);
+  EXPECT_EQ(call(0x400000, 4096, kRam - 8), abi::kHcErrFault);  // REPORT_DATA off the end
+  const u32 calls = fake::Evidence().calls;
+  EXPECT_EQ(call(kRam - 512, 4096, 0x300000), abi::kHcErrFault);  // output runs off the end
+  EXPECT_EQ(fake::Evidence().calls, calls + 1);
+  EXPECT_EQ(ram_[kRam - 512], 0);  // nothing half-written
+
+  fake::Evidence().status = Status(Err::kUnsupported, "no secrets page");
+  EXPECT_EQ(call(0x400000, 4096, 0x300000), abi::kHcErrNotSupported);
+  fake::Evidence().status = Status(Err::kInvalidArgument, "tag");
+  EXPECT_EQ(call(0x400000, 4096, 0x300000), abi::kHcErrIo);
+}
+
 TEST_F(HandlerTest, HypercallFromUserModeIsUd) {
   vcpu_.cpl = 3;
   vcpu_.gpr(kRax) = abi::kHcExit;

@@ -66,7 +66,7 @@ def main() -> int:
     p.add_argument("--loader", help="Bochs: the assembled paravisor/bochs/loader.asm")
     p.add_argument("--mkimage", help="Bochs: paravisor/bochs/mkimage.py")
     p.add_argument("--keep", action="store_true", help="Bochs: keep the image directory")
-    p.add_argument("--cpu", default="qemu64,+svm,+npt")
+    p.add_argument("--cpu", default="qemu64,+svm,+npt,+rdrand")
     p.add_argument("--memory", default="256M")
     p.add_argument("--expect-result", default="PASS", choices=sorted(QEMU_STATUS))
     p.add_argument("--expect-log", action="append", default=[])

@@ -99,34 +99,7 @@ main:
 .bad_scratch:
     EXIT 11
 
-; RAX = value: printed as 0x + 16 hex digits on COM1.
-put_hex:
-    push rcx
-    push rdx
-    push rbx
-    mov rbx, rax
-    mov dx, COM1
-    mov al, '0'
-    out dx, al
-    mov al, 'x'
-    out dx, al
-    mov rcx, 16
-.digit:
-    rol rbx, 4
-    mov al, bl
-    and al, 0xf
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'a' - '9' - 1
-.out:
-    out dx, al
-    dec rcx
-    jnz .digit
-    pop rbx
-    pop rdx
-    pop rcx
-    ret
+%include "put_hex.inc"
 
 msg_start:       db "proxy probe: reading the agent's test device", 10, 0
 msg_devices_ok:  db "proxy probe: test device answered through the exit proxy", 10, 0
