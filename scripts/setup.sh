@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   cmake ninja-build clang lld llvm libclang-rt-14-dev nasm binutils python3
+  libc6-dev  # static libc for the Linux guests' initramfs /init (tests/linux)
   clang-format clang-tidy
   # firmware crypto (linked into the paravisor image)
   libmbedtls-dev

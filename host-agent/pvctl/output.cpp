@@ -96,6 +96,9 @@ void PrintPartitionDetail(const pv::v1::Partition& p) {
       {"guest:", p.spec().guest_image_path().empty() ? "-" : p.spec().guest_image_path()},
       {"cmdline:", p.spec().firmware_cmdline().empty() ? "-" : p.spec().firmware_cmdline()},
       {"guest args:", p.spec().guest_cmdline().empty() ? "-" : p.spec().guest_cmdline()},
+      {"linux kernel:", p.spec().linux_kernel_path().empty() ? "-" : p.spec().linux_kernel_path()},
+      {"linux initrd:", p.spec().linux_initrd_path().empty() ? "-" : p.spec().linux_initrd_path()},
+      {"linux append:", p.spec().linux_append().empty() ? "-" : p.spec().linux_append()},
       {"policy:", absl::StrCat(p.spec().policy().debug() ? "debug" : "production",
                                p.spec().policy().suppress_console() ? ", console suppressed"
                                                                     : ", console forwarded")},

@@ -45,6 +45,7 @@ commands:
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
               [--tee none|sev-snp|tdx]  (measured launch, simulated secure processor)
               [--guest-args TEXT]
+              [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]   (a Linux guest)
               [--debug] [--no-console]
   start NAME                      start a CREATED, STOPPED or FAILED partition
   stop NAME [--grace-ms MS] [--force]
@@ -95,6 +96,7 @@ const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
       {"--grace-ms", true},   {"--force", false},        {"--follow", false},
       {"-f", false},          {"--firmware-log", false}, {"--offset", true},
       {"--partition", true},  {"--after", true},         {"--replace", false},
+      {"--kernel", true},      {"--initrd", true},        {"--append", true},
       {"--report-data", true}, {"--out", true},
   };
   return known;
@@ -180,6 +182,9 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
   spec->set_guest_image_path(args.Get("--guest"));
   spec->set_firmware_cmdline(args.Get("--cmdline"));
   spec->set_guest_cmdline(args.Get("--guest-args"));
+  spec->set_linux_kernel_path(args.Get("--kernel"));
+  spec->set_linux_initrd_path(args.Get("--initrd"));
+  spec->set_linux_append(args.Get("--append"));
   uint32_t number = 0;
   if (args.Has("--memory")) {
     if (!absl::SimpleAtoi(args.Get("--memory"), &number)) {

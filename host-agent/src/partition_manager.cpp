@@ -78,6 +78,50 @@ std::string LastLines(const std::string& path, size_t max_bytes) {
   return tail;
 }
 
+// The Linux-guest fields: a kernel replaces guest_image_path, an initrd needs a kernel, and the
+// kernel's command line is bounded. Commas are allowed in linux_append (QEMU's module separator:
+// BuildQemuArgs doubles them); NUL bytes are not.
+template <typename CheckFile>
+absl::Status ValidateLinuxGuest(pv::v1::PartitionSpec* spec, const CheckFile& check_file) {
+  if (spec->linux_kernel_path().empty()) {
+    if (!spec->linux_initrd_path().empty() || !spec->linux_append().empty()) {
+      return absl::InvalidArgumentError(
+          "spec.linux_initrd_path / spec.linux_append need spec.linux_kernel_path");
+    }
+    return absl::OkStatus();
+  }
+  if (!spec->guest_image_path().empty()) {
+    return absl::InvalidArgumentError(
+        "spec.linux_kernel_path and spec.guest_image_path are mutually exclusive");
+  }
+  if (absl::Status s = check_file("spec.linux_kernel_path", spec->mutable_linux_kernel_path());
+      !s.ok()) {
+    return s;
+  }
+  if (!spec->linux_initrd_path().empty()) {
+    if (absl::Status s = check_file("spec.linux_initrd_path", spec->mutable_linux_initrd_path());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (spec->linux_append().size() > 2047) {
+    return absl::InvalidArgumentError("spec.linux_append is longer than 2047 bytes");
+  }
+  if (spec->linux_append().find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("spec.linux_append contains a NUL byte");
+  }
+  if (spec->guest_cmdline().find(" -- ") != std::string::npos) {
+    return absl::InvalidArgumentError("spec.guest_cmdline must not contain \" -- \"");
+  }
+  for (const std::string* path : {&spec->linux_kernel_path(), &spec->linux_initrd_path()}) {
+    if (path->find_first_of(std::string(", \0", 3)) != std::string::npos) {
+      return absl::InvalidArgumentError(
+          "spec.linux_kernel_path / spec.linux_initrd_path must not contain commas or spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
   static const std::regex kName("[a-z0-9][a-z0-9._-]{0,62}");
   if (spec->name().empty()) return absl::InvalidArgumentError("spec.name is required");
@@ -105,6 +149,7 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
       return s;
     }
   }
+  if (absl::Status s = ValidateLinuxGuest(spec, check_file); !s.ok()) return s;
   if (spec->memory_mib() == 0) spec->set_memory_mib(256);
   if (spec->memory_mib() < 16 || spec->memory_mib() > 4096) {
     return absl::InvalidArgumentError(

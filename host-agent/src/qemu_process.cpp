@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "errno_status.h"
 #include "file_util.h"
 #include "measured_launch.h"
@@ -66,6 +67,18 @@ std::vector<std::string> BuildQemuArgs(const pv::v1::Partition& partition, const
                                             ? spec.guest_image_path()
                                             : absl::StrCat(spec.guest_image_path(), " ",
                                                            spec.guest_cmdline())});
+  }
+  if (!spec.linux_kernel_path().empty()) {
+    // A Linux guest: the kernel module, then its initrd as module 1 (README "Linux guests").
+    // QEMU splits -initrd at commas; a literal comma in the kernel's command line is doubled.
+    std::string modules = absl::StrCat(spec.linux_kernel_path(), " linux");
+    if (!spec.linux_initrd_path().empty()) absl::StrAppend(&modules, " initrd=1");
+    if (!spec.guest_cmdline().empty()) absl::StrAppend(&modules, " ", spec.guest_cmdline());
+    absl::StrAppend(&modules, " -- ", absl::StrReplaceAll(spec.linux_append(), {{",", ",,"}}));
+    if (!spec.linux_initrd_path().empty()) {
+      absl::StrAppend(&modules, ",", spec.linux_initrd_path(), " role=initrd");
+    }
+    args.insert(args.end(), {"-initrd", modules});
   }
   if (!spec.firmware_cmdline().empty()) {
     args.insert(args.end(), {"-append", spec.firmware_cmdline()});

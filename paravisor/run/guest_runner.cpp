@@ -7,6 +7,7 @@
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/boot_state.h"
+#include "guest/linux_module.h"
 #include "guest/loader.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -69,8 +70,46 @@ void ReportStats(const Vcpu& vcpu) {
 }
 
 // Runs one guest; true if it ended as expected (and its test scenario, if any, passed).
-bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const HostVirtualization& virt) {
-  const Cmdline guest_cmdline(module.cmdline);
+const u8* ModuleBytes(u64 pa) {
+  return mm::PhysToVirt<u8>(pa);
+}
+
+// The guest's memory filled and its entry state built: the Linux boot protocol for a module
+// marked `linux`, the guest ABI's ELF/flat loader otherwise.
+Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32 index,
+                                     const Cmdline& options, const char* kernel_cmdline) {
+  const boot::Module& module = boot.modules[index];
+  if (options.Has("linux")) {
+    PV_TRY_ASSIGN(const boot::Module* initrd, linux_boot::FindInitrdModule(boot, index, options));
+    linux_boot::LinuxBootInputs in{ModuleBytes(module.start), module.end - module.start, nullptr, 0,
+                                   kernel_cmdline};
+    if (initrd != nullptr) {
+      in.initrd = ModuleBytes(initrd->start);
+      in.initrd_size = initrd->end - initrd->start;
+    }
+    linux_boot::LinuxBootLayout layout;
+    PV_TRY_ASSIGN(const GuestEntryState entry,
+                  linux_boot::WriteLinuxBootState(vcpu.memory, in, &layout));
+    Log("guest %u: Linux bzImage at 0x%lx..0x%lx, entry 0x%lx, initrd 0x%lx (%lu bytes), "
+        "cmdline \"%s\"",
+        index, layout.kernel_load, layout.kernel_end, entry.rip, layout.initrd_start,
+        layout.initrd_size, in.cmdline);
+    return entry;
+  }
+  PV_TRY_ASSIGN(const LoadedImage image,
+                LoadGuestImage(vcpu.memory, ModuleBytes(module.start), module.end - module.start));
+  PV_TRY_ASSIGN(const GuestEntryState entry,
+                WriteGuestBootState(vcpu.memory, image, module.cmdline));
+  Log("guest %u: %s image, entry 0x%lx, loaded 0x%lx..0x%lx", index, image.elf ? "ELF" : "flat",
+      image.entry, image.start, image.end);
+  return entry;
+}
+
+bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {
+  const boot::Module& module = boot.modules[index];
+  linux_boot::ModuleString parts;
+  linux_boot::SplitModuleString(module.cmdline, &parts);
+  const Cmdline guest_cmdline(parts.options);
   Log("guest %u: image %lu bytes at 0x%lx, %lu MiB RAM, cmdline \"%s\"", index,
       module.end - module.start, module.start, mem_bytes >> 20, module.cmdline);
 
@@ -88,16 +127,10 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const HostVirt
   const bool use_vmx = virt.backend == Backend::kVmx;
   bool ok = false;
   do {
-    const Result<LoadedImage> image =
-        LoadGuestImage(vcpu.memory, mm::PhysToVirt<u8>(module.start), module.end - module.start);
-    if (!image.ok()) {
-      Log("guest %u: image rejected: %s", index, image.status().message());
-      break;
-    }
     const Result<GuestEntryState> entry =
-        WriteGuestBootState(vcpu.memory, image.value(), module.cmdline);
+        PrepareGuest(vcpu, boot, index, guest_cmdline, parts.kernel_cmdline);
     if (!entry.ok()) {
-      Log("guest %u: boot state: %s", index, entry.status().message());
+      Log("guest %u: image rejected: %s", index, entry.status().message());
       break;
     }
     const Status setup =
@@ -109,9 +142,6 @@ bool RunOne(u32 index, const boot::Module& module, u64 mem_bytes, const HostVirt
     }
     vcpu.run.spec_ctrl_present = SpecCtrlPresent();
     if (vcpu.run.spec_ctrl_present) vcpu.run.host_spec_ctrl = arch::Rdmsr(kSpecCtrlMsr);
-    Log("guest %u: %s image, entry 0x%lx, loaded 0x%lx..0x%lx", index,
-        image.value().elf ? "ELF" : "flat", image.value().entry, image.value().start,
-        image.value().end);
     // Nothing a previous guest (or the boot firmware) left in registers no world switch swaps
     // may reach this one: FPU/SSE/AVX and all XSAVE state, XCR0, debug registers, CR2, CR8.
     arch::ResetSharedCpuState();
@@ -207,8 +237,11 @@ Result<u64> GuestMemoryBytes(const Cmdline& cmdline) {
 RunSummary RunGuests(const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {
   RunSummary summary;
   for (usize i = 0; i < boot.module_count; ++i) {
+    linux_boot::ModuleString parts;
+    linux_boot::SplitModuleString(boot.modules[i].cmdline, &parts);
+    if (linux_boot::IsDataModule(Cmdline(parts.options))) continue;  // another guest's initrd
     ++summary.guests;
-    if (RunOne(static_cast<u32>(i), boot.modules[i], mem_bytes, virt)) ++summary.as_expected;
+    if (RunOne(static_cast<u32>(i), boot, mem_bytes, virt)) ++summary.as_expected;
   }
   return summary;
 }

@@ -53,16 +53,16 @@ void SetSegment(VmcbSegment& s, u16 selector, u16 attrib, u32 limit, u64 base) {
 }
 
 void InitSaveArea(VmcbSave& s, const GuestEntryState& e) {
-  SetSegment(s.cs, abi::kGuestCodeSelector, kAttrCode64, 0xffffffff, 0);
-  SetSegment(s.ds, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
-  SetSegment(s.es, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
-  SetSegment(s.ss, abi::kGuestDataSelector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.cs, e.code_selector, kAttrCode64, 0xffffffff, 0);
+  SetSegment(s.ds, e.data_selector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.es, e.data_selector, kAttrData, 0xffffffff, 0);
+  SetSegment(s.ss, e.data_selector, kAttrData, 0xffffffff, 0);
   SetSegment(s.fs, 0, 0, 0, 0);
   SetSegment(s.gs, 0, 0, 0, 0);
   SetSegment(s.gdtr, 0, 0, e.gdt_limit, e.gdt_base);
   SetSegment(s.idtr, 0, 0, 0, 0);  // no IDT until the guest loads one: faults triple-fault
   SetSegment(s.ldtr, 0, 0, 0, 0);
-  SetSegment(s.tr, abi::kGuestTssSelector, kAttrTssBusy, e.tss_limit, e.tss_base);
+  SetSegment(s.tr, e.tss_selector, kAttrTssBusy, e.tss_limit, e.tss_base);
   s.cpl = 0;
   s.efer = e.efer | arch::kEferSvme;  // VMRUN requires SVME in the guest EFER
   s.cr0 = e.cr0;
@@ -147,6 +147,7 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   vcpu.run.host_state_pa = host.vmsave_area_pa;
   vcpu.run.spec_ctrl_intercepted = 0;
   vcpu.gpr(kRdi) = entry.rdi;
+  vcpu.gpr(kRsi) = entry.rsi;
   vcpu.gpr(kRsp) = entry.rsp;
   vcpu.rip = entry.rip;
   vcpu.rflags = 0x2;

@@ -82,14 +82,14 @@ void WriteSegment(Segment s, u16 selector, u32 access_rights, u32 limit, u64 bas
 }
 
 void WriteGuestState(const VmxVcpu& vmx, const Capabilities& caps, const GuestEntryState& e) {
-  WriteSegment(kCs, abi::kGuestCodeSelector, kArCode64, 0xffffffff, 0);
-  WriteSegment(kDs, abi::kGuestDataSelector, kArData, 0xffffffff, 0);
-  WriteSegment(kEs, abi::kGuestDataSelector, kArData, 0xffffffff, 0);
-  WriteSegment(kSs, abi::kGuestDataSelector, kArData, 0xffffffff, 0);
+  WriteSegment(kCs, e.code_selector, kArCode64, 0xffffffff, 0);
+  WriteSegment(kDs, e.data_selector, kArData, 0xffffffff, 0);
+  WriteSegment(kEs, e.data_selector, kArData, 0xffffffff, 0);
+  WriteSegment(kSs, e.data_selector, kArData, 0xffffffff, 0);
   WriteSegment(kFs, 0, kArUnusable, 0, 0);
   WriteSegment(kGs, 0, kArUnusable, 0, 0);
   WriteSegment(kLdtr, 0, kArUnusable, 0, 0);
-  WriteSegment(kTr, abi::kGuestTssSelector, kArTssBusy, e.tss_limit, e.tss_base);
+  WriteSegment(kTr, e.tss_selector, kArTssBusy, e.tss_limit, e.tss_base);
   VmWrite(field::kGuestGdtrBase, e.gdt_base);
   VmWrite(field::kGuestGdtrLimit, e.gdt_limit);
   VmWrite(field::kGuestIdtrBase, 0);  // no IDT until the guest loads one: faults triple-fault
@@ -326,6 +326,7 @@ Status SetupVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx, const Capabilities& caps,
   vcpu.run.guest_state_pa = vmx.vmcs_pa;
   vcpu.run.spec_ctrl_intercepted = 0;
   vcpu.gpr(kRdi) = entry.rdi;
+  vcpu.gpr(kRsi) = entry.rsi;
   vcpu.gpr(kRsp) = entry.rsp;
   vcpu.rip = entry.rip;
   vcpu.rflags = 0x2;

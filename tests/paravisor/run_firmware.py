@@ -29,7 +29,9 @@ def qemu_command(args, modules):
     cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu, "-m", args.memory, "-display", "none",
            "-no-reboot", "-nodefaults", "-serial", "stdio",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-kernel", args.firmware, "-initrd", ",".join(modules)]
+           "-kernel", args.firmware,
+           # QEMU splits -initrd at commas; a literal comma in a module string is written twice.
+           "-initrd", ",".join(m.replace(",", ",,") for m in modules)]
     if args.append:
         cmd += ["-append", args.append]
     return cmd

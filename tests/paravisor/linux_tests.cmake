@@ -1,0 +1,67 @@
+# Linux guests (label linux; included from CMakeLists.txt): Debian's kernel, fetched into a cache
+# by the tests themselves (scripts/fetch_linux_kernel.sh), with tests/linux's initramfs.
+
+# The boot protocol on the real vmlinuz, on the host.
+add_executable(linux_boot_debian_test linux_boot_debian_test.cpp
+               ${PV_FW_INCLUDE_DIR}/guest/linux_boot.cpp ${PV_FW_INCLUDE_DIR}/guest/boot_state.cpp
+               ${PV_FW_INCLUDE_DIR}/guest/guest_memory.cpp)
+target_include_directories(linux_boot_debian_test PRIVATE ${PV_FW_INCLUDE_DIR})
+target_link_libraries(linux_boot_debian_test PRIVATE pv_host_flags GTest::gtest_main)
+add_test(NAME linux_boot_debian_kernel
+  COMMAND sh -c "k=$(\"$0\") && PV_LINUX_VMLINUZ=\"$k\" exec \"$1\""
+          ${CMAKE_SOURCE_DIR}/scripts/fetch_linux_kernel.sh $<TARGET_FILE:linux_boot_debian_test>)
+set_tests_properties(linux_boot_debian_kernel PROPERTIES LABELS "linux" TIMEOUT 300)
+
+# pv_linux_test(<name> <kernel cmdline> <guest options> <pv_firmware_test arguments>...)
+# One paravisor boot on QEMU TCG (SVM + NPT) with Debian's kernel as guest 0 and the build's
+# initramfs as module 1: run_linux_guest.sh fetches the kernel into its cache and inserts both
+# modules ahead of the test's own MODULES (where @VMLINUZ@ stands for the kernel's path).
+set(PV_LINUX_INITRAMFS "${CMAKE_BINARY_DIR}/tests/linux/initramfs.cpio")
+function(pv_linux_test name cmdline guest_options)
+  if(guest_options STREQUAL "")
+    set(guest_options "-")  # a list element cannot be empty; the wrapper reads "-" as none
+  endif()
+  pv_firmware_test(${name} paravisor LABELS linux
+    LAUNCHER ${CMAKE_SOURCE_DIR}/tests/linux/run_linux_guest.sh ${PV_LINUX_INITRAMFS}
+             "${cmdline}" "${guest_options}"
+    EMULATOR_ARGS --memory 512M --timeout 240 ${ARGN})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300)
+endfunction()
+
+# How far Debian's kernel gets today: through the boot protocol (decompression, the E820 map,
+# the command line, the initrd) to its first local-APIC access, which stops the guest at the
+# xAPIC page until the APIC model (paravisor/apic/) is wired to the exits.
+pv_linux_test(linux_svm_kernel_to_first_apic_access
+  "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1" "expect=npf"
+  APPEND "guest_mem=256"
+  EXPECT "guest 0: Linux bzImage at 0x1000000\\.\\.0x[0-9a-f]+, entry 0x1000200, initrd 0x[0-9a-f]+"
+         "\\[guest\\] .*Linux version 6\\.[0-9]+\\.[0-9]+-[0-9]+-amd64"
+         "Command line: console=ttyS0 earlyprintk=serial,ttyS0 panic=-1"
+         "BIOS-e820: \\[mem 0x0000000000000000-0x000000000009efff\\] usable"
+         "BIOS-e820: \\[mem 0x0000000000100000-0x000000000fffffff\\] usable"
+         "RAMDISK: \\[mem 0x0ff40000-0x0fffffff\\]"
+         "npf: guest 0 read at GPA 0xfee00020"
+  FORBID "PANIC")
+
+string(REPEAT "x" 2100 PV_LINUX_LONG_CMDLINE)  # Debian's cmdline_size is 2047
+
+# Hostile inputs end in a clear outcome and the paravisor carries on with the next guest: a
+# kernel that does not fit guest RAM, a kernel command line longer than the kernel accepts
+# (rejected before the guest runs), and a command line full of unknown parameters and a tiny
+# mem= (the kernel copes, and stops where it always does).
+pv_linux_test(linux_svm_kernel_too_big_for_guest_ram
+  "console=ttyS0" ""
+  APPEND "guest_mem=32" RESULT FAIL
+  MODULES "@VMLINUZ@ linux initrd=1 -- console=ttyS0 ${PV_LINUX_LONG_CMDLINE}" "hello.bin"
+  EXPECT "guest 0: image rejected: linux: kernel \\(init_size\\) and initrd do not fit in guest RAM"
+         "guest 2: image rejected: linux: command line longer than the kernel's cmdline_size"
+         "guest 3: stopped: exit0" "1/3 guests ended as expected"
+  FORBID "PANIC")
+pv_linux_test(linux_svm_hostile_kernel_cmdline
+  "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 no.such.param=1 mem=12M init=/nonexistent quiet=="
+  "expect=npf"
+  APPEND "guest_mem=256" MODULES "hello.bin"
+  EXPECT "Command line: console=ttyS0 .* mem=12M" "guest 0: stopped: npf"
+         "guest 2: stopped: exit0" "2/2 guests ended as expected"
+  FORBID "PANIC")
+
