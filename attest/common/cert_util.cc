@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -114,6 +115,23 @@ absl::StatusOr<Bytes> CertificateDer(const X509* cert) {
 Sha256Digest Sha256(ByteSpan data) {
   Sha256Digest out;
   SHA256(data.data(), data.size(), out.data());
+  return out;
+}
+
+absl::StatusOr<Bytes> DigestOf(absl::string_view algorithm, ByteSpan data) {
+  const EVP_MD* md = nullptr;
+  if (algorithm == "SHA256") md = EVP_sha256();
+  if (algorithm == "SHA384") md = EVP_sha384();
+  if (algorithm == "SHA512") md = EVP_sha512();
+  if (md == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported digest '", algorithm, "'"));
+  }
+  Bytes out(static_cast<size_t>(EVP_MD_get_size(md)));
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    return absl::InternalError(absl::StrCat("EVP_Digest(", algorithm, ") failed"));
+  }
+  out.resize(len);
   return out;
 }
 

@@ -37,6 +37,8 @@ bool LooksLikePem(ByteSpan data);
 absl::StatusOr<Bytes> CertificateDer(const X509* cert);
 absl::StatusOr<Sha256Digest> CertificateSha256(const X509* cert);
 Sha256Digest Sha256(ByteSpan data);
+// SHA-256, SHA-384 or SHA-512 of `data`, by OpenSSL name ("SHA256", "SHA384", "SHA512").
+absl::StatusOr<Bytes> DigestOf(absl::string_view algorithm, ByteSpan data);
 
 enum class Validity { kValid, kNotYetValid, kExpired, kUnreadable };
 Validity CertificateValidityAt(const X509* cert, UnixTime now);

@@ -48,6 +48,13 @@ std::string ReportToText(const VerificationReport& report) {
   absl::StrAppend(&out, "verdict: ", report.Accepted() ? "ACCEPT" : "REJECT", "\n");
   for (const auto& r : report.reasons) absl::StrAppend(&out, "  reason: ", r, "\n");
   for (const auto& n : report.notes) absl::StrAppend(&out, "  note: ", n, "\n");
+  // An HCL report's runtime claims are what a relying party uses next (the vTPM AK), so the
+  // text output shows them too; --json has them among the fields.
+  for (const auto& [name, value] : report.fields) {
+    if (name == "HCL.AK_PUB" || name == "HCL.USER_DATA" || name == "HCL.RUNTIME_CLAIMS") {
+      absl::StrAppend(&out, "  ", name, ": ", value, "\n");
+    }
+  }
   return out;
 }
 
