@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "attest/common/cert_util.h"
 #include "attest/common/evidence_length.h"
 #include "attest/tdx/bounded_cache.h"
 #include "attest/tdx/collateral.h"
@@ -355,9 +356,13 @@ absl::StatusOr<std::shared_ptr<const VerifiedCrl>> TdxVerifier::Impl::VerifyCrl(
     fresh->issuer.reset(issuer);
     PV_TDX_ASSIGN_OR_RETURN(fresh->crl, ParseCrl(crl_bytes, what));
     if (X509_NAME_cmp(X509_CRL_get_issuer(fresh->crl.get()), X509_get_subject_name(issuer)) != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": issuer \"", CommonName(X509_CRL_get_issuer(fresh->crl.get())),
-                       "\" is not the expected issuer \"", SubjectCn(issuer), "\""));
+      // The whole DN, and what differs: names that differ only in, say, the locality have the
+      // same CN, and a message showing only CNs would read "X is not X".
+      const X509_NAME* seen = X509_CRL_get_issuer(fresh->crl.get());
+      const X509_NAME* expected = X509_get_subject_name(issuer);
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": issuer \"", DistinguishedName(seen), "\" is not the expected issuer \"",
+          DistinguishedName(expected), "\" (it ", NameDifference(seen, expected), ")"));
     }
     EvpPkeyPtr issuer_key(X509_get_pubkey(issuer));
     if (!issuer_key || X509_CRL_verify(fresh->crl.get(), issuer_key.get()) != 1) {
