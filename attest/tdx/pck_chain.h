@@ -24,7 +24,8 @@ struct PckChain {
   X509* leaf = nullptr;                    // the PCK certificate
   X509* issuer = nullptr;                  // the PCK CA certificate (Platform or Processor)
   // The root the quote carries: the certificate of the bundle that issued the PCK CA (by name
-  // and key identifier, not yet by signature); null when the bundle has none. QVL requires it
+  // and key identifier, not yet by signature), else any other self-signed certificate in it;
+  // null when the bundle has none. QVL requires it
   // to be present, self-signed and equal to the trusted root.
   X509* embedded_root = nullptr;
   std::unique_ptr<P256Verifier> leaf_key;  // EC P-256

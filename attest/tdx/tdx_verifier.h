@@ -62,7 +62,13 @@
 //   ak_binding                hash-mismatch QE_REPORT.REPORT_DATA seen=<hex> expected=<hex>
 //   pck_chain                 root-not-pinned sha256=<hex> expected=<hex> | untrusted <OpenSSL
 //                             verify error, certificate CN, depth, time> | malformed <parse error>
-//                             | no-root <why>
+//                             | no-root <why> | root-missing (the quote's chain carries no root)
+//                             | root-bad-signature (the quote's root is not validly self-signed)
+//                             | root-untrusted (the quote's root is not byte-for-byte the trust
+//                             anchor: QVL's STATUS_SGX_PCK_CERT_CHAIN_UNTRUSTED; checked also
+//                             when the anchor comes from options.root_certificate)
+//   qe_report_sig             also pck-chain-malformed <parse error> (no PCK key to check with)
+//   collateral_sigs           also pck-chain-untrusted no trusted root: pck_chain <its value>
 //   pck_crl, root_crl         revoked <what> "<CN>" serial=<hex> | invalid-crl <signature, issuer
 //                             or thisUpdate/nextUpdate problem> | pck-chain-untrusted
 //   collateral_sigs           untrusted <parse, signing chain, signature or validity problem>
