@@ -111,7 +111,7 @@ int RunInspect(const std::vector<std::string>& argv, std::ostream& out, std::ost
   }
 
   if (LooksLikeSnpReport(*data)) {
-    auto report = snp::ParseSnpReport(*data);
+    auto report = snp::ParseSnpReport(snp::SnpReportPrefix(*data));
     if (!report.ok()) {
       err << "pvattest: " << path << ": " << report.status().message() << "\n";
       return kExitUnusable;
