@@ -40,8 +40,7 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
 // The same for report bytes already in memory (files.report is then only used in messages);
 // an HCL report's inner SNP report goes through here.
 absl::StatusOr<VerificationReport> VerifySnpEvidence(ByteSpan report, const SnpFiles& files,
-                                                     UnixTime now,
-                                                     const policy::SnpPolicy& policy);
+                                                     UnixTime now, const policy::SnpPolicy& policy);
 
 int RunVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunInspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -51,9 +51,9 @@ std::string CompareTdReportWithQuote(const VerificationReport& quote, ByteSpan t
   std::string diff;
   for (const auto& [name, value] : hcl::DescribeTdReport(tdreport, "")) {
     static constexpr const char* kCompared[] = {
-        "TEE_TCB_SVN", "MRSEAM",     "MRSIGNERSEAM", "SEAM_ATTRIBUTES", "TD_ATTRIBUTES",
-        "XFAM",        "MRTD",       "MRCONFIGID",   "MROWNER",         "MROWNERCONFIG",
-        "RTMR0",       "RTMR1",      "RTMR2",        "RTMR3",           "REPORT_DATA"};
+        "TEE_TCB_SVN", "MRSEAM", "MRSIGNERSEAM", "SEAM_ATTRIBUTES", "TD_ATTRIBUTES",
+        "XFAM",        "MRTD",   "MRCONFIGID",   "MROWNER",         "MROWNERCONFIG",
+        "RTMR0",       "RTMR1",  "RTMR2",        "RTMR3",           "REPORT_DATA"};
     bool compared = false;
     for (const char* c : kCompared) compared = compared || name == c;
     if (!compared) continue;
@@ -68,9 +68,8 @@ std::string CompareTdReportWithQuote(const VerificationReport& quote, ByteSpan t
 
 }  // namespace
 
-absl::StatusOr<VerificationReport> VerifyHclSnp(const std::string& hcl_path,
-                                                const SnpFiles& files, UnixTime now,
-                                                const policy::SnpPolicy& policy) {
+absl::StatusOr<VerificationReport> VerifyHclSnp(const std::string& hcl_path, const SnpFiles& files,
+                                                UnixTime now, const policy::SnpPolicy& policy) {
   auto h = LoadHcl(hcl_path, hcl::HclReportType::kSnp);
   if (!h.ok()) return h.status();
   SnpFiles inner = files;
@@ -81,9 +80,9 @@ absl::StatusOr<VerificationReport> VerifyHclSnp(const std::string& hcl_path,
   return report;
 }
 
-absl::StatusOr<VerificationReport> VerifyHclTdx(const std::string& hcl_path,
-                                                const TdxFiles* quote, bool strict_length,
-                                                UnixTime now, const policy::TdxPolicy& policy) {
+absl::StatusOr<VerificationReport> VerifyHclTdx(const std::string& hcl_path, const TdxFiles* quote,
+                                                bool strict_length, UnixTime now,
+                                                const policy::TdxPolicy& policy) {
   auto h = LoadHcl(hcl_path, hcl::HclReportType::kTdx);
   if (!h.ok()) return h.status();
   VerificationReport report;

@@ -32,14 +32,13 @@ namespace pv::attest::cli {
 
 // `files.report` is ignored (the report comes from `hcl_path`); the certificates are as for
 // `verify snp`.
-absl::StatusOr<VerificationReport> VerifyHclSnp(const std::string& hcl_path,
-                                                const SnpFiles& files, UnixTime now,
-                                                const policy::SnpPolicy& policy);
+absl::StatusOr<VerificationReport> VerifyHclSnp(const std::string& hcl_path, const SnpFiles& files,
+                                                UnixTime now, const policy::SnpPolicy& policy);
 
 // `quote` may be null (TDREPORT only). The TDX policy is applied to the quote when there is one.
-absl::StatusOr<VerificationReport> VerifyHclTdx(const std::string& hcl_path,
-                                                const TdxFiles* quote, bool strict_length,
-                                                UnixTime now, const policy::TdxPolicy& policy);
+absl::StatusOr<VerificationReport> VerifyHclTdx(const std::string& hcl_path, const TdxFiles* quote,
+                                                bool strict_length, UnixTime now,
+                                                const policy::TdxPolicy& policy);
 
 }  // namespace pv::attest::cli
 

@@ -65,8 +65,7 @@ absl::StatusOr<std::optional<Bytes>> ReportDataFlag(const Args& args) {
     if (digits.rfind("0x", 0) == 0) digits = digits.substr(2);
     auto bytes = HexDecode(digits);
     if (!bytes.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--report-data: ", bytes.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("--report-data: ", bytes.status().message()));
     }
     if (bytes->size() > 64) {
       return absl::InvalidArgumentError(
@@ -124,12 +123,12 @@ int VerifySnp(const Args& args, std::ostream& out, std::ostream& err) {
   files.strict_length = args.Has("strict-length");
   const std::string hcl = args.Get("hcl-report").value_or("");
   if (files.report.empty() == hcl.empty()) {
-    return ReportUnusable("verify snp needs --report or --hcl-report (one of them)", json, out,
-                          err, kVerifyUsage);
+    return ReportUnusable("verify snp needs --report or --hcl-report (one of them)", json, out, err,
+                          kVerifyUsage);
   }
   if (files.vek.empty() && files.cert_table.empty() && files.cache_dir.empty()) {
-    return ReportUnusable("verify snp needs --vek and --chain, --cert-table, or --cache", json,
-                          out, err, kVerifyUsage);
+    return ReportUnusable("verify snp needs --vek and --chain, --cert-table, or --cache", json, out,
+                          err, kVerifyUsage);
   }
   auto now = TimeFlag(args);
   if (!now.ok()) return ReportUnusable(now.status().message(), json, out, err);
@@ -175,8 +174,8 @@ int VerifyTdx(const Args& args, std::ostream& out, std::ostream& err) {
         files.root = root.source;
       }
       if (files.root_der.empty()) {
-        return ReportUnusable(absl::StrCat(*dir, ": no pinned Intel SGX Root CA certificate"),
-                              json, out, err);
+        return ReportUnusable(absl::StrCat(*dir, ": no pinned Intel SGX Root CA certificate"), json,
+                              out, err);
       }
     }
   }
@@ -314,8 +313,7 @@ int RunVerify(const std::vector<std::string>& argv, std::ostream& out, std::ostr
   if (!args.ok()) return ReportUnusable(args.status().message(), json, out, err, kVerifyUsage);
   if (PrintHelpIfRequested(*args, kVerifyUsage, out)) return kExitAccepted;
   if (args->positional().size() != 1) {
-    return ReportUnusable("verify needs exactly one TEE: snp or tdx", json, out, err,
-                          kVerifyUsage);
+    return ReportUnusable("verify needs exactly one TEE: snp or tdx", json, out, err, kVerifyUsage);
   }
   const std::string& tee = args->positional()[0];
   if (tee == "snp" || tee == "sev-snp") return VerifySnp(*args, out, err);

@@ -186,8 +186,8 @@ std::vector<std::string> NameAttributes(const X509_NAME* name) {
     const char* sn = nid == NID_undef ? "?" : OBJ_nid2sn(nid);
     unsigned char* utf8 = nullptr;
     const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
-    out.push_back(absl::StrCat(sn, "=", len >= 0 ? std::string(reinterpret_cast<char*>(utf8), len)
-                                                 : std::string("?")));
+    out.push_back(absl::StrCat(
+        sn, "=", len >= 0 ? std::string(reinterpret_cast<char*>(utf8), len) : std::string("?")));
     OPENSSL_free(utf8);
   }
   return out;

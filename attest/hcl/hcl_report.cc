@@ -48,13 +48,14 @@ absl::StatusOr<HclReport> ParseHclReport(ByteSpan data) {
     return Error(absl::StrCat(data.size(), " bytes, limit ", kMaxHclReportSize));
   }
   if (data.size() < kRequestDataOffset + kRequestDataFixedSize) {
-    return Error(absl::StrCat("truncated: ", data.size(), " bytes, the header, hardware report "
+    return Error(absl::StrCat("truncated: ", data.size(),
+                              " bytes, the header, hardware report "
                               "and request data header need ",
                               kRequestDataOffset + kRequestDataFixedSize));
   }
   if (!LooksLikeHclReport(data)) {
-    return Error(absl::StrFormat("signature (offset 0) is %s, expected \"HCLA\"",
-                                 HexEncode(data.first(4))));
+    return Error(
+        absl::StrFormat("signature (offset 0) is %s, expected \"HCLA\"", HexEncode(data.first(4))));
   }
   HclReport r;
   r.version = LoadLe32(&data[4]);
@@ -92,9 +93,10 @@ absl::StatusOr<HclReport> ParseHclReport(ByteSpan data) {
   }
   r.type = static_cast<HclReportType>(report_type);
   if (r.hash_type < 1 || r.hash_type > 3) {
-    return Error(absl::StrFormat("request_data.report_data_hash_type (offset 0x4CC) is %u, "
-                                 "expected 1 (SHA-256), 2 (SHA-384) or 3 (SHA-512)",
-                                 r.hash_type));
+    return Error(
+        absl::StrFormat("request_data.report_data_hash_type (offset 0x4CC) is %u, "
+                        "expected 1 (SHA-256), 2 (SHA-384) or 3 (SHA-512)",
+                        r.hash_type));
   }
   const ByteSpan hardware = data.subspan(kHeaderSize, kHardwareReportSize);
   if (r.type == HclReportType::kSnp) {
@@ -126,9 +128,8 @@ std::string CheckRuntimeClaimsBinding(const HclReport& r) {
   const ByteSpan report_data = HardwareReportData(r);
   const ByteSpan bound = report_data.first(digest->size());
   if (!std::equal(bound.begin(), bound.end(), digest->begin())) {
-    return absl::StrCat("fail:hash-mismatch REPORT_DATA[0:", digest->size(), "]=",
-                        HexEncode(bound), " ", r.HashName(), "(runtime claims)=",
-                        HexEncode(*digest));
+    return absl::StrCat("fail:hash-mismatch REPORT_DATA[0:", digest->size(), "]=", HexEncode(bound),
+                        " ", r.HashName(), "(runtime claims)=", HexEncode(*digest));
   }
   if (!AllZero(report_data.subspan(digest->size()))) {
     return absl::StrCat("fail:nonzero-padding REPORT_DATA[", digest->size(),

@@ -162,11 +162,11 @@ class Reader {
 
 absl::Status ParseSnp(const Json& j, SnpPolicy* p) {
   Reader r("snp.");
-  PV_RETURN_IF_ERROR(r.CheckKeys(
-      j, {"allow_debug", "allow_smt", "allow_migration_agent", "vmpl", "max_vmpl", "minimum_tcb",
-          "minimum_launch_tcb", "measurements", "host_data", "report_data", "family_id", "image_id",
-          "minimum_guest_svn", "id_key_digests", "author_key_digests", "minimum_report_version",
-          "require_low_s"}));
+  PV_RETURN_IF_ERROR(
+      r.CheckKeys(j, {"allow_debug", "allow_smt", "allow_migration_agent", "vmpl", "max_vmpl",
+                      "minimum_tcb", "minimum_launch_tcb", "measurements", "host_data",
+                      "report_data", "family_id", "image_id", "minimum_guest_svn", "id_key_digests",
+                      "author_key_digests", "minimum_report_version", "require_low_s"}));
   PV_RETURN_IF_ERROR(r.Bool(j, "require_low_s", &p->require_low_s));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_debug", &p->allow_debug));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_smt", &p->allow_smt));
@@ -198,11 +198,10 @@ absl::Status ParseSnp(const Json& j, SnpPolicy* p) {
 absl::Status ParseTdx(const Json& j, TdxPolicy* p) {
   Reader r("tdx.");
   PV_RETURN_IF_ERROR(r.CheckKeys(
-      j,
-      {"allow_debug", "td_attributes", "mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mr_config_id",
-       "mr_owner", "mr_owner_config", "report_data", "minimum_tee_tcb_svn", "accepted_tcb_statuses",
-       "rejected_advisories", "allow_missing_crls", "allow_missing_qe_identity",
-       "require_sept_ve_disable", "require_low_s"}));
+      j, {"allow_debug", "td_attributes", "mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3",
+          "mr_config_id", "mr_owner", "mr_owner_config", "report_data", "minimum_tee_tcb_svn",
+          "accepted_tcb_statuses", "rejected_advisories", "allow_missing_crls",
+          "allow_missing_qe_identity", "require_sept_ve_disable", "require_low_s"}));
   PV_RETURN_IF_ERROR(r.Bool(j, "require_sept_ve_disable", &p->require_sept_ve_disable));
   PV_RETURN_IF_ERROR(r.Bool(j, "require_low_s", &p->require_low_s));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_debug", &p->allow_debug));

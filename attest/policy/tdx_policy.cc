@@ -69,8 +69,9 @@ PolicyDecision EvaluateTdxPolicy(const TdxPolicy& p, const VerificationReport& r
   if (p.require_low_s) {
     for (const char* name : {"QUOTE_SIGNATURE.LOW_S", "QE_REPORT_SIGNATURE.LOW_S"}) {
       if (auto v = require(name); v && *v != "true") {
-        d.Reject(name, "S is above half the P-256 order (a malleated or non-canonical "
-                       "signature); the policy requires low-S");
+        d.Reject(name,
+                 "S is above half the P-256 order (a malleated or non-canonical "
+                 "signature); the policy requires low-S");
       }
     }
   }

@@ -198,7 +198,8 @@ std::vector<std::pair<std::string, std::string>> DecodeQuoteFields(const ParsedQ
   f.emplace_back("QE_AUTH_DATA", hex(q.qe_auth_data));
   f.emplace_back("TRAILING_BYTES", absl::StrCat(q.trailing));
   f.emplace_back("TRAILING_BYTES.ALL_ZERO", q.trailing_all_zero ? "true" : "false");
-  f.emplace_back("SIGNATURE_DATA.SLACK", absl::StrCat(q.signature_data_slack + q.certification_data_slack));
+  f.emplace_back("SIGNATURE_DATA.SLACK",
+                 absl::StrCat(q.signature_data_slack + q.certification_data_slack));
   return f;
 }
 

@@ -215,8 +215,8 @@ absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPc
   if (!chain->extensions.ok()) return untrusted(chain->extensions.status());
   const std::string leaf_cn = SubjectCn(chain->leaf);
   if (leaf_cn.find("SGX PCK Certificate") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "untrusted PCK leaf subject CN \"", leaf_cn, "\", expected \"Intel SGX PCK Certificate\""));
+    return absl::InvalidArgumentError(absl::StrCat("untrusted PCK leaf subject CN \"", leaf_cn,
+                                                   "\", expected \"Intel SGX PCK Certificate\""));
   }
   if (chain->ca.empty()) {
     return absl::InvalidArgumentError(
@@ -241,10 +241,10 @@ absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPc
     }
   }
   if (DerOf(chain->embedded_root) != DerOf(anchor->cert.get())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "root-untrusted the quote's root \"", SubjectCn(chain->embedded_root), "\" sha256=",
-        HexEncode(Sha256String(DerOf(chain->embedded_root))), " is not the trusted root sha256=",
-        HexEncode(anchor->fingerprint)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("root-untrusted the quote's root \"", SubjectCn(chain->embedded_root),
+                     "\" sha256=", HexEncode(Sha256String(DerOf(chain->embedded_root))),
+                     " is not the trusted root sha256=", HexEncode(anchor->fingerprint)));
   }
   std::vector<X509*> intermediates;
   for (const auto& c : chain->certs) {

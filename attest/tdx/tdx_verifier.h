@@ -210,9 +210,9 @@ class TdxVerifier {
   TdxVerifier& operator=(const TdxVerifier&) = delete;
 
   // Verifies `quote` (raw bytes). Bytes after the signature data are never interpreted; the
-  // `length` check judges them (zero padding passes unless options.strict_length). Returns an error status only when the quote cannot be parsed
-  // at all (the message names the field and offset) or options.now is unset; every other
-  // problem is a failed check in the report.
+  // `length` check judges them (zero padding passes unless options.strict_length). Returns an error
+  // status only when the quote cannot be parsed at all (the message names the field and offset) or
+  // options.now is unset; every other problem is a failed check in the report.
   absl::StatusOr<VerificationReport> Verify(std::string_view quote, const TdxCollateral& collateral,
                                             const TdxVerifyOptions& options);
 

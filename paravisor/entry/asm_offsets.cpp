@@ -7,9 +7,9 @@
 
 #include "guest/abi.h"
 #include "testing/test_abi.h"
-#include "vmx/vmcs.h"
 #include "vcpu/run_state.h"
 #include "vcpu/vcpu.h"
+#include "vmx/vmcs.h"
 
 // "%0" prints the immediate in AT&T syntax ("$123", which gen_asm_offsets.py accepts) with
 // both compilers; "%c0" would drop the "$" but GCC rejects it for constants that are not valid

@@ -149,8 +149,8 @@ TEST(PvattestCliTest, ReportDataFlagsBindANonceWithoutAPolicyFile) {
   const auto nonce = std::filesystem::temp_directory_path() / "pv_cli_nonce.bin";
   std::ofstream(nonce) << "challenge";
   const std::string challenge = "challenge";
-  auto digest = DigestOf("SHA384", ByteSpan(reinterpret_cast<const uint8_t*>(challenge.data()),
-                                            challenge.size()));
+  auto digest = DigestOf(
+      "SHA384", ByteSpan(reinterpret_cast<const uint8_t*>(challenge.data()), challenge.size()));
   ASSERT_TRUE(digest.ok());
   r = Pvattest("verify snp " + kMilanArgs + " --report-data-sha384-of " + nonce.string());
   EXPECT_EQ(r.status, 1) << r.out;
@@ -170,7 +170,8 @@ TEST(PvattestCliTest, StrictLengthRefusesPaddedEvidence) {
   padded.insert(padded.end(), 32, 0);
   const auto path = std::filesystem::temp_directory_path() / "pv_cli_padded_report.bin";
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(padded.data()), static_cast<std::streamsize>(padded.size()));
+      .write(reinterpret_cast<const char*>(padded.data()),
+             static_cast<std::streamsize>(padded.size()));
   const std::string args = "verify snp --report " + path.string() + " --vek " +
                            V("snp/virtee-sev/vcek_milan.der") + " --chain " +
                            V("snp/virtee-sev/cert_chain_milan") + " --at 2026-11-21T00:00:00Z";

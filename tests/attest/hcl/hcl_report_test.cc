@@ -35,8 +35,8 @@ class SyntheticSnpHclTest : public ::testing::Test {
 
   Bytes SignedReport(const std::string& claims) {
     pv::attest::testing::ReportSpec spec;
-    const Sha256Digest digest = Sha256(ByteSpan(
-        reinterpret_cast<const uint8_t*>(claims.data()), claims.size()));
+    const Sha256Digest digest =
+        Sha256(ByteSpan(reinterpret_cast<const uint8_t*>(claims.data()), claims.size()));
     std::copy(digest.begin(), digest.end(), spec.report_data.begin());
     return pv::attest::testing::BuildSignedReport(spec, h_.vek_key.get());
   }
@@ -121,9 +121,9 @@ TEST(HclParseTest, HostileLayoutsAreRefusedWithTheField) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(absl::StartsWith(EvaluateEvidenceLength(r->length, false, "HCL report"),
                                "fail:trailing-data"));
-  EXPECT_TRUE(absl::StartsWith(
-      EvaluateEvidenceLength(ParseHclReport(good)->length, true, "HCL report"),
-      "fail:trailing-bytes"));
+  EXPECT_TRUE(
+      absl::StartsWith(EvaluateEvidenceLength(ParseHclReport(good)->length, true, "HCL report"),
+                       "fail:trailing-bytes"));
 }
 
 // A TDREPORT whose internal hashes are right, then one byte of TDINFO changed.

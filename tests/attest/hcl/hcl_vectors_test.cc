@@ -34,7 +34,8 @@ std::string Field(const VerificationReport& r, const std::string& name) {
 std::string WriteTemp(const std::string& name, const Bytes& bytes) {
   const auto path = std::filesystem::temp_directory_path() / ("pv_hcl_" + name);
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return path.string();
 }
 

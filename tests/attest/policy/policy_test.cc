@@ -199,7 +199,10 @@ TEST(TdxPolicyTest, EachRuleRejectsWithItsFieldName) {
     std::function<void(TdxPolicy*)> set;
   };
   const Rule rules[] = {
-      {"TD_ATTRIBUTES", [](TdxPolicy* p) { p->td_attributes = MaskedBytes{Bytes(8, 0), Bytes(8, 0xff)}; }},
+      {"TD_ATTRIBUTES",
+       [](TdxPolicy* p) {
+         p->td_attributes = MaskedBytes{Bytes(8, 0), Bytes(8, 0xff)};
+       }},
       {"MRTD", [](TdxPolicy* p) { p->mr_td = {Bytes(48, 0)}; }},
       {"RTMR0", [](TdxPolicy* p) { p->rtmr[0] = Bytes(48, 0); }},
       {"RTMR3", [](TdxPolicy* p) { p->rtmr[3] = Bytes(48, 0); }},  // absent field: rejected
@@ -230,7 +233,8 @@ TEST(TdxPolicyTest, EachRuleRejectsWithItsFieldName) {
 SnpReport WithNegatedS(SnpReport r) {
   // P-384 order, little-endian as the report stores s.
   const std::string n_hex =
-      "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973";
+      "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc5"
+      "2973";
   auto n = HexDecode(n_hex);
   EXPECT_TRUE(n.ok());
   std::reverse(n->begin(), n->end());
@@ -252,12 +256,11 @@ TEST(SnpPolicyTest, LowSRequiredOnlyWhenAsked) {
   EXPECT_EQ(EvaluateSnpPolicy(SnpPolicy{}, high, TcbLayout::kMilanGenoa).verdict, "accept");
   SnpPolicy p;
   p.require_low_s = true;
-  EXPECT_EQ(EvaluateSnpPolicy(p, high, TcbLayout::kMilanGenoa).verdict,
-            "reject:high-s-signature");
-  EXPECT_EQ(EvaluateSnpPolicy(p, snp::SignatureIsLowS(base) ? base : negated,
-                              TcbLayout::kMilanGenoa)
-                .verdict,
-            "accept");
+  EXPECT_EQ(EvaluateSnpPolicy(p, high, TcbLayout::kMilanGenoa).verdict, "reject:high-s-signature");
+  EXPECT_EQ(
+      EvaluateSnpPolicy(p, snp::SignatureIsLowS(base) ? base : negated, TcbLayout::kMilanGenoa)
+          .verdict,
+      "accept");
 }
 
 TEST(SnpPolicyTest, UnconstrainedVmplIsSaidInANote) {

@@ -230,8 +230,8 @@ TEST(SnpVerifierVectorsTest, TrailingBytesFollowTheLengthRule) {
   const auto run = [](const Bytes& report, bool strict) {
     SnpVerifier verifier{TrustStore()};
     verifier.set_strict_length(strict);
-    auto v = verifier.Verify(report, ReadVector(kTurin.vek), ReadVector(kTurin.chain),
-                             T(kTurin.time));
+    auto v =
+        verifier.Verify(report, ReadVector(kTurin.vek), ReadVector(kTurin.chain), T(kTurin.time));
     EXPECT_TRUE(v.ok()) << v.status();
     return v.ok() ? *v : SnpVerification{};
   };
@@ -254,9 +254,10 @@ TEST(SnpVerifierVectorsTest, TrailingBytesFollowTheLengthRule) {
 // (r, n - s) verifies as well as (r, s): the verifier accepts both and reports which is low-S.
 TEST(SnpVerifierVectorsTest, MalleatedHighSSignatureVerifiesAndIsReported) {
   static constexpr uint8_t kOrderLe[48] = {
-      0x73, 0x29, 0xc5, 0xcc, 0x6a, 0x19, 0xec, 0xec, 0x7a, 0xa7, 0xb0, 0x48, 0xb2, 0x0d, 0x1a, 0x58,
-      0xdf, 0x2d, 0x37, 0xf4, 0x81, 0x4d, 0x63, 0xc7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+      0x73, 0x29, 0xc5, 0xcc, 0x6a, 0x19, 0xec, 0xec, 0x7a, 0xa7, 0xb0, 0x48,
+      0xb2, 0x0d, 0x1a, 0x58, 0xdf, 0x2d, 0x37, 0xf4, 0x81, 0x4d, 0x63, 0xc7,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   const Bytes original = ReadVector(kTurin.report);
   Bytes malleated = original;
   int borrow = 0;
@@ -537,10 +538,10 @@ TEST_F(SyntheticCrlTest, CrlSignedByAnotherKeyRejected) {
 TEST_F(SyntheticCrlTest, IssuerDifferingOnlyInLocalityNamesTheDifference) {
   X509Ptr lookalike(X509_dup(h_.ark.get()));
   X509_NAME* name = X509_NAME_dup(X509_get_subject_name(h_.ark.get()));
-  ASSERT_EQ(X509_NAME_add_entry_by_txt(name, "L", MBSTRING_ASC,
-                                       reinterpret_cast<const unsigned char*>("Elsewhere"), -1, -1,
-                                       0),
-            1);
+  ASSERT_EQ(
+      X509_NAME_add_entry_by_txt(name, "L", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("Elsewhere"), -1, -1, 0),
+      1);
   X509_set_subject_name(lookalike.get(), name);
   X509_NAME_free(name);
   auto crl = testing::IssueCrl(lookalike.get(), h_.ark_key.get(), {}, kNow - 100, kNow + 100);

@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/time/time.h"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include "absl/time/time.h"
 
 #include "attest/common/openssl_ptr.h"
 #include "attest/tdx/hex.h"
@@ -197,9 +197,10 @@ TEST_F(RealQuoteTest, SignatureDataSlackFailsStrictLength) {
 
 // (r, n - s) verifies as well as (r, s); the quote reports which one is low-S.
 TEST_F(RealQuoteTest, MalleatedQuoteSignatureVerifiesAndIsReported) {
-  static constexpr uint8_t kP256Order[32] = {
-      0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+  static constexpr uint8_t kP256Order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+                                             0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
   auto parsed = ParseQuote(quote_);
   ASSERT_TRUE(parsed.ok());
   std::string malleated = quote_;
@@ -244,7 +245,8 @@ std::string WithPckChain(const std::string& quote, const std::string& pem) {
   const size_t cert_size_at = static_cast<size_t>(q->qe_report.data() - quote.data()) - 4;
   const size_t sig_len_at = q->signed_data.size();
   const int64_t delta = static_cast<int64_t>(pem.size()) - q->pck_chain_pem.size();
-  std::string out = quote.substr(0, chain_at) + pem + quote.substr(chain_at + q->pck_chain_pem.size());
+  std::string out =
+      quote.substr(0, chain_at) + pem + quote.substr(chain_at + q->pck_chain_pem.size());
   for (size_t at : {chain_at - 4, cert_size_at, sig_len_at}) {
     const uint32_t v = static_cast<uint32_t>(ReadLe32(out, at) + delta);
     for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>(v >> (8 * i));
