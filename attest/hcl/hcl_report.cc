@@ -229,7 +229,8 @@ std::vector<std::pair<std::string, std::string>> DescribeTdReport(ByteSpan t,
   add("MRCONFIGID", td + 64, 48);
   add("MROWNER", td + 112, 48);
   add("MROWNERCONFIG", td + 160, 48);
-  for (int i = 0; i < 4; ++i) add(absl::StrCat("RTMR", i).c_str(), td + 208 + 48 * i, 48);
+  for (int i = 0; i < 4; ++i)
+    add(absl::StrCat("RTMR", i).c_str(), td + 208 + size_t{48} * static_cast<size_t>(i), 48);
   return f;
 }
 

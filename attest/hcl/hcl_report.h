@@ -38,7 +38,7 @@ inline constexpr size_t kHardwareReportSize = 1184;
 inline constexpr size_t kRequestDataOffset = kHeaderSize + kHardwareReportSize;  // 0x4C0
 inline constexpr size_t kRequestDataFixedSize = 20;
 inline constexpr size_t kTdReportSize = 1024;
-inline constexpr size_t kMaxHclReportSize = 64 * 1024;  // the NV index is a few KiB
+inline constexpr size_t kMaxHclReportSize = size_t{64} * 1024;  // the NV index is a few KiB
 
 enum class HclReportType : uint32_t { kSnp = 2, kTdx = 4 };
 
