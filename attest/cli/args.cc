@@ -9,6 +9,12 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
                                  const std::set<std::string>& value_flags,
                                  const std::set<std::string>& bool_flags) {
   Args args;
+  for (const std::string& a : argv) {
+    if (a == "--help" || a == "-h") {
+      args.help_ = true;
+      return args;
+    }
+  }
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a.rfind("--", 0) != 0 || a == "--") {
@@ -37,6 +43,12 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
     }
   }
   return args;
+}
+
+bool PrintHelpIfRequested(const Args& args, const char* usage, std::ostream& out) {
+  if (!args.help()) return false;
+  out << usage;
+  return true;
 }
 
 std::optional<std::string> Args::Get(const std::string& name) const {

@@ -29,6 +29,7 @@ int RunCacheAdd(const std::vector<std::string>& argv, std::ostream& out, std::os
       "                            [--at TIME]\n"
       "Verifies the chain for R first and stores V and C under KDS keys in DIR.\n";
   auto args = Args::Parse(argv, {"cache", "report", "vek", "chain", "crl", "at"}, {});
+  if (args.ok() && PrintHelpIfRequested(*args, kUsage, out)) return kExitAccepted;
   if (!args.ok() || args->positional().size() != 1 || args->positional()[0] != "snp" ||
       !args->Get("cache") || !args->Get("report") || !args->Get("vek") || !args->Get("chain")) {
     err << kUsage;

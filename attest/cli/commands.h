@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "attest/common/bytes.h"
 #include "attest/common/time_util.h"
 #include "attest/common/verification_report.h"
 #include "attest/policy/policy.h"
@@ -30,11 +31,16 @@ struct SnpFiles {
   std::string crl;         // ARK-signed CRL (KDS .../crl); overrides one from the cache
   std::string trust_dir;   // directory of root certificates (admitted only if pinned)
   std::vector<std::string> allow_roots;  // root files admitted without a pin
+  bool strict_length = false;            // --strict-length (attest/common/evidence_length.h)
 };
 
 // Verifies and applies the SNP policy. Errors only for unusable input.
 absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTime now,
                                                   const policy::SnpPolicy& policy);
+// The same for report bytes already in memory (files.report is then only used in messages);
+// an HCL report's inner SNP report goes through here.
+absl::StatusOr<VerificationReport> VerifySnpEvidence(ByteSpan report, const SnpFiles& files,
+                                                     UnixTime now, const policy::SnpPolicy& policy);
 
 int RunVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunInspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

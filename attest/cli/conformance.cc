@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "attest/cli/args.h"
 #include "attest/cli/commands.h"
+#include "attest/cli/hcl_verify.h"
 #include "attest/cli/tdx_bridge.h"
 #include "attest/common/bytes.h"
 #include "attest/policy/policy.h"
@@ -43,18 +44,25 @@ std::string Resolve(const std::filesystem::path& base, const Json& c, const char
 }
 
 absl::StatusOr<VerificationReport> RunCase(const std::filesystem::path& base, const Json& c,
-                                           UnixTime now) {
+                                           UnixTime now, bool strict_length) {
   const std::string tee = StringField(c, "tee");
   const policy::Policy defaults = policy::DefaultPolicy();
-  if (tee == "sev-snp") {
+  // A case may relax the suite's length rule for itself ("strict_length": false).
+  if (c.contains("strict_length") && c.at("strict_length").is_boolean()) {
+    strict_length = c.at("strict_length").get<bool>();
+  }
+  const std::string hcl = Resolve(base, c, "hcl_report");
+  if (tee == "sev-snp" || tee == "az-snp-vtpm") {
     SnpFiles files;
     files.report = Resolve(base, c, "report");
     files.vek = Resolve(base, c, "vek");
     files.chain = Resolve(base, c, "ask_ark");
     files.cert_table = Resolve(base, c, "cert_table");
+    files.strict_length = strict_length;
+    if (!hcl.empty()) return VerifyHclSnp(hcl, files, now, defaults.snp);
     return VerifySnpFiles(files, now, defaults.snp);
   }
-  if (tee == "tdx") {
+  if (tee == "tdx" || tee == "az-tdx-vtpm") {
     TdxFiles files;
     files.quote = Resolve(base, c, "quote");
     files.root = Resolve(base, c, "root");
@@ -64,6 +72,11 @@ absl::StatusOr<VerificationReport> RunCase(const std::filesystem::path& base, co
     files.pck_crl = Resolve(base, c, "pck_crl");
     files.root_crl = Resolve(base, c, "root_crl");
     files.pck_crl_chain = Resolve(base, c, "pck_crl_chain");
+    files.strict_length = strict_length;
+    if (!hcl.empty()) {
+      return VerifyHclTdx(hcl, files.quote.empty() ? nullptr : &files, strict_length, now,
+                          defaults.tdx);
+    }
     auto report = VerifyTdxFiles(files, now, defaults.tdx);
     if (!report.ok()) return report.status();
     policy::ApplyDecision(policy::EvaluateTdxPolicy(defaults.tdx, *report), &*report);
@@ -126,7 +139,8 @@ std::vector<std::string> CompareExpectations(const Json& expected,
   return mismatches;
 }
 
-absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& manifest_path) {
+absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& manifest_path,
+                                                          bool strict_length) {
   auto data = ReadFileBytes(manifest_path, kMaxManifestBytes);
   if (!data.ok()) return data.status();
   const Json manifest = Json::parse(data->begin(), data->end(), nullptr, false);
@@ -148,7 +162,7 @@ absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& man
       if (!now.ok()) {
         result.mismatches.push_back(absl::StrCat("verify_time: ", now.status().message()));
       } else {
-        auto report = RunCase(base, c, *now);
+        auto report = RunCase(base, c, *now, strict_length);
         if (!report.ok()) {
           result.mismatches.push_back(absl::StrCat("unusable: ", report.status().message()));
         } else {
@@ -164,11 +178,18 @@ absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& man
 }
 
 int RunConformance(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  if (argv.size() != 1) {
-    err << "usage: pvattest conformance MANIFEST\n";
+  static constexpr const char* kUsage =
+      "usage: pvattest conformance MANIFEST [--no-strict-length]\n"
+      "Runs every case of MANIFEST (paths relative to it) and prints 'N passed, N failed'.\n"
+      "Evidence is judged with --strict-length unless --no-strict-length (or a case's\n"
+      "\"strict_length\": false). Exit: 0 all passed, 1 some failed, 2 unusable manifest.\n";
+  auto args = Args::Parse(argv, {}, {"no-strict-length"});
+  if (args.ok() && PrintHelpIfRequested(*args, kUsage, out)) return kExitAccepted;
+  if (!args.ok() || args->positional().size() != 1) {
+    err << kUsage;
     return kExitUnusable;
   }
-  auto summary = RunConformanceManifest(argv[0]);
+  auto summary = RunConformanceManifest(args->positional()[0], !args->Has("no-strict-length"));
   if (!summary.ok()) {
     err << "pvattest: " << summary.status().message() << "\n";
     return kExitUnusable;

@@ -16,6 +16,10 @@
 //    default policy (debug forbidden; see attest/policy/policy.h), e.g. "accept (allow SMT)" ->
 //    "accept", "reject:debug-allowed".
 //  * Any other expected key is a mismatch (nothing is silently skipped).
+// Cases: tee "sev-snp" / "tdx" as before; an "hcl_report" file (or tee "az-snp-vtpm" /
+// "az-tdx-vtpm", trustee's names) verifies an Azure HCL report with the same certificate and
+// collateral keys (attest/cli/hcl_verify.h), adding runtime_claims_binding, hcl_length and, for
+// TDX, tdreport_hashes and tdreport_vs_quote.
 // A case passes only if every expected key matches; a case whose evidence cannot be used at
 // all (verification returns an error) fails.
 #ifndef PV_ATTEST_CLI_CONFORMANCE_H_
@@ -53,7 +57,10 @@ std::vector<std::string> CompareExpectations(const nlohmann::json& expected,
                                              const VerificationReport& report);
 
 // Runs every case. Errors only if the manifest itself cannot be read or has the wrong shape.
-absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& manifest_path);
+// `strict_length` is the suite's length rule (attest/common/evidence_length.h); a case may turn
+// it off for itself with "strict_length": false.
+absl::StatusOr<ConformanceSummary> RunConformanceManifest(const std::string& manifest_path,
+                                                          bool strict_length = true);
 
 }  // namespace pv::attest::cli
 

@@ -11,7 +11,9 @@
 #include "attest/cli/commands.h"
 #include "attest/cli/tdx_bridge.h"
 #include "attest/common/cert_util.h"
+#include "attest/common/evidence_length.h"
 #include "attest/common/trust_anchors.h"
+#include "attest/hcl/hcl_report.h"
 #include "attest/snp/cert_table.h"
 #include "attest/snp/snp_report.h"
 #include "attest/snp/vek_cert.h"
@@ -47,8 +49,9 @@ void PrintCertificate(const X509* cert, std::ostream& out) {
   }
 }
 
+// A report, optionally followed by padding (judged by `verify`'s length check, reported here).
 bool LooksLikeSnpReport(const Bytes& data) {
-  if (data.size() != snp::kReportSize) return false;
+  if (data.size() < snp::kReportSize || data.size() > snp::kReportSize + 64 * 1024) return false;
   const uint32_t version = LoadLe32(data.data());
   return version >= snp::kMinReportVersion && version <= snp::kMaxReportVersion;
 }
@@ -90,11 +93,17 @@ int InspectCrl(const Bytes& data, std::ostream& out) {
 }  // namespace
 
 int RunInspect(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  if (argv.size() != 1) {
-    err << "usage: pvattest inspect FILE\n";
+  static constexpr const char* kUsage =
+      "usage: pvattest inspect FILE\n"
+      "Prints every field of an SNP report, TDX quote, Azure HCL report, certificate table,\n"
+      "certificate, CRL or JSON document (recognised by content), without trust decisions.\n";
+  auto args = Args::Parse(argv, {}, {});
+  if (args.ok() && PrintHelpIfRequested(*args, kUsage, out)) return kExitAccepted;
+  if (!args.ok() || args->positional().size() != 1) {
+    err << kUsage;
     return kExitUnusable;
   }
-  const std::string& path = argv[0];
+  const std::string& path = args->positional()[0];
   auto data = ReadFileBytes(path);
   if (!data.ok()) {
     err << "pvattest: " << data.status().message() << "\n";
@@ -102,13 +111,46 @@ int RunInspect(const std::vector<std::string>& argv, std::ostream& out, std::ost
   }
 
   if (LooksLikeSnpReport(*data)) {
-    auto report = snp::ParseSnpReport(*data);
+    auto report = snp::ParseSnpReport(snp::SnpReportPrefix(*data));
     if (!report.ok()) {
       err << "pvattest: " << path << ": " << report.status().message() << "\n";
       return kExitUnusable;
     }
     out << path << ": AMD SEV-SNP attestation report, version " << report->version << "\n";
-    PrintFields(snp::DescribeSnpReport(*report), out);
+    auto fields = snp::DescribeSnpReport(*report);
+    const EvidenceLength length = snp::SnpReportLength(*data);
+    fields.emplace_back("TRAILING_BYTES", absl::StrCat(length.trailing));
+    fields.emplace_back("TRAILING_BYTES.ALL_ZERO", length.trailing_all_zero ? "true" : "false");
+    PrintFields(fields, out);
+    return kExitAccepted;
+  }
+
+  if (hcl::LooksLikeHclReport(*data)) {
+    auto h = hcl::ParseHclReport(*data);
+    if (!h.ok()) {
+      err << "pvattest: " << path << ": " << h.status().message() << "\n";
+      return kExitUnusable;
+    }
+    out << path << ": Azure HCL report ("
+        << (h->type == hcl::HclReportType::kSnp ? "SEV-SNP report" : "TDX TDREPORT") << ")\n";
+    auto fields = hcl::DescribeHclReport(*h);
+    fields.emplace_back("HCL.RUNTIME_CLAIMS_BINDING", hcl::CheckRuntimeClaimsBinding(*h));
+    if (h->type == hcl::HclReportType::kSnp) {
+      auto report = snp::ParseSnpReport(h->hardware_report);
+      if (!report.ok()) {
+        err << "pvattest: " << path << ": inner " << report.status().message() << "\n";
+        return kExitUnusable;
+      }
+      for (auto& f : snp::DescribeSnpReport(*report)) {
+        fields.emplace_back("SNP." + f.first, std::move(f.second));
+      }
+    } else {
+      fields.emplace_back("TDREPORT.HASHES", hcl::CheckTdReportHashes(h->hardware_report));
+      for (auto& f : hcl::DescribeTdReport(h->hardware_report, "TDREPORT.")) {
+        fields.push_back(std::move(f));
+      }
+    }
+    PrintFields(fields, out);
     return kExitAccepted;
   }
 

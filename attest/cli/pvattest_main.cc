@@ -1,5 +1,7 @@
 // pvattest: verifies SEV-SNP reports and TDX quotes, inspects evidence, and runs the
 // conformance suite. See README.md, section "Attestation verifier (`pvattest`)".
+#include <openssl/crypto.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,7 +17,8 @@ constexpr const char* kUsage =
     "  conformance MANIFEST      run every case of a vectors manifest\n"
     "  cache-add snp ...         store a verified VCEK/VLEK and chain in a KDS-keyed cache\n"
     "  measure ...               SNP launch digest and TDX MRTD of a measured pv-agent launch\n"
-    "exit status: 0 accepted, 1 rejected, 2 unusable input or usage\n";
+    "  --version                 print the pvattest and OpenSSL versions\n"
+    "every command takes --help; exit status: 0 accepted, 1 rejected, 2 unusable input or usage\n";
 
 }  // namespace
 
@@ -32,6 +35,11 @@ int main(int argc, char** argv) {
   if (command == "conformance") return RunConformance(rest, std::cout, std::cerr);
   if (command == "cache-add") return RunCacheAdd(rest, std::cout, std::cerr);
   if (command == "measure") return RunMeasure(rest, std::cout, std::cerr);
+  if (command == "--version") {
+    std::cout << "pvattest " << PVATTEST_VERSION << " (" << OpenSSL_version(OPENSSL_VERSION)
+              << ")\n";
+    return kExitAccepted;
+  }
   if (command == "--help" || command == "help" || command == "-h") {
     std::cout << kUsage;
     return kExitAccepted;

@@ -67,6 +67,7 @@ absl::StatusOr<VerificationReport> VerifyTdxFiles(const TdxFiles& files, UnixTim
     return s;
   }
   options.allow_unpinned_root = files.allow_root;
+  options.strict_length = files.strict_length;
   options.allow_missing_crls = policy.allow_missing_crls;
   options.allow_missing_qe_identity = policy.allow_missing_qe_identity;
   options.accepted_tcb_statuses = policy.accepted_tcb_statuses;

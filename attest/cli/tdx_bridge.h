@@ -30,6 +30,7 @@ struct TdxFiles {
   std::string pck_crl_chain;
   std::string collateral_dir;    // Intel PCS-keyed cache directory (see tdx_verifier.h)
   std::string phala_collateral;  // dcap-qvl QuoteCollateralV3 JSON
+  bool strict_length = false;    // --strict-length (attest/common/evidence_length.h)
 };
 
 bool TdxVerifierAvailable();

@@ -1,10 +1,13 @@
 // `pvattest verify snp|tdx`.
 #include <iostream>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "attest/cli/args.h"
 #include "attest/cli/commands.h"
+#include "attest/cli/hcl_verify.h"
+#include "attest/cli/json_errors.h"
 #include "attest/cli/tdx_bridge.h"
 #include "attest/common/cert_util.h"
 #include "attest/common/report_output.h"
@@ -20,28 +23,81 @@ namespace {
 
 constexpr const char* kVerifyUsage =
     "usage:\n"
-    "  pvattest verify snp --report R (--vek V --chain C | --cert-table F | --cache DIR)\n"
-    "                  [--crl F] [--trust-dir D] [--allow-root FILE]... [--policy P] [--at TIME]\n"
-    "                  [--json]\n"
+    "  pvattest verify snp (--report R | --hcl-report H)\n"
+    "                  (--vek V --chain C | --cert-table F | --cache DIR)\n"
+    "                  [--crl F] [--trust-dir D] [--allow-root FILE]... [common options]\n"
     "  pvattest verify tdx --quote Q (--root R | --trust-dir D | --allow-root R) [--tcb-info F]\n"
     "                  [--tcb-signing-chain F] [--qe-identity F] [--pck-crl F] [--root-crl F]\n"
     "                  [--pck-crl-chain F] [--collateral-dir D | --phala-collateral F]\n"
-    "                  [--policy P] [--at TIME] [--json]\n"
-    "TIME is YYYY-MM-DDTHH:MM:SSZ (default: now). Exit: 0 accepted, 1 rejected, 2 unusable.\n";
-
-int Unusable(std::ostream& err, const absl::Status& status) {
-  err << "pvattest: " << status.message() << "\n";
-  return kExitUnusable;
-}
+    "                  [--hcl-report H] [common options]\n"
+    "  pvattest verify tdx --hcl-report H     (TDREPORT only: binding checked, not authentic)\n"
+    "common options:\n"
+    "  --policy P                 appraisal policy JSON (README \"Policy\")\n"
+    "  --report-data HEX          REPORT_DATA must equal HEX, zero-padded to 64 bytes\n"
+    "  --report-data-sha384-of F  REPORT_DATA must be SHA-384(F), zero-padded to 64 bytes\n"
+    "  --report-data-sha512-of F  REPORT_DATA must be SHA-512(F)\n"
+    "  --strict-length            no byte may follow the evidence (README \"Trailing bytes\")\n"
+    "  --at TIME                  YYYY-MM-DDTHH:MM:SSZ (default: now)\n"
+    "  --json                     one JSON object on stdout, also for errors (exit 2)\n"
+    "  --help\n"
+    "--hcl-report: an Azure HCL report; its SNP report / TDREPORT is verified, the runtime\n"
+    "claims' hash must be in REPORT_DATA, and the claims (vTPM AK among them) are printed.\n"
+    "Exit: 0 accepted, 1 rejected, 2 unusable.\n";
 
 absl::StatusOr<UnixTime> TimeFlag(const Args& args) {
   if (auto at = args.Get("at")) return ParseRfc3339(*at);
   return CurrentUnixTime();
 }
 
+// --report-data HEX | --report-data-sha384-of F | --report-data-sha512-of F, as the 64 bytes
+// REPORT_DATA must hold; nullopt when none is given.
+absl::StatusOr<std::optional<Bytes>> ReportDataFlag(const Args& args) {
+  const auto hex = args.Get("report-data");
+  const auto sha384 = args.Get("report-data-sha384-of");
+  const auto sha512 = args.Get("report-data-sha512-of");
+  if ((hex ? 1 : 0) + (sha384 ? 1 : 0) + (sha512 ? 1 : 0) > 1) {
+    return absl::InvalidArgumentError(
+        "give at most one of --report-data, --report-data-sha384-of, --report-data-sha512-of");
+  }
+  Bytes value;
+  if (hex) {
+    std::string digits = *hex;
+    if (digits.rfind("0x", 0) == 0) digits = digits.substr(2);
+    auto bytes = HexDecode(digits);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--report-data: ", bytes.status().message()));
+    }
+    if (bytes->size() > 64) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--report-data: ", bytes->size(), " bytes, REPORT_DATA holds 64"));
+    }
+    value = std::move(*bytes);
+  } else if (sha384 || sha512) {
+    const std::string& path = sha384 ? *sha384 : *sha512;
+    auto data = ReadFileBytes(path);
+    if (!data.ok()) return data.status();
+    auto digest = DigestOf(sha384 ? "SHA384" : "SHA512", *data);
+    if (!digest.ok()) return digest.status();
+    value = std::move(*digest);
+  } else {
+    return std::optional<Bytes>();
+  }
+  value.resize(64, 0);
+  return std::optional<Bytes>(std::move(value));
+}
+
+// The policy file (or the defaults), with the REPORT_DATA flags applied on top.
 absl::StatusOr<policy::Policy> PolicyFlag(const Args& args) {
-  if (auto path = args.Get("policy")) return policy::LoadPolicyFile(*path);
-  return policy::DefaultPolicy();
+  absl::StatusOr<policy::Policy> p =
+      args.Get("policy") ? policy::LoadPolicyFile(*args.Get("policy")) : policy::DefaultPolicy();
+  if (!p.ok()) return p.status();
+  auto report_data = ReportDataFlag(args);
+  if (!report_data.ok()) return report_data.status();
+  if (*report_data) {
+    p->snp.report_data = **report_data;
+    p->tdx.report_data = **report_data;
+  }
+  return p;
 }
 
 int Emit(const VerificationReport& report, bool json, std::ostream& out) {
@@ -54,6 +110,7 @@ int Emit(const VerificationReport& report, bool json, std::ostream& out) {
 }
 
 int VerifySnp(const Args& args, std::ostream& out, std::ostream& err) {
+  const bool json = args.Has("json");
   SnpFiles files;
   files.report = args.Get("report").value_or("");
   files.vek = args.Get("vek").value_or("");
@@ -63,25 +120,28 @@ int VerifySnp(const Args& args, std::ostream& out, std::ostream& err) {
   files.crl = args.Get("crl").value_or("");
   files.trust_dir = args.Get("trust-dir").value_or("");
   files.allow_roots = args.GetAll("allow-root");
-  if (files.report.empty()) {
-    err << "pvattest: verify snp needs --report\n" << kVerifyUsage;
-    return kExitUnusable;
+  files.strict_length = args.Has("strict-length");
+  const std::string hcl = args.Get("hcl-report").value_or("");
+  if (files.report.empty() == hcl.empty()) {
+    return ReportUnusable("verify snp needs --report or --hcl-report (one of them)", json, out, err,
+                          kVerifyUsage);
   }
   if (files.vek.empty() && files.cert_table.empty() && files.cache_dir.empty()) {
-    err << "pvattest: verify snp needs --vek and --chain, --cert-table, or --cache\n"
-        << kVerifyUsage;
-    return kExitUnusable;
+    return ReportUnusable("verify snp needs --vek and --chain, --cert-table, or --cache", json, out,
+                          err, kVerifyUsage);
   }
   auto now = TimeFlag(args);
-  if (!now.ok()) return Unusable(err, now.status());
+  if (!now.ok()) return ReportUnusable(now.status().message(), json, out, err);
   auto policy = PolicyFlag(args);
-  if (!policy.ok()) return Unusable(err, policy.status());
-  auto report = VerifySnpFiles(files, *now, policy->snp);
-  if (!report.ok()) return Unusable(err, report.status());
-  return Emit(*report, args.Has("json"), out);
+  if (!policy.ok()) return ReportUnusable(policy.status().message(), json, out, err);
+  auto report = hcl.empty() ? VerifySnpFiles(files, *now, policy->snp)
+                            : VerifyHclSnp(hcl, files, *now, policy->snp);
+  if (!report.ok()) return ReportUnusable(report.status().message(), json, out, err);
+  return Emit(*report, json, out);
 }
 
 int VerifyTdx(const Args& args, std::ostream& out, std::ostream& err) {
+  const bool json = args.Has("json");
   TdxFiles files;
   files.quote = args.Get("quote").value_or("");
   files.root = args.Get("root").value_or("");
@@ -97,40 +157,50 @@ int VerifyTdx(const Args& args, std::ostream& out, std::ostream& err) {
   files.pck_crl_chain = args.Get("pck-crl-chain").value_or("");
   files.collateral_dir = args.Get("collateral-dir").value_or("");
   files.phala_collateral = args.Get("phala-collateral").value_or("");
+  files.strict_length = args.Has("strict-length");
+  const std::string hcl = args.Get("hcl-report").value_or("");
   if (files.root.empty()) {
     if (auto dir = args.Get("trust-dir")) {
       // The pinned Intel root from a trust directory (non-pinned certificates there are ignored).
       TrustStore trust;
-      if (absl::Status s = trust.LoadDirectory(*dir, nullptr); !s.ok()) return Unusable(err, s);
+      if (absl::Status s = trust.LoadDirectory(*dir, nullptr); !s.ok()) {
+        return ReportUnusable(s.message(), json, out, err);
+      }
       for (const auto& root : trust.roots()) {
         if (root.vendor != "intel") continue;
         auto der = CertificateDer(root.cert.get());
-        if (!der.ok()) return Unusable(err, der.status());
+        if (!der.ok()) return ReportUnusable(der.status().message(), json, out, err);
         files.root_der.assign(der->begin(), der->end());
         files.root = root.source;
       }
       if (files.root_der.empty()) {
-        return Unusable(err, absl::NotFoundError(
-                                 absl::StrCat(*dir, ": no pinned Intel SGX Root CA certificate")));
+        return ReportUnusable(absl::StrCat(*dir, ": no pinned Intel SGX Root CA certificate"), json,
+                              out, err);
       }
     }
   }
-  if (files.quote.empty() || files.root.empty()) {
-    err << "pvattest: verify tdx needs --quote and --root (or --trust-dir, or --allow-root)\n"
-        << kVerifyUsage;
-    return kExitUnusable;
+  const bool tdreport_only = !hcl.empty() && files.quote.empty();
+  if (!tdreport_only && (files.quote.empty() || files.root.empty())) {
+    return ReportUnusable(
+        "verify tdx needs --quote and --root (or --trust-dir, or --allow-root), or --hcl-report",
+        json, out, err, kVerifyUsage);
   }
-  if (!TdxVerifierAvailable()) {
-    return Unusable(err, VerifyTdxFiles(files, 0, {}).status());
+  if (!tdreport_only && !TdxVerifierAvailable()) {
+    return ReportUnusable(VerifyTdxFiles(files, 0, {}).status().message(), json, out, err);
   }
   auto now = TimeFlag(args);
-  if (!now.ok()) return Unusable(err, now.status());
+  if (!now.ok()) return ReportUnusable(now.status().message(), json, out, err);
   auto policy = PolicyFlag(args);
-  if (!policy.ok()) return Unusable(err, policy.status());
-  auto report = VerifyTdxFiles(files, *now, policy->tdx);
-  if (!report.ok()) return Unusable(err, report.status());
-  policy::ApplyDecision(policy::EvaluateTdxPolicy(policy->tdx, *report), &*report);
-  return Emit(*report, args.Has("json"), out);
+  if (!policy.ok()) return ReportUnusable(policy.status().message(), json, out, err);
+  absl::StatusOr<VerificationReport> report =
+      hcl.empty() ? VerifyTdxFiles(files, *now, policy->tdx)
+                  : VerifyHclTdx(hcl, tdreport_only ? nullptr : &files, files.strict_length, *now,
+                                 policy->tdx);
+  if (!report.ok()) return ReportUnusable(report.status().message(), json, out, err);
+  if (hcl.empty()) {
+    policy::ApplyDecision(policy::EvaluateTdxPolicy(policy->tdx, *report), &*report);
+  }
+  return Emit(*report, json, out);
 }
 
 const std::set<std::string> kVerifyValueFlags = {"report",
@@ -151,7 +221,11 @@ const std::set<std::string> kVerifyValueFlags = {"report",
                                                  "root-crl",
                                                  "pck-crl-chain",
                                                  "collateral-dir",
-                                                 "phala-collateral"};
+                                                 "phala-collateral",
+                                                 "hcl-report",
+                                                 "report-data",
+                                                 "report-data-sha384-of",
+                                                 "report-data-sha512-of"};
 
 }  // namespace
 
@@ -159,9 +233,15 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
                                                   const policy::SnpPolicy& snp_policy) {
   auto report_bytes = ReadFileBytes(files.report);
   if (!report_bytes.ok()) return report_bytes.status();
+  return VerifySnpEvidence(*report_bytes, files, now, snp_policy);
+}
+
+absl::StatusOr<VerificationReport> VerifySnpEvidence(ByteSpan report_bytes, const SnpFiles& files,
+                                                     UnixTime now,
+                                                     const policy::SnpPolicy& snp_policy) {
   // The report is parsed once up front: the signing-key field picks the certificate-table
   // entry, and CPUID/CHIP_ID/REPORTED_TCB key the collateral cache.
-  auto parsed = snp::ParseSnpReport(*report_bytes);
+  auto parsed = snp::ParseSnpReport(snp::SnpReportPrefix(report_bytes));
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(files.report, ": ", parsed.status().message()));
   }
@@ -218,7 +298,8 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
     if (absl::Status s = trust.LoadAllowedFile(path); !s.ok()) return s;
   }
   snp::SnpVerifier verifier(std::move(trust));
-  auto verification = verifier.Verify(*report_bytes, vek, chain, now, crl);
+  verifier.set_strict_length(files.strict_length);
+  auto verification = verifier.Verify(report_bytes, vek, chain, now, crl);
   if (!verification.ok()) return verification.status();
   policy::ApplyDecision(
       policy::EvaluateSnpPolicy(snp_policy, verification->report, verification->layout),
@@ -227,20 +308,18 @@ absl::StatusOr<VerificationReport> VerifySnpFiles(const SnpFiles& files, UnixTim
 }
 
 int RunVerify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(argv, kVerifyValueFlags, {"json"});
-  if (!args.ok()) {
-    err << "pvattest: " << args.status().message() << "\n" << kVerifyUsage;
-    return kExitUnusable;
-  }
+  const bool json = WantsJson(argv);
+  auto args = Args::Parse(argv, kVerifyValueFlags, {"json", "strict-length"});
+  if (!args.ok()) return ReportUnusable(args.status().message(), json, out, err, kVerifyUsage);
+  if (PrintHelpIfRequested(*args, kVerifyUsage, out)) return kExitAccepted;
   if (args->positional().size() != 1) {
-    err << kVerifyUsage;
-    return kExitUnusable;
+    return ReportUnusable("verify needs exactly one TEE: snp or tdx", json, out, err, kVerifyUsage);
   }
   const std::string& tee = args->positional()[0];
   if (tee == "snp" || tee == "sev-snp") return VerifySnp(*args, out, err);
   if (tee == "tdx") return VerifyTdx(*args, out, err);
-  err << "pvattest: unknown TEE '" << tee << "' (snp or tdx)\n" << kVerifyUsage;
-  return kExitUnusable;
+  return ReportUnusable(absl::StrCat("unknown TEE '", tee, "' (snp or tdx)"), json, out, err,
+                        kVerifyUsage);
 }
 
 }  // namespace pv::attest::cli

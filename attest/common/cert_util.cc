@@ -2,10 +2,14 @@
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -117,6 +121,23 @@ Sha256Digest Sha256(ByteSpan data) {
   return out;
 }
 
+absl::StatusOr<Bytes> DigestOf(absl::string_view algorithm, ByteSpan data) {
+  const EVP_MD* md = nullptr;
+  if (algorithm == "SHA256") md = EVP_sha256();
+  if (algorithm == "SHA384") md = EVP_sha384();
+  if (algorithm == "SHA512") md = EVP_sha512();
+  if (md == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported digest '", algorithm, "'"));
+  }
+  Bytes out(static_cast<size_t>(EVP_MD_get_size(md)));
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    return absl::InternalError(absl::StrCat("EVP_Digest(", algorithm, ") failed"));
+  }
+  out.resize(len);
+  return out;
+}
+
 absl::StatusOr<Sha256Digest> CertificateSha256(const X509* cert) {
   auto der = CertificateDer(cert);
   if (!der.ok()) return der.status();
@@ -154,7 +175,49 @@ std::string NameToString(const X509_NAME* name) {
   const long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));
 }
+
+// The attributes of a name as "SN=value" strings, in order.
+std::vector<std::string> NameAttributes(const X509_NAME* name) {
+  std::vector<std::string> out;
+  if (name == nullptr) return out;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    const char* sn = nid == NID_undef ? "?" : OBJ_nid2sn(nid);
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    out.push_back(absl::StrCat(
+        sn, "=", len >= 0 ? std::string(reinterpret_cast<char*>(utf8), len) : std::string("?")));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string DistinguishedName(const X509_NAME* name) {
+  return NameToString(name);
+}
+
+std::string NameDifference(const X509_NAME* seen, const X509_NAME* expected) {
+  const std::vector<std::string> a = NameAttributes(seen), b = NameAttributes(expected);
+  std::string only_seen, only_expected;
+  for (const auto& x : a) {
+    if (std::find(b.begin(), b.end(), x) == b.end()) {
+      absl::StrAppend(&only_seen, only_seen.empty() ? "" : ", ", x);
+    }
+  }
+  for (const auto& x : b) {
+    if (std::find(a.begin(), a.end(), x) == a.end()) {
+      absl::StrAppend(&only_expected, only_expected.empty() ? "" : ", ", x);
+    }
+  }
+  if (only_seen.empty() && only_expected.empty()) {
+    return "same attributes, different encoding or order";
+  }
+  return absl::StrCat("has ", only_seen.empty() ? "nothing extra" : only_seen, " where ",
+                      only_expected.empty() ? "nothing" : only_expected, " is expected");
+}
 
 std::string SubjectName(const X509* cert) {
   return NameToString(X509_get_subject_name(cert));

@@ -37,6 +37,8 @@ bool LooksLikePem(ByteSpan data);
 absl::StatusOr<Bytes> CertificateDer(const X509* cert);
 absl::StatusOr<Sha256Digest> CertificateSha256(const X509* cert);
 Sha256Digest Sha256(ByteSpan data);
+// SHA-256, SHA-384 or SHA-512 of `data`, by OpenSSL name ("SHA256", "SHA384", "SHA512").
+absl::StatusOr<Bytes> DigestOf(absl::string_view algorithm, ByteSpan data);
 
 enum class Validity { kValid, kNotYetValid, kExpired, kUnreadable };
 Validity CertificateValidityAt(const X509* cert, UnixTime now);
@@ -44,6 +46,10 @@ Validity CertificateValidityAt(const X509* cert, UnixTime now);
 bool CertificateValidityRange(const X509* cert, UnixTime* not_before, UnixTime* not_after);
 
 std::string SubjectName(const X509* cert);
+// A name in RFC 2253 form, and what differs between two names that should be equal (the
+// attributes only one of them has), for messages that must show the whole difference.
+std::string DistinguishedName(const X509_NAME* name);
+std::string NameDifference(const X509_NAME* seen, const X509_NAME* expected);
 std::string IssuerName(const X509* cert);
 // True if `child`'s issuer DN equals `parent`'s subject DN (DER comparison).
 bool IssuedBy(const X509* child, const X509* parent);

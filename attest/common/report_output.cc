@@ -27,6 +27,7 @@ nlohmann::ordered_json ReportToJson(const VerificationReport& report) {
   j["policy"] = report.policy;
   j["verdict"] = report.Accepted() ? "accept" : "reject";
   j["reasons"] = report.reasons;
+  j["notes"] = report.notes;
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
   for (const auto& [name, value] : report.fields) fields[name] = value;
   j["fields"] = fields;
@@ -46,6 +47,14 @@ std::string ReportToText(const VerificationReport& report) {
   absl::StrAppend(&out, "  policy: ", report.policy, "\n");
   absl::StrAppend(&out, "verdict: ", report.Accepted() ? "ACCEPT" : "REJECT", "\n");
   for (const auto& r : report.reasons) absl::StrAppend(&out, "  reason: ", r, "\n");
+  for (const auto& n : report.notes) absl::StrAppend(&out, "  note: ", n, "\n");
+  // An HCL report's runtime claims are what a relying party uses next (the vTPM AK), so the
+  // text output shows them too; --json has them among the fields.
+  for (const auto& [name, value] : report.fields) {
+    if (name == "HCL.AK_PUB" || name == "HCL.USER_DATA" || name == "HCL.RUNTIME_CLAIMS") {
+      absl::StrAppend(&out, "  ", name, ": ", value, "\n");
+    }
+  }
   return out;
 }
 

@@ -38,6 +38,12 @@ absl::StatusOr<Bytes> EcdsaSignatureToDer(ByteSpan r_big_endian, ByteSpan s_big_
 // Same from little-endian r and s (AMD's report format).
 absl::StatusOr<Bytes> EcdsaLittleEndianSignatureToDer(ByteSpan r_le, ByteSpan s_le);
 
+// ECDSA malleability: (r, s) and (r, n - s) both verify. A signature is "low-S" when
+// s <= n/2 (the form Bitcoin and some HSMs enforce); SEV-SNP and TDX hardware do not promise
+// it, so verifiers only report it and policy may require it. `s_big_endian` may carry leading
+// zeros; `curve` is "prime256v1" or "secp384r1" (anything else: false).
+bool IsLowS(ByteSpan s_big_endian, absl::string_view curve);
+
 // True if `key` is an EC key on the named group ("secp384r1", "prime256v1").
 bool IsEcKeyOnCurve(EVP_PKEY* key, absl::string_view group_name);
 bool IsRsaKey(EVP_PKEY* key);

@@ -29,6 +29,9 @@ struct VerificationReport {
   std::vector<CheckOutcome> checks;  // in the order they were run
   std::string policy = "accept";     // "accept" or "reject:<reason>"
   std::vector<std::string> reasons;  // human-readable reasons for any failure or rejection
+  // Facts a reader should not miss that are not failures: what the policy left unconstrained
+  // (e.g. "VMPL 2 accepted: the policy sets no vmpl or max_vmpl"), what could not be verified.
+  std::vector<std::string> notes;
   std::vector<std::pair<std::string, std::string>> fields;  // decoded fields, name -> value
 
   // Accepted only if every check passed and the policy accepted.

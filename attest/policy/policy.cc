@@ -70,6 +70,34 @@ class Reader {
     return absl::OkStatus();
   }
 
+  // "<hex>" (exact) or {"value": "<hex>", "mask": "<hex>"}.
+  absl::Status Masked(const Json& obj, const char* key, size_t size,
+                      std::optional<MaskedBytes>* out) const {
+    if (!obj.contains(key)) return absl::OkStatus();
+    const Json& v = obj.at(key);
+    MaskedBytes m;
+    if (v.is_string()) {
+      if (absl::Status s = HexBytes(v, key, size, &m.value); !s.ok()) return s;
+      m.mask.assign(size, 0xff);
+    } else {
+      Reader sub(absl::StrCat(path_, key, "."));
+      if (absl::Status s = sub.CheckKeys(v, {"value", "mask"}); !s.ok()) return s;
+      if (!v.contains("value") || !v.contains("mask")) {
+        return Error(key, "needs both \"value\" and \"mask\"");
+      }
+      if (absl::Status s = sub.HexBytes(v.at("value"), "value", size, &m.value); !s.ok()) return s;
+      if (absl::Status s = sub.HexBytes(v.at("mask"), "mask", size, &m.mask); !s.ok()) return s;
+      for (size_t i = 0; i < size; ++i) {
+        if ((m.value[i] & ~m.mask[i]) != 0) {
+          return Error(key, absl::StrCat("value has bits outside mask at byte ", i,
+                                         " (a requirement that can never match)"));
+        }
+      }
+    }
+    *out = std::move(m);
+    return absl::OkStatus();
+  }
+
   absl::Status HexList(const Json& obj, const char* key, size_t size,
                        std::vector<Bytes>* out) const {
     if (!obj.contains(key)) return absl::OkStatus();
@@ -134,10 +162,12 @@ class Reader {
 
 absl::Status ParseSnp(const Json& j, SnpPolicy* p) {
   Reader r("snp.");
-  PV_RETURN_IF_ERROR(r.CheckKeys(
-      j, {"allow_debug", "allow_smt", "allow_migration_agent", "vmpl", "max_vmpl", "minimum_tcb",
-          "minimum_launch_tcb", "measurements", "host_data", "report_data", "family_id", "image_id",
-          "minimum_guest_svn", "id_key_digests", "author_key_digests", "minimum_report_version"}));
+  PV_RETURN_IF_ERROR(
+      r.CheckKeys(j, {"allow_debug", "allow_smt", "allow_migration_agent", "vmpl", "max_vmpl",
+                      "minimum_tcb", "minimum_launch_tcb", "measurements", "host_data",
+                      "report_data", "family_id", "image_id", "minimum_guest_svn", "id_key_digests",
+                      "author_key_digests", "minimum_report_version", "require_low_s"}));
+  PV_RETURN_IF_ERROR(r.Bool(j, "require_low_s", &p->require_low_s));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_debug", &p->allow_debug));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_smt", &p->allow_smt));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_migration_agent", &p->allow_migration_agent));
@@ -168,12 +198,14 @@ absl::Status ParseSnp(const Json& j, SnpPolicy* p) {
 absl::Status ParseTdx(const Json& j, TdxPolicy* p) {
   Reader r("tdx.");
   PV_RETURN_IF_ERROR(r.CheckKeys(
-      j,
-      {"allow_debug", "td_attributes", "mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mr_config_id",
-       "mr_owner", "mr_owner_config", "report_data", "minimum_tee_tcb_svn", "accepted_tcb_statuses",
-       "rejected_advisories", "allow_missing_crls", "allow_missing_qe_identity"}));
+      j, {"allow_debug", "td_attributes", "mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3",
+          "mr_config_id", "mr_owner", "mr_owner_config", "report_data", "minimum_tee_tcb_svn",
+          "accepted_tcb_statuses", "rejected_advisories", "allow_missing_crls",
+          "allow_missing_qe_identity", "require_sept_ve_disable", "require_low_s"}));
+  PV_RETURN_IF_ERROR(r.Bool(j, "require_sept_ve_disable", &p->require_sept_ve_disable));
+  PV_RETURN_IF_ERROR(r.Bool(j, "require_low_s", &p->require_low_s));
   PV_RETURN_IF_ERROR(r.Bool(j, "allow_debug", &p->allow_debug));
-  PV_RETURN_IF_ERROR(r.OptionalHex(j, "td_attributes", 8, &p->td_attributes));
+  PV_RETURN_IF_ERROR(r.Masked(j, "td_attributes", 8, &p->td_attributes));
   PV_RETURN_IF_ERROR(r.HexList(j, "mr_td", 48, &p->mr_td));
   static constexpr const char* kRtmr[] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
   for (int i = 0; i < 4; ++i) PV_RETURN_IF_ERROR(r.OptionalHex(j, kRtmr[i], 48, &p->rtmr[i]));
@@ -226,6 +258,7 @@ void PolicyDecision::Reject(absl::string_view token, absl::string_view detail) {
 void ApplyDecision(const PolicyDecision& decision, VerificationReport* report) {
   report->policy = decision.verdict;
   for (const auto& r : decision.reasons) report->reasons.push_back(absl::StrCat("policy: ", r));
+  report->notes.insert(report->notes.end(), decision.notes.begin(), decision.notes.end());
 }
 
 }  // namespace pv::attest::policy

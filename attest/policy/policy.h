@@ -16,11 +16,16 @@
 //     "family_id": "<32 hex>", "image_id": "<32 hex>",                      (default: any)
 //     "minimum_guest_svn": 0,
 //     "id_key_digests": ["<96 hex>"], "author_key_digests": ["<96 hex>"],  (default: any)
-//     "minimum_report_version": 2
+//     "minimum_report_version": 2,
+//     "require_low_s": false           // SIGNATURE s <= n/2                (default: not required)
 //   },
 //   "tdx": {
 //     "allow_debug": false,            // TD_ATTRIBUTES.DEBUG must be 0     (default: forbidden)
-//     "td_attributes": "<16 hex>",     // exact TD_ATTRIBUTES (quote byte order)
+//     "td_attributes": "<16 hex>",     // exact TD_ATTRIBUTES (quote byte order), or
+//     "td_attributes": {"value": "<16 hex>", "mask": "<16 hex>"},  // (TD_ATTRIBUTES & mask) ==
+//                                      // (value & mask); value bits outside mask must be 0
+//     "require_sept_ve_disable": false,  // TD_ATTRIBUTES bit 28 set        (default: not required)
+//     "require_low_s": false,          // quote and QE report signatures s <= n/2
 //     "mr_td": ["<96 hex>"],           // allow-list of MRTD
 //     "rtmr0": "<96 hex>", "rtmr1": ..., "rtmr2": ..., "rtmr3": ...,
 //     "mr_config_id": "<96 hex>", "mr_owner": "<96 hex>", "mr_owner_config": "<96 hex>",
@@ -67,11 +72,20 @@ struct SnpPolicy {
   std::vector<Bytes> id_key_digests;
   std::vector<Bytes> author_key_digests;
   uint32_t minimum_report_version = 2;
+  bool require_low_s = false;
+};
+
+// A byte string compared under a mask: (seen & mask) == value.
+struct MaskedBytes {
+  Bytes value;
+  Bytes mask;  // all 0xff for the exact form
 };
 
 struct TdxPolicy {
   bool allow_debug = false;
-  std::optional<Bytes> td_attributes;
+  std::optional<MaskedBytes> td_attributes;
+  bool require_sept_ve_disable = false;
+  bool require_low_s = false;
   std::vector<Bytes> mr_td;
   std::array<std::optional<Bytes>, 4> rtmr;
   std::optional<Bytes> mr_config_id, mr_owner, mr_owner_config, report_data;
@@ -98,11 +112,14 @@ absl::StatusOr<Policy> LoadPolicyFile(const std::string& path);
 struct PolicyDecision {
   std::string verdict = "accept";
   std::vector<std::string> reasons;
+  // What the policy left unconstrained that a reader may assume it checked (for example any
+  // VMPL accepted); printed as notes, never a reason to reject.
+  std::vector<std::string> notes;
 
   void Reject(absl::string_view token, absl::string_view detail);
 };
 
-// Records the decision in the report: `policy` and the reasons (prefixed "policy: ").
+// Records the decision in the report: `policy`, the reasons (prefixed "policy: ") and notes.
 void ApplyDecision(const PolicyDecision& decision, VerificationReport* report);
 
 }  // namespace pv::attest::policy

@@ -67,6 +67,16 @@ PolicyDecision EvaluateSnpPolicy(const SnpPolicy& p, const snp::SnpReport& r,
   if (p.max_vmpl && r.vmpl > *p.max_vmpl) {
     d.Reject("vmpl", absl::StrCat("VMPL is ", r.vmpl, ", at most ", *p.max_vmpl, " allowed"));
   }
+  if (!p.vmpl && !p.max_vmpl) {
+    d.notes.push_back(absl::StrCat("VMPL ", r.vmpl,
+                                   " accepted: the policy sets neither snp.vmpl nor snp.max_vmpl, "
+                                   "so a report requested from any VMPL (0-3) passes"));
+  }
+  if (p.require_low_s && !snp::SignatureIsLowS(r)) {
+    d.Reject("high-s-signature",
+             "SIGNATURE.S is above half the P-384 order (a malleated or non-canonical signature); "
+             "the policy requires low-S");
+  }
   if (r.version < p.minimum_report_version) {
     d.Reject("report-version",
              absl::StrCat("report VERSION is ", r.version, ", minimum ", p.minimum_report_version));

@@ -42,9 +42,37 @@ PolicyDecision EvaluateTdxPolicy(const TdxPolicy& p, const VerificationReport& r
     }
   }
   if (p.td_attributes) {
-    if (auto v = require("TD_ATTRIBUTES"); v && !HexEquals(*v, *p.td_attributes)) {
-      d.Reject("TD_ATTRIBUTES",
-               absl::StrCat("is ", *v, ", expected ", HexEncode(*p.td_attributes)));
+    if (auto v = require("TD_ATTRIBUTES")) {
+      const MaskedBytes& want = *p.td_attributes;
+      auto seen = HexDecode(*v);
+      bool ok = seen.ok() && seen->size() == want.value.size();
+      for (size_t i = 0; ok && i < want.value.size(); ++i) {
+        ok = ((*seen)[i] & want.mask[i]) == want.value[i];
+      }
+      if (!ok) {
+        d.Reject("TD_ATTRIBUTES", absl::StrCat("is ", *v, ", expected ", HexEncode(want.value),
+                                               " under mask ", HexEncode(want.mask)));
+      }
+    }
+  }
+  if (p.require_sept_ve_disable) {
+    if (auto v = require("TD_ATTRIBUTES.SEPT_VE_DISABLE"); v && *v != "true") {
+      d.Reject("TD_ATTRIBUTES.SEPT_VE_DISABLE",
+               absl::StrCat("TD_ATTRIBUTES ", Field(report, "TD_ATTRIBUTES").value_or("?"),
+                            " has SEPT_VE_DISABLE (bit 28) clear; the policy requires it"));
+    }
+  } else if (auto v = Field(report, "TD_ATTRIBUTES.SEPT_VE_DISABLE"); v && *v != "true") {
+    d.notes.push_back(
+        "TD_ATTRIBUTES.SEPT_VE_DISABLE (bit 28) is clear and the policy does not require it "
+        "(tdx.require_sept_ve_disable)");
+  }
+  if (p.require_low_s) {
+    for (const char* name : {"QUOTE_SIGNATURE.LOW_S", "QE_REPORT_SIGNATURE.LOW_S"}) {
+      if (auto v = require(name); v && *v != "true") {
+        d.Reject(name,
+                 "S is above half the P-256 order (a malleated or non-canonical "
+                 "signature); the policy requires low-S");
+      }
     }
   }
   if (!p.mr_td.empty()) {

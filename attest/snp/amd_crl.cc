@@ -43,8 +43,11 @@ CrlVerdict CheckAmdCrl(ByteSpan data, const X509* ark, const X509* intermediate,
   if (raw == nullptr) return {"fail:malformed", "not a DER or PEM CRL: " + DrainOpenSslErrors()};
   X509CrlPtr crl(raw);
   if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ark)) != 0) {
+    const X509_NAME* seen = X509_CRL_get_issuer(crl.get());
     return {"fail:wrong-issuer",
-            absl::StrCat("CRL issuer is not the ARK '", SubjectName(ark), "'")};
+            absl::StrCat("CRL issuer '", DistinguishedName(seen), "' is not the ARK '",
+                         SubjectName(ark), "' (it ",
+                         NameDifference(seen, X509_get_subject_name(ark)), ")")};
   }
   const X509_ALGOR* alg = nullptr;
   X509_CRL_get0_signature(crl.get(), nullptr, &alg);

@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -79,7 +80,10 @@ absl::StatusOr<std::vector<CertTableEntry>> ParseCertTable(ByteSpan blob) {
   std::vector<CertTableEntry> entries;
   size_t pos = 0;
   bool terminated = false;
-  while (pos + kCertTableEntrySize <= blob.size()) {
+  // The entries end before the first certificate's data: a table that reaches it without an
+  // all-zero entry is unterminated (reading on would parse certificate bytes as entries).
+  size_t data_start = blob.size();
+  while (pos + kCertTableEntrySize <= std::min(blob.size(), data_start)) {
     const ByteSpan raw = blob.subspan(pos, kCertTableEntrySize);
     pos += kCertTableEntrySize;
     if (AllZero(raw)) {
@@ -95,11 +99,16 @@ absl::StatusOr<std::vector<CertTableEntry>> ParseCertTable(ByteSpan blob) {
     e.kind = KindOf(e.guid);
     e.offset = LoadLe32(raw.data() + 16);
     e.length = LoadLe32(raw.data() + 20);
+    if (e.offset >= pos) data_start = std::min<size_t>(data_start, e.offset);
     entries.push_back(std::move(e));
   }
   if (!terminated) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "certificate table: no all-zero terminating entry within the ", blob.size(), "-byte blob"));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "certificate table: no all-zero terminating entry after %u entr%s (the table must end "
+        "before offset 0x%x, where %s; the blob is %u bytes)",
+        entries.size(), entries.size() == 1 ? "y" : "ies", data_start,
+        data_start < blob.size() ? "the first certificate's data begins" : "the blob ends",
+        blob.size()));
   }
   const size_t table_end = pos;
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "attest/common/signature_util.h"
 #include "attest/snp/snp_tcb.h"
 
 namespace pv::attest::snp {
@@ -72,6 +73,26 @@ std::string SigningKeyName(SigningKey key) {
       return "none";
   }
   return absl::StrCat("reserved(", static_cast<int>(key), ")");
+}
+
+bool SignatureIsLowS(const SnpReport& r) {
+  std::array<uint8_t, kSignatureComponentSize> big_endian;
+  std::reverse_copy(r.signature_s.begin(), r.signature_s.end(), big_endian.begin());
+  return IsLowS(big_endian, "secp384r1");
+}
+
+ByteSpan SnpReportPrefix(ByteSpan data) {
+  return data.size() > kReportSize ? data.first(kReportSize) : data;
+}
+
+EvidenceLength SnpReportLength(ByteSpan data) {
+  EvidenceLength length;
+  length.structure_size = kReportSize;
+  if (data.size() > kReportSize) {
+    length.trailing = data.size() - kReportSize;
+    length.trailing_all_zero = AllZero(data.subspan(kReportSize));
+  }
+  return length;
 }
 
 absl::StatusOr<SnpReport> ParseSnpReport(ByteSpan data) {
@@ -243,6 +264,7 @@ std::vector<std::pair<std::string, std::string>> DescribeSnpReport(const SnpRepo
   }
   add("SIGNATURE.R", HexEncode(r.signature_r));
   add("SIGNATURE.S", HexEncode(r.signature_s));
+  add("SIGNATURE.LOW_S", SignatureIsLowS(r) ? "true" : "false");
   return f;
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "attest/common/bytes.h"
+#include "attest/common/evidence_length.h"
 
 namespace pv::attest::snp {
 
@@ -100,6 +101,15 @@ struct SnpReport {
 // (0x04C..0x04F, 0x188 (v2) / 0x18B (v3+) ..0x19F, 0x1EB, 0x1EF, 0x1F8..0x207 before v5,
 // 0x208..0x29F, and the signature area after r and s).
 absl::StatusOr<SnpReport> ParseSnpReport(ByteSpan data);
+
+// Evidence that may carry bytes after the report (a fixed-size buffer, an HCL report's
+// padding): the report's own 0x4A0 bytes (or all of `data` when shorter, so ParseSnpReport
+// still names the truncation), and the length facts for the `length` check
+// (attest/common/evidence_length.h).
+ByteSpan SnpReportPrefix(ByteSpan data);
+// Whether the report signature's S is at most half the P-384 order (see IsLowS).
+bool SignatureIsLowS(const SnpReport& report);
+EvidenceLength SnpReportLength(ByteSpan data);
 
 // Every field as (name, printable value) in report order, for `inspect` and JSON output.
 std::vector<std::pair<std::string, std::string>> DescribeSnpReport(const SnpReport& report);

@@ -212,7 +212,7 @@ absl::StatusOr<std::shared_ptr<const SnpVerifier::CachedChain>> SnpVerifier::Loa
 
 absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteSpan vek,
                                                     ByteSpan chain, UnixTime now, ByteSpan crl) {
-  auto report = ParseSnpReport(report_bytes);
+  auto report = ParseSnpReport(SnpReportPrefix(report_bytes));
   if (!report.ok()) return report.status();
   auto loaded = LoadChain(vek, chain);
   if (!loaded.ok()) return loaded.status();
@@ -239,11 +239,16 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
   const Product cpuid_product = report->has_cpuid()
                                     ? ProductFromCpuid(report->cpuid_fam_id, report->cpuid_mod_id)
                                     : Product::kUnknown;
-  ChainVerdict chain_verdict = EvaluateChainAt(c.links, kind, now);
+  // The key kind first: a VLEK offered for a VCEK-signed report is the wrong certificate,
+  // whatever its validity (an expired VLEK must not read "vcek-expired"). Link failures
+  // (names, signatures, pins) still come before it.
+  ChainVerdict chain_verdict = {c.links.failure.empty() ? "ok" : c.links.failure,
+                                c.links.failure_detail};
   if (chain_verdict.value == "ok") {
     auto [value, detail] = CheckVekKind(kind, c.ext);
     chain_verdict = {value, detail};
   }
+  if (chain_verdict.value == "ok") chain_verdict = EvaluateChainAt(c.links, kind, now);
   if (chain_verdict.value == "ok") {
     auto [value, detail] = CheckProductConsistency(c.links.product, cpuid_product, c.ext);
     chain_verdict = {value, detail};
@@ -265,7 +270,17 @@ absl::StatusOr<SnpVerification> SnpVerifier::Verify(ByteSpan report_bytes, ByteS
     AddCheck(&out, "crl", verdict.value, verdict.detail);
   }
 
+  const EvidenceLength length = SnpReportLength(report_bytes);
+  {
+    // SNP check values are the token; the detail goes to the reasons.
+    const std::string verdict = EvaluateEvidenceLength(length, strict_length_, "SNP report");
+    const size_t space = verdict.find(' ');
+    AddCheck(&out, "length", verdict.substr(0, space),
+             space == std::string::npos ? "" : verdict.substr(space + 1));
+  }
+
   out.fields = DescribeSnpReport(*report);
+  out.fields.emplace_back("TRAILING_BYTES", absl::StrCat(length.trailing));
   const auto add = [&out](std::string name, std::string value) {
     out.fields.emplace_back(std::move(name), std::move(value));
   };

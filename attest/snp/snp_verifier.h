@@ -15,6 +15,8 @@
 //   chip_id      "match" | "n/a" (VLEK, or CHIP_ID masked / all zero) | "fail:mismatch" |
 //                "fail:missing-hwid": CHIP_ID equals the VCEK hwID (Turin: 8-byte hwID equals
 //                CHIP_ID[0..8] and CHIP_ID[8..64] is zero).
+//   length       "ok" | "fail:trailing-data" | "fail:trailing-bytes" (strict): bytes after the
+//                0x4A0-byte report, judged by the rule in attest/common/evidence_length.h.
 //   crl          only when a CRL is supplied: "ok,not-revoked" | "fail:<reason>" (amd_crl.h):
 //                the ARK-signed CRL is current and does not revoke the ASK/ASVK.
 // The path (VCEK or VLEK) is chosen from the report's SIGNER_INFO.SIGNING_KEY; the product from
@@ -61,12 +63,17 @@ class SnpVerifier {
   SnpVerifier(const SnpVerifier&) = delete;
   SnpVerifier& operator=(const SnpVerifier&) = delete;
 
+  // `report`: the report, optionally followed by trailing bytes (judged by `length`).
   // `vek`: one certificate (DER or PEM). `chain`: ASK/ASVK and optionally the ARK (PEM bundle,
   // or one DER certificate). Returns an error only for unusable input (a report that fails the
   // format checks, certificates that do not decode); every verification failure is a check.
   // `crl`: the ARK's CRL (DER or PEM), or empty to skip the revocation check.
   absl::StatusOr<SnpVerification> Verify(ByteSpan report, ByteSpan vek, ByteSpan chain,
                                          UnixTime now, ByteSpan crl = {});
+
+  // The `length` check (attest/common/evidence_length.h): when set, no byte may follow the
+  // 0x4A0-byte report (zero padding included).
+  void set_strict_length(bool strict) { strict_length_ = strict; }
 
   void ClearCache();
   size_t CacheSize() const;
@@ -76,6 +83,7 @@ class SnpVerifier {
   absl::StatusOr<std::shared_ptr<const CachedChain>> LoadChain(ByteSpan vek, ByteSpan chain);
 
   TrustStore trust_;
+  bool strict_length_ = false;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CachedChain>> cache_;
 };

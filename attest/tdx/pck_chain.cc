@@ -75,6 +75,20 @@ absl::StatusOr<std::shared_ptr<const PckChain>> ParsePckChain(absl::string_view 
         absl::StrCat("PCK chain has no issuer for \"", SubjectCn(chain->leaf), "\" (issuer \"",
                      CommonName(X509_get_issuer_name(chain->leaf)), "\")"));
   }
+  for (const auto& c : chain->certs) {
+    if (c.get() != chain->leaf && c.get() != chain->issuer &&
+        X509_check_issued(c.get(), chain->issuer) == X509_V_OK) {
+      chain->embedded_root = c.get();
+    }
+  }
+  // A self-signed certificate that did not issue the CA (a replaced root) is still the root
+  // the quote carries: it is then judged, and refused, as not the trusted one.
+  for (const auto& c : chain->certs) {
+    if (chain->embedded_root == nullptr && c.get() != chain->leaf && c.get() != chain->issuer &&
+        IsSelfSigned(c.get())) {
+      chain->embedded_root = c.get();
+    }
+  }
   EvpPkeyPtr leaf_key(X509_get_pubkey(chain->leaf));
   PV_TDX_RETURN_IF_ERROR(CheckP256(leaf_key.get()));
   chain->leaf_key = std::make_unique<P256Verifier>(std::move(leaf_key));

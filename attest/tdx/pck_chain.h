@@ -20,9 +20,14 @@ inline constexpr absl::string_view kPlatformCaCn = "Intel SGX PCK Platform CA";
 inline constexpr absl::string_view kProcessorCaCn = "Intel SGX PCK Processor CA";
 
 struct PckChain {
-  std::vector<X509Ptr> certs;              // in the order of the quote
-  X509* leaf = nullptr;                    // the PCK certificate
-  X509* issuer = nullptr;                  // the PCK CA certificate (Platform or Processor)
+  std::vector<X509Ptr> certs;  // in the order of the quote
+  X509* leaf = nullptr;        // the PCK certificate
+  X509* issuer = nullptr;      // the PCK CA certificate (Platform or Processor)
+  // The root the quote carries: the certificate of the bundle that issued the PCK CA (by name
+  // and key identifier, not yet by signature), else any other self-signed certificate in it;
+  // null when the bundle has none. QVL requires it
+  // to be present, self-signed and equal to the trusted root.
+  X509* embedded_root = nullptr;
   std::unique_ptr<P256Verifier> leaf_key;  // EC P-256
   // The SGX extension; an error here fails pck_chain but still lets the QE report signature be
   // checked with the leaf key.

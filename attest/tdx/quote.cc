@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "attest/common/signature_util.h"
 #include "attest/tdx/hex.h"
 #include "attest/tdx/status_macros.h"
 
@@ -40,6 +41,12 @@ class Reader {
   absl::string_view data_;
   size_t pos_ = 0;
 };
+
+// r||s, 32 bytes each, big-endian.
+bool LowS(absl::string_view signature) {
+  const auto* s = reinterpret_cast<const uint8_t*>(signature.data()) + 32;
+  return IsLowS(ByteSpan(s, signature.size() - 32), "prime256v1");
+}
 
 }  // namespace
 
@@ -125,6 +132,10 @@ absl::StatusOr<ParsedQuote> ParseQuote(absl::string_view quote) {
                      ", expected 5 (PCK certificate chain)"));
   }
   PV_TDX_ASSIGN_OR_RETURN(q.pck_chain_pem, c.Take(pck_size, "pck_cert_data"));
+  q.trailing = quote.size() - q.consumed;
+  q.trailing_all_zero = quote.find_first_not_of('\0', q.consumed) == absl::string_view::npos;
+  q.signature_data_slack = sig_data.size() - s.pos();
+  q.certification_data_slack = cert.size() - c.pos();
   return q;
 }
 
@@ -164,9 +175,14 @@ std::vector<std::pair<std::string, std::string>> DecodeQuoteFields(const ParsedQ
   }
   const bool debug = (static_cast<uint8_t>(q.body[B::kTdAttributes]) & 1) != 0;
   f.emplace_back("TD_ATTRIBUTES.DEBUG", debug ? "true" : "false");
+  // Bit 28: EPT violations on pending private pages are not reported to the TD as #VE, which
+  // Linux guests need to be safe from a host that removes pages under them.
+  const bool sept_ve_disable = (static_cast<uint8_t>(q.body[B::kTdAttributes + 3]) & 0x10) != 0;
+  f.emplace_back("TD_ATTRIBUTES.SEPT_VE_DISABLE", sept_ve_disable ? "true" : "false");
   f.emplace_back("TDX_MODULE_MAJOR", absl::StrCat(static_cast<uint8_t>(q.body[1])));
   f.emplace_back("TDX_MODULE_MINOR", absl::StrCat(static_cast<uint8_t>(q.body[0])));
   f.emplace_back("QUOTE_SIGNATURE", hex(q.signature));
+  f.emplace_back("QUOTE_SIGNATURE.LOW_S", LowS(q.signature) ? "true" : "false");
   f.emplace_back("ATTESTATION_KEY", hex(q.attestation_key));
   f.emplace_back("CERT_DATA_TYPE", absl::StrCat(q.cert_data_type));
   f.emplace_back("QE_REPORT.CPUSVN", hex(q.QeField(Qe::kCpuSvn, 16)));
@@ -178,7 +194,12 @@ std::vector<std::pair<std::string, std::string>> DecodeQuoteFields(const ParsedQ
   f.emplace_back("QE_REPORT.ISVSVN", absl::StrCat(ReadLe16(q.qe_report, Qe::kIsvSvn)));
   f.emplace_back("QE_REPORT.REPORT_DATA", hex(q.QeField(Qe::kReportData, 64)));
   f.emplace_back("QE_REPORT_SIGNATURE", hex(q.qe_report_signature));
+  f.emplace_back("QE_REPORT_SIGNATURE.LOW_S", LowS(q.qe_report_signature) ? "true" : "false");
   f.emplace_back("QE_AUTH_DATA", hex(q.qe_auth_data));
+  f.emplace_back("TRAILING_BYTES", absl::StrCat(q.trailing));
+  f.emplace_back("TRAILING_BYTES.ALL_ZERO", q.trailing_all_zero ? "true" : "false");
+  f.emplace_back("SIGNATURE_DATA.SLACK",
+                 absl::StrCat(q.signature_data_slack + q.certification_data_slack));
   return f;
 }
 

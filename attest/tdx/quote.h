@@ -58,6 +58,13 @@ struct ParsedQuote {
   uint16_t pck_cert_data_type = 0;
   absl::string_view pck_chain_pem;  // leaf || intermediate || root
   size_t consumed = 0;              // bytes used; the rest is padding the parser ignores
+  // Canonical-length facts (see "Trailing bytes" in tdx_verifier.h): bytes after the signature
+  // data, whether they are all zero, and unused bytes left inside signature_data (after the
+  // certification data) and inside the QE certification data (after the PCK chain).
+  size_t trailing = 0;
+  bool trailing_all_zero = true;
+  size_t signature_data_slack = 0;
+  size_t certification_data_slack = 0;
 
   absl::string_view BodyField(size_t off, size_t len) const { return body.substr(off, len); }
   absl::string_view QeField(size_t off, size_t len) const { return qe_report.substr(off, len); }

@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "attest/common/cert_util.h"
+#include "attest/common/evidence_length.h"
 #include "attest/tdx/bounded_cache.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/hex.h"
@@ -202,39 +204,70 @@ absl::StatusOr<std::shared_ptr<const VerifiedChain>> TdxVerifier::Impl::VerifyPc
   if (auto hit = verified_chains.Get(key)) {
     if (now >= hit->validity.not_before && now <= hit->validity.not_after) return hit;
   }
+  // Every failure below is "<token> <detail>"; the token is the check value's reason.
+  const auto untrusted = [](const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat("untrusted ", s.message()));
+  };
   if (!IsSelfSigned(anchor->cert.get())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("root \"", SubjectCn(anchor->cert.get()), "\" is not self-signed"));
+        absl::StrCat("untrusted root \"", SubjectCn(anchor->cert.get()), "\" is not self-signed"));
   }
-  if (!chain->extensions.ok()) return chain->extensions.status();
+  if (!chain->extensions.ok()) return untrusted(chain->extensions.status());
   const std::string leaf_cn = SubjectCn(chain->leaf);
   if (leaf_cn.find("SGX PCK Certificate") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("PCK leaf subject CN \"", leaf_cn,
+    return absl::InvalidArgumentError(absl::StrCat("untrusted PCK leaf subject CN \"", leaf_cn,
                                                    "\", expected \"Intel SGX PCK Certificate\""));
   }
   if (chain->ca.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("PCK issuer CN \"", CommonName(X509_get_issuer_name(chain->leaf)),
+        absl::StrCat("untrusted PCK issuer CN \"", CommonName(X509_get_issuer_name(chain->leaf)),
                      "\", expected \"", kPlatformCaCn, "\" or \"", kProcessorCaCn, "\""));
+  }
+  // The root carried in the quote, as QVL checks it: present, its self-signature verifies, and
+  // it is byte-for-byte the trusted root (STATUS_SGX_PCK_CERT_CHAIN_UNTRUSTED otherwise). An
+  // explicit --root does not make a missing, corrupted or replaced embedded root acceptable.
+  if (chain->embedded_root == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "root-missing the PCK chain has no root certificate that issued \"",
+        SubjectCn(chain->issuer), "\" (", chain->certs.size(), " certificate(s) in the quote)"));
+  }
+  {
+    EvpPkeyPtr embedded_key(X509_get_pubkey(chain->embedded_root));
+    if (!embedded_key || X509_verify(chain->embedded_root, embedded_key.get()) != 1) {
+      DrainOpenSslErrors();
+      return absl::InvalidArgumentError(
+          absl::StrCat("root-bad-signature the self-signature of the quote's root \"",
+                       SubjectCn(chain->embedded_root), "\" does not verify"));
+    }
+  }
+  if (DerOf(chain->embedded_root) != DerOf(anchor->cert.get())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("root-untrusted the quote's root \"", SubjectCn(chain->embedded_root),
+                     "\" sha256=", HexEncode(Sha256String(DerOf(chain->embedded_root))),
+                     " is not the trusted root sha256=", HexEncode(anchor->fingerprint)));
   }
   std::vector<X509*> intermediates;
   for (const auto& c : chain->certs) {
     if (c.get() != chain->leaf && !IsSelfSigned(c.get())) intermediates.push_back(c.get());
   }
-  PV_TDX_RETURN_IF_ERROR(
-      VerifyCertificateChain(chain->leaf, intermediates, anchor->cert.get(), now, "PCK chain"));
+  if (absl::Status s =
+          VerifyCertificateChain(chain->leaf, intermediates, anchor->cert.get(), now, "PCK chain");
+      !s.ok()) {
+    return untrusted(s);
+  }
   // The root's own signature: X509_verify_cert does not check a trust anchor's self-signature.
   EvpPkeyPtr root_key(X509_get_pubkey(anchor->cert.get()));
   if (!root_key || X509_verify(anchor->cert.get(), root_key.get()) != 1) {
     DrainOpenSslErrors();
-    return absl::InvalidArgumentError("root certificate self-signature does not verify");
+    return absl::InvalidArgumentError("untrusted root certificate self-signature does not verify");
   }
   std::vector<X509*> all = {chain->leaf, chain->issuer, anchor->cert.get()};
-  PV_TDX_ASSIGN_OR_RETURN(Validity validity, ChainValidity(all));
+  auto validity = ChainValidity(all);
+  if (!validity.ok()) return untrusted(validity.status());
   auto verified = std::make_shared<VerifiedChain>();
   verified->chain = chain;
   verified->anchor = anchor;
-  verified->validity = validity;
+  verified->validity = *validity;
   std::shared_ptr<const VerifiedChain> out = verified;
   verified_chains.Put(key, out);
   return out;
@@ -323,9 +356,13 @@ absl::StatusOr<std::shared_ptr<const VerifiedCrl>> TdxVerifier::Impl::VerifyCrl(
     fresh->issuer.reset(issuer);
     PV_TDX_ASSIGN_OR_RETURN(fresh->crl, ParseCrl(crl_bytes, what));
     if (X509_NAME_cmp(X509_CRL_get_issuer(fresh->crl.get()), X509_get_subject_name(issuer)) != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": issuer \"", CommonName(X509_CRL_get_issuer(fresh->crl.get())),
-                       "\" is not the expected issuer \"", SubjectCn(issuer), "\""));
+      // The whole DN, and what differs: names that differ only in, say, the locality have the
+      // same CN, and a message showing only CNs would read "X is not X".
+      const X509_NAME* seen = X509_CRL_get_issuer(fresh->crl.get());
+      const X509_NAME* expected = X509_get_subject_name(issuer);
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": issuer \"", DistinguishedName(seen), "\" is not the expected issuer \"",
+          DistinguishedName(expected), "\" (it ", NameDifference(seen, expected), ")"));
     }
     EvpPkeyPtr issuer_key(X509_get_pubkey(issuer));
     if (!issuer_key || X509_CRL_verify(fresh->crl.get(), issuer_key.get()) != 1) {
@@ -426,10 +463,14 @@ void TdxVerifier::Impl::CheckSignatures(VerifyRun& run) {
       ak.ok() ? (*ak)->Verify(q.signed_data, q.signature, "quote signature") : ak.status();
   run.Add("quote_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
 
-  s = run.chain
-          ? run.chain->leaf_key->Verify(q.qe_report, q.qe_report_signature, "QE report signature")
-          : run.chain_parse;
-  run.Add("qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+  // Without a parsed PCK chain there is no key to check the QE report with: say why, rather
+  // than calling the signature bad.
+  if (!run.chain) {
+    run.Add("qe_report_sig", StatusReason("pck-chain-malformed", run.chain_parse), false);
+  } else {
+    s = run.chain->leaf_key->Verify(q.qe_report, q.qe_report_signature, "QE report signature");
+    run.Add("qe_report_sig", s.ok() ? "ok" : StatusReason("bad-signature", s), s.ok());
+  }
 
   // REPORT_DATA = SHA-256(AK || QE auth data) || 0^32 (the padding is checked too).
   std::string material(q.attestation_key);
@@ -469,7 +510,7 @@ void TdxVerifier::Impl::CheckPckChain(VerifyRun& run) {
       run.verified = *v;
       value = "ok";
     } else {
-      value = StatusReason("untrusted", v.status());
+      value = Fail(v.status().message());
     }
   }
   run.Add("pck_chain", value, run.verified != nullptr);
@@ -500,7 +541,10 @@ void TdxVerifier::Impl::VerifyCollateralDocuments(VerifyRun& run) {
   const TdxCollateral& c = run.collateral;
   if (c.tcb_info_json.empty() && c.qe_identity_json.empty()) return;
   if (!run.anchor) {
-    run.collateral_status = absl::FailedPreconditionError("no trusted root");
+    // Name the chain problem (pck_chain's value) instead of a bare "no trusted root".
+    const CheckOutcome* pck = run.report.Find("pck_chain");
+    run.collateral_status = absl::FailedPreconditionError(
+        absl::StrCat("no trusted root: pck_chain ", pck != nullptr ? pck->value : "not checked"));
     return;
   }
   if (!c.tcb_info_json.empty()) {
@@ -550,7 +594,8 @@ void TdxVerifier::Impl::CheckCollateralSignatures(VerifyRun& run) {
     return;
   }
   const absl::Status& s = run.collateral_status;
-  run.Add("collateral_sigs", s.ok() ? "ok" : StatusReason("untrusted", s), s.ok());
+  const char* token = run.anchor ? "untrusted" : "pck-chain-untrusted";
+  run.Add("collateral_sigs", s.ok() ? "ok" : StatusReason(token, s), s.ok());
 }
 
 // qe_identity: the QE report against the QE identity.
@@ -635,6 +680,11 @@ absl::StatusOr<VerificationReport> TdxVerifier::Verify(std::string_view quote,
   impl_->CheckCollateralSignatures(run);
   impl_->CheckQeIdentity(run);
   impl_->CheckTcb(run);
+  const EvidenceLength length{q.consumed, q.trailing, q.trailing_all_zero,
+                              q.signature_data_slack + q.certification_data_slack};
+  const std::string length_value =
+      EvaluateEvidenceLength(length, options.strict_length, "TDX quote");
+  run.Add("length", length_value, length_value == "ok");
   return std::move(run.report);
 }
 

@@ -49,6 +49,9 @@
 //                    ConfigurationNeeded* into OutOfDateConfigurationNeeded; Revoked wins), then
 //                    converged with the QE identity status when a QE identity was supplied.
 //                    Not implemented: QVL's TD 1.5 relaunch-advised statuses (TEE_TCB_SVN_2).
+//   length           "ok" | "fail:trailing-data" (non-zero bytes after the signature data) |
+//                    "fail:trailing-bytes" / "fail:signature-data-slack" (only with
+//                    options.strict_length): the rule in attest/common/evidence_length.h.
 //   advisories       The advisory IDs of the matched platform, module and QE levels as a
 //                    compact JSON array, e.g. [] or ["INTEL-SA-00960","INTEL-SA-00982"]. Always
 //                    passes; acceptability is policy.
@@ -59,7 +62,13 @@
 //   ak_binding                hash-mismatch QE_REPORT.REPORT_DATA seen=<hex> expected=<hex>
 //   pck_chain                 root-not-pinned sha256=<hex> expected=<hex> | untrusted <OpenSSL
 //                             verify error, certificate CN, depth, time> | malformed <parse error>
-//                             | no-root <why>
+//                             | no-root <why> | root-missing (the quote's chain carries no root)
+//                             | root-bad-signature (the quote's root is not validly self-signed)
+//                             | root-untrusted (the quote's root is not byte-for-byte the trust
+//                             anchor: QVL's STATUS_SGX_PCK_CERT_CHAIN_UNTRUSTED; checked also
+//                             when the anchor comes from options.root_certificate)
+//   qe_report_sig             also pck-chain-malformed <parse error> (no PCK key to check with)
+//   collateral_sigs           also pck-chain-untrusted no trusted root: pck_chain <its value>
 //   pck_crl, root_crl         revoked <what> "<CN>" serial=<hex> | invalid-crl <signature, issuer
 //                             or thisUpdate/nextUpdate problem> | pck-chain-untrusted
 //   collateral_sigs           untrusted <parse, signing chain, signature or validity problem>
@@ -170,6 +179,9 @@ struct TdxVerifyOptions {
   // test hierarchies only). The check value then reads "ok" but a report field
   // ROOT_PINNED=false records it.
   bool allow_unpinned_root = false;
+  // The `length` check (attest/common/evidence_length.h): when set, no trailing byte and no
+  // unused byte inside signature_data / certification data is accepted.
+  bool strict_length = false;
   // Let a missing PCK CRL / root CRL / QE identity pass as "skipped:..." (offline use).
   bool allow_missing_crls = false;
   bool allow_missing_qe_identity = false;
@@ -197,10 +209,10 @@ class TdxVerifier {
   TdxVerifier(const TdxVerifier&) = delete;
   TdxVerifier& operator=(const TdxVerifier&) = delete;
 
-  // Verifies `quote` (raw bytes; trailing bytes after the signature data are ignored, as real
-  // quotes are often zero-padded). Returns an error status only when the quote cannot be parsed
-  // at all (the message names the field and offset) or options.now is unset; every other
-  // problem is a failed check in the report.
+  // Verifies `quote` (raw bytes). Bytes after the signature data are never interpreted; the
+  // `length` check judges them (zero padding passes unless options.strict_length). Returns an error
+  // status only when the quote cannot be parsed at all (the message names the field and offset) or
+  // options.now is unset; every other problem is a failed check in the report.
   absl::StatusOr<VerificationReport> Verify(std::string_view quote, const TdxCollateral& collateral,
                                             const TdxVerifyOptions& options);
 

@@ -13,7 +13,10 @@
 #include "vcpu/vcpu.h"
 #include "vmx/vmcs.h"
 
-#define PV_DEFINE(name, value) asm volatile("\n.ascii \"@@PVDEF " #name " %c0\\n\"" ::"i"(value))
+// "%0" prints the immediate in AT&T syntax ("$123", which gen_asm_offsets.py accepts) with
+// both compilers; "%c0" would drop the "$" but GCC rejects it for constants that are not valid
+// 32-bit addresses ("operand is not a condition code").
+#define PV_DEFINE(name, value) asm volatile("\n.ascii \"@@PVDEF " #name " %0\\n\"" ::"i"(value))
 #define PV_RUN_OFFSET(name, member) PV_DEFINE(RUN_##name, offsetof(pv::VcpuRunState, member))
 #define PV_TDX_EXIT_OFFSET(reg) PV_DEFINE(TDX_EXIT_##reg, offsetof(pv::tdx::TdxExitRecord, reg))
 

@@ -11,9 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "attest/common/cert_util.h"
 #include "tests/attest/snp/amd_test_pki.h"
+#include "tests/attest/snp/vectors.h"
 
 namespace {
+
+using pv::attest::Bytes;
+using pv::attest::ByteSpan;
+using pv::attest::DigestOf;
+using pv::attest::HexEncode;
 
 struct CliRun {
   int status = -1;
@@ -89,13 +96,92 @@ TEST(PvattestCliTest, UnusableInputsExitTwo) {
   EXPECT_EQ(Pvattest("verify snp --report").status, 2);
   EXPECT_EQ(Pvattest("verify snp --bogus x").status, 2);
   EXPECT_EQ(Pvattest("verify snp --report /nonexistent --vek x --chain y").status, 2);
-  // A certificate used as a report: wrong size.
+  // A certificate used as a report: its first 0x4A0 bytes are no report.
   const CliRun r = Pvattest("verify snp --report " + V("snp/virtee-sev/vcek_milan.der") +
                             " --vek " + V("snp/virtee-sev/vcek_milan.der") + " --chain " +
                             V("snp/virtee-sev/cert_chain_milan"));
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.out.find("size"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("VERSION (0x000)"), std::string::npos) << r.out;
   EXPECT_EQ(Pvattest("verify snp " + kMilanArgs + " --at yesterday").status, 2);
+}
+
+// stdout alone (stderr discarded), for what scripts parse.
+CliRun PvattestStdout(const std::string& args) {
+  return Pvattest(args + " 2>/dev/null #");
+}
+
+TEST(PvattestCliTest, JsonErrorsAreObjectsOnStdout) {
+  for (const std::string& args :
+       {std::string("verify --json"), std::string("verify snp --json --bogus x"),
+        std::string("verify snp --json --report /nonexistent --vek x --chain y"),
+        "verify snp --json " + kMilanArgs + " --at yesterday",
+        std::string("verify tdx --json --quote /nonexistent --root y")}) {
+    const CliRun r = PvattestStdout(args);
+    EXPECT_EQ(r.status, 2) << args;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << args << " -> '" << r.out << "'";
+    EXPECT_EQ(j["verdict"], "error") << args;
+    EXPECT_EQ(j["exit_status"], 2) << args;
+    EXPECT_TRUE(j["error"].is_string() && !j["error"].get<std::string>().empty()) << args;
+  }
+}
+
+TEST(PvattestCliTest, HelpOnEverySubcommandAndVersion) {
+  for (const char* args : {"--help", "verify --help", "verify snp --help", "verify tdx -h",
+                           "inspect --help", "conformance --help", "cache-add --help"}) {
+    const CliRun r = PvattestStdout(args);
+    EXPECT_EQ(r.status, 0) << args;
+    EXPECT_NE(r.out.find("usage"), std::string::npos) << args << ": " << r.out;
+  }
+  const CliRun v = PvattestStdout("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("pvattest ", 0), 0u) << v.out;
+  EXPECT_NE(v.out.find("OpenSSL"), std::string::npos) << v.out;
+}
+
+TEST(PvattestCliTest, ReportDataFlagsBindANonceWithoutAPolicyFile) {
+  const Bytes report = pv::attest::testing::ReadVector("snp/virtee-sev/report_milan.bin");
+  const std::string report_data = HexEncode(ByteSpan(report).subspan(0x50, 64));
+  EXPECT_EQ(Pvattest("verify snp " + kMilanArgs + " --report-data " + report_data).status, 0);
+  CliRun r = Pvattest("verify snp " + kMilanArgs + " --report-data 00ff");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("report-data-mismatch"), std::string::npos) << r.out;
+  const auto nonce = std::filesystem::temp_directory_path() / "pv_cli_nonce.bin";
+  std::ofstream(nonce) << "challenge";
+  const std::string challenge = "challenge";
+  auto digest = DigestOf(
+      "SHA384", ByteSpan(reinterpret_cast<const uint8_t*>(challenge.data()), challenge.size()));
+  ASSERT_TRUE(digest.ok());
+  r = Pvattest("verify snp " + kMilanArgs + " --report-data-sha384-of " + nonce.string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("expected " + HexEncode(*digest) + std::string(32, '0')), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Pvattest("verify snp " + kMilanArgs + " --report-data 00 --report-data-sha512-of " +
+                     nonce.string())
+                .status,
+            2);
+  EXPECT_EQ(Pvattest("verify snp " + kMilanArgs + " --report-data " + std::string(130, 'a')).status,
+            2);
+  std::filesystem::remove(nonce);
+}
+
+TEST(PvattestCliTest, StrictLengthRefusesPaddedEvidence) {
+  Bytes padded = pv::attest::testing::ReadVector("snp/virtee-sev/report_milan.bin");
+  padded.insert(padded.end(), 32, 0);
+  const auto path = std::filesystem::temp_directory_path() / "pv_cli_padded_report.bin";
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(padded.data()),
+             static_cast<std::streamsize>(padded.size()));
+  const std::string args = "verify snp --report " + path.string() + " --vek " +
+                           V("snp/virtee-sev/vcek_milan.der") + " --chain " +
+                           V("snp/virtee-sev/cert_chain_milan") + " --at 2026-11-21T00:00:00Z";
+  EXPECT_EQ(Pvattest(args).status, 0);
+  const CliRun strict = Pvattest(args + " --strict-length");
+  EXPECT_EQ(strict.status, 1) << strict.out;
+  EXPECT_NE(strict.out.find("length: fail:trailing-bytes"), std::string::npos) << strict.out;
+  const CliRun inspect = Pvattest("inspect " + path.string());
+  EXPECT_NE(inspect.out.find("TRAILING_BYTES"), std::string::npos) << inspect.out;
+  std::filesystem::remove(path);
 }
 
 TEST(PvattestCliTest, CertTableInput) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/match.h"
@@ -75,6 +76,13 @@ TEST(PolicyParseTest, RefusesMistakes) {
       {R"({"snp": {"minimum_tcb": {"bl": 256}}})", "0..255"},
       {R"({"tdx": {"accepted_tcb_statuses": "UpToDate"}})", "array of strings"},
       {R"({"tdx": {"td_attributes": "00"}})", "8 bytes"},
+      {R"({"tdx": {"td_attributes": {"value": "0000000000000000"}}})", "\"mask\""},
+      {R"({"tdx": {"td_attributes": {"value": "01", "mask": "ff"}}})", "8 bytes"},
+      {R"({"tdx": {"td_attributes": {"value": "0100000000000000", "mask": "0000000000000000"}}})",
+       "outside mask"},
+      {R"({"tdx": {"td_attributes": {"value": "00", "mask": "00", "x": 1}}})", "x"},
+      {R"({"tdx": {"require_sept_ve_disable": 1}})", "true or false"},
+      {R"({"snp": {"require_low_s": "yes"}})", "true or false"},
   };
   for (const auto& [json, needle] : bad) {
     auto p = ParsePolicyJson(json);
@@ -191,7 +199,10 @@ TEST(TdxPolicyTest, EachRuleRejectsWithItsFieldName) {
     std::function<void(TdxPolicy*)> set;
   };
   const Rule rules[] = {
-      {"TD_ATTRIBUTES", [](TdxPolicy* p) { p->td_attributes = Bytes(8, 0); }},
+      {"TD_ATTRIBUTES",
+       [](TdxPolicy* p) {
+         p->td_attributes = MaskedBytes{Bytes(8, 0), Bytes(8, 0xff)};
+       }},
       {"MRTD", [](TdxPolicy* p) { p->mr_td = {Bytes(48, 0)}; }},
       {"RTMR0", [](TdxPolicy* p) { p->rtmr[0] = Bytes(48, 0); }},
       {"RTMR3", [](TdxPolicy* p) { p->rtmr[3] = Bytes(48, 0); }},  // absent field: rejected
@@ -215,6 +226,96 @@ TEST(TdxPolicyTest, EachRuleRejectsWithItsFieldName) {
   ok.rtmr[0] = Bytes(48, 0xbb);
   ok.minimum_tee_tcb_svn = Bytes{5, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_EQ(EvaluateTdxPolicy(ok, r).verdict, "accept");
+}
+
+// S' = n - S of the report's own signature: the same (r, s) pair malleated, which still
+// verifies (see snp_verifier_test); exactly one of the two is low-S.
+SnpReport WithNegatedS(SnpReport r) {
+  // P-384 order, little-endian as the report stores s.
+  const std::string n_hex =
+      "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc5"
+      "2973";
+  auto n = HexDecode(n_hex);
+  EXPECT_TRUE(n.ok());
+  std::reverse(n->begin(), n->end());
+  int borrow = 0;
+  for (size_t i = 0; i < 72; ++i) {
+    const int ni = i < n->size() ? (*n)[i] : 0;
+    int d = ni - r.signature_s[i] - borrow;
+    borrow = d < 0;
+    r.signature_s[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
+  }
+  return r;
+}
+
+TEST(SnpPolicyTest, LowSRequiredOnlyWhenAsked) {
+  const SnpReport base = BaseReport();
+  const SnpReport negated = WithNegatedS(base);
+  ASSERT_NE(snp::SignatureIsLowS(base), snp::SignatureIsLowS(negated));
+  const SnpReport& high = snp::SignatureIsLowS(base) ? negated : base;
+  EXPECT_EQ(EvaluateSnpPolicy(SnpPolicy{}, high, TcbLayout::kMilanGenoa).verdict, "accept");
+  SnpPolicy p;
+  p.require_low_s = true;
+  EXPECT_EQ(EvaluateSnpPolicy(p, high, TcbLayout::kMilanGenoa).verdict, "reject:high-s-signature");
+  EXPECT_EQ(
+      EvaluateSnpPolicy(p, snp::SignatureIsLowS(base) ? base : negated, TcbLayout::kMilanGenoa)
+          .verdict,
+      "accept");
+}
+
+TEST(SnpPolicyTest, UnconstrainedVmplIsSaidInANote) {
+  SnpReport r = BaseReport();
+  r.vmpl = 2;
+  const PolicyDecision any = EvaluateSnpPolicy(SnpPolicy{}, r, TcbLayout::kMilanGenoa);
+  EXPECT_EQ(any.verdict, "accept");
+  ASSERT_EQ(any.notes.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(any.notes[0], "VMPL 2 accepted")) << any.notes[0];
+  SnpPolicy p;
+  p.max_vmpl = 2;
+  EXPECT_TRUE(EvaluateSnpPolicy(p, r, TcbLayout::kMilanGenoa).notes.empty());
+}
+
+TEST(TdxPolicyTest, TdAttributesMaskIgnoresBitsOutsideIt) {
+  VerificationReport r = TdxReport("0000001000000000");  // SEPT_VE_DISABLE set, not DEBUG
+  r.fields.emplace_back("TD_ATTRIBUTES.SEPT_VE_DISABLE", "true");
+  r.fields.emplace_back("TCB_STATUS", "UpToDate");
+  auto p = ParsePolicyJson(R"({"tdx": {"accepted_tcb_statuses": ["OutOfDate"],
+      "td_attributes": {"value": "0000001000000000", "mask": "ffffff1000000000"}}})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(EvaluateTdxPolicy(p->tdx, r).verdict, "accept");
+  // An unmasked bit (bit 30, PKS) may change freely; a masked one may not.
+  r.fields[0].second = "0000005000000000";
+  EXPECT_EQ(EvaluateTdxPolicy(p->tdx, r).verdict, "accept");
+  r.fields[0].second = "0000000000000000";
+  const PolicyDecision d = EvaluateTdxPolicy(p->tdx, r);
+  EXPECT_EQ(d.verdict, "reject:TD_ATTRIBUTES");
+  EXPECT_TRUE(absl::StrContains(d.reasons[0], "under mask ffffff1000000000")) << d.reasons[0];
+}
+
+TEST(TdxPolicyTest, SeptVeDisableRequiredOrNoted) {
+  VerificationReport r = TdxReport("0000000000000000");
+  r.fields.emplace_back("TD_ATTRIBUTES.SEPT_VE_DISABLE", "false");
+  TdxPolicy p;
+  p.accepted_tcb_statuses = {"OutOfDate"};
+  const PolicyDecision lax = EvaluateTdxPolicy(p, r);
+  EXPECT_EQ(lax.verdict, "accept");
+  ASSERT_EQ(lax.notes.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(lax.notes[0], "SEPT_VE_DISABLE"));
+  p.require_sept_ve_disable = true;
+  EXPECT_EQ(EvaluateTdxPolicy(p, r).verdict, "reject:TD_ATTRIBUTES.SEPT_VE_DISABLE");
+  r.fields.back().second = "true";
+  EXPECT_EQ(EvaluateTdxPolicy(p, r).verdict, "accept");
+}
+
+TEST(TdxPolicyTest, LowSRequiredOnlyWhenAsked) {
+  VerificationReport r = TdxReport("0000000000000000");
+  r.fields.emplace_back("QUOTE_SIGNATURE.LOW_S", "true");
+  r.fields.emplace_back("QE_REPORT_SIGNATURE.LOW_S", "false");
+  TdxPolicy p;
+  p.accepted_tcb_statuses = {"OutOfDate"};
+  EXPECT_EQ(EvaluateTdxPolicy(p, r).verdict, "accept");
+  p.require_low_s = true;
+  EXPECT_EQ(EvaluateTdxPolicy(p, r).verdict, "reject:QE_REPORT_SIGNATURE.LOW_S");
 }
 
 TEST(TdxPolicyTest, StatusNotAcceptedRejected) {

@@ -28,6 +28,21 @@ void PutEntry(Bytes* blob, size_t index, const uint8_t guid[16], uint32_t offset
   for (int i = 0; i < 4; ++i) e[20 + i] = static_cast<uint8_t>(length >> (8 * i));
 }
 
+// The real 3-entry table with its terminator overwritten: the error counts the entries read and
+// names where the certificate data begins, instead of reading certificate bytes as entries.
+TEST(CertTableTest, UnterminatedTableStopsAtTheCertificateData) {
+  Bytes blob = ReadVector("snp/veraison-tsm/auxblob_certtable.bin");
+  ASSERT_GT(blob.size(), 4 * kCertTableEntrySize);
+  std::memset(blob.data() + 3 * kCertTableEntrySize, 0xA5, kCertTableEntrySize);
+  auto entries = ParseCertTable(blob);
+  ASSERT_FALSE(entries.ok());
+  const std::string message(entries.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "no all-zero terminating entry after 4 entries"))
+      << message;
+  EXPECT_TRUE(absl::StrContains(message, "first certificate's data begins")) << message;
+  EXPECT_FALSE(absl::StrContains(message, "more than")) << message;
+}
+
 TEST(CertTableTest, ParsesConfigfsTsmAuxblobWithPemEntries) {
   auto entries = ParseCertTable(ReadVector("snp/veraison-tsm/auxblob_certtable.bin"));
   ASSERT_TRUE(entries.ok()) << entries.status();

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "attest/common/cert_util.h"
+#include "attest/snp/amd_crl.h"
 #include "tests/attest/snp/amd_test_pki.h"
 #include "tests/attest/snp/vectors.h"
 
@@ -120,6 +121,16 @@ TEST(SnpVerifierVectorsTest, VlekForVcekReportFails) {
   EXPECT_EQ(Value(*v, "chip_id"), "fail:missing-hwid");
 }
 
+// The key kind is judged before validity: an expired VLEK offered for a VCEK-signed report is
+// the wrong certificate, not an expired VCEK.
+TEST(SnpVerifierVectorsTest, ExpiredVlekForVcekReportIsKindMismatch) {
+  SnpVerifier verifier{TrustStore()};
+  auto v = verifier.Verify(ReadVector(kMilan.report), ReadVector(kVlek.vek),
+                           ReadVector(kVlek.chain), T("2026-11-21T00:00:00Z"));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(Value(*v, "chain"), "fail:vek-kind-mismatch");
+}
+
 TEST(SnpVerifierVectorsTest, ChainWithoutArkNeedsTrustDirectory) {
   // Only the ASK is supplied: no root, until the pinned ARK is added to the trust store.
   auto chain = ParseCertificates(ReadVector(kMilan.chain), "chain");
@@ -207,13 +218,65 @@ TEST(SnpVerifierVectorsTest, FlipInReservedRangeIsUnusableInput) {
   EXPECT_TRUE(absl::StrContains(v.status().message(), "0x250"));
 }
 
-TEST(SnpVerifierVectorsTest, TruncatedOrPaddedReportIsUnusableInput) {
+TEST(SnpVerifierVectorsTest, TruncatedReportIsUnusableInput) {
   Bytes m = ReadVector(kTurin.report);
   m.pop_back();
   EXPECT_FALSE(VerifyVector(kTurin, &m).ok());
-  m = ReadVector(kTurin.report);
-  m.insert(m.end(), 16, 0);
-  EXPECT_FALSE(VerifyVector(kTurin, &m).ok());
+}
+
+// The length rule (attest/common/evidence_length.h): zero padding passes unless strict,
+// non-zero trailing bytes always fail, and the other checks are unaffected.
+TEST(SnpVerifierVectorsTest, TrailingBytesFollowTheLengthRule) {
+  const auto run = [](const Bytes& report, bool strict) {
+    SnpVerifier verifier{TrustStore()};
+    verifier.set_strict_length(strict);
+    auto v =
+        verifier.Verify(report, ReadVector(kTurin.vek), ReadVector(kTurin.chain), T(kTurin.time));
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : SnpVerification{};
+  };
+  const Bytes exact = ReadVector(kTurin.report);
+  EXPECT_EQ(Value(run(exact, true), "length"), "ok");
+  Bytes padded = exact;
+  padded.insert(padded.end(), 16, 0);
+  const SnpVerification lenient = run(padded, false);
+  EXPECT_EQ(Value(lenient, "length"), "ok");
+  EXPECT_TRUE(lenient.result.Accepted());
+  const SnpVerification strict = run(padded, true);
+  EXPECT_EQ(Value(strict, "length"), "fail:trailing-bytes");
+  EXPECT_EQ(Value(strict, "signature"), "ok");
+  EXPECT_FALSE(strict.result.Accepted());
+  Bytes garbage = exact;
+  garbage.push_back(0x01);
+  EXPECT_EQ(Value(run(garbage, false), "length"), "fail:trailing-data");
+}
+
+// (r, n - s) verifies as well as (r, s): the verifier accepts both and reports which is low-S.
+TEST(SnpVerifierVectorsTest, MalleatedHighSSignatureVerifiesAndIsReported) {
+  static constexpr uint8_t kOrderLe[48] = {
+      0x73, 0x29, 0xc5, 0xcc, 0x6a, 0x19, 0xec, 0xec, 0x7a, 0xa7, 0xb0, 0x48,
+      0xb2, 0x0d, 0x1a, 0x58, 0xdf, 0x2d, 0x37, 0xf4, 0x81, 0x4d, 0x63, 0xc7,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  const Bytes original = ReadVector(kTurin.report);
+  Bytes malleated = original;
+  int borrow = 0;
+  for (size_t i = 0; i < kSignatureComponentSize; ++i) {
+    const int n = i < sizeof(kOrderLe) ? kOrderLe[i] : 0;
+    const int d = n - malleated[kSignatureOffset + 72 + i] - borrow;
+    borrow = d < 0 ? 1 : 0;
+    malleated[kSignatureOffset + 72 + i] = static_cast<uint8_t>(d + 256 * borrow);
+  }
+  auto a = VerifyVector(kTurin, &original);
+  auto b = VerifyVector(kTurin, &malleated);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(Value(*a, "signature"), "ok");
+  EXPECT_EQ(Value(*b, "signature"), "ok");
+  std::string low_a, low_b;
+  for (const auto& [k, v] : a->result.fields) low_a = k == "SIGNATURE.LOW_S" ? v : low_a;
+  for (const auto& [k, v] : b->result.fields) low_b = k == "SIGNATURE.LOW_S" ? v : low_b;
+  EXPECT_NE(low_a, "");
+  EXPECT_NE(low_a, low_b);
 }
 
 TEST(SnpVerifierVectorsTest, CorruptCertificatesAreUnusableInput) {
@@ -468,6 +531,25 @@ TEST_F(SyntheticCrlTest, CrlSignedByAnotherKeyRejected) {
   auto other = testing::GenerateRsaKey(2048);
   auto crl = testing::IssueCrl(h_.ark.get(), other.get(), {}, kNow - 100, kNow + 100);
   EXPECT_EQ(CrlValue(testing::CrlToDer(crl.get())), "fail:bad-signature");
+}
+
+// An issuer that differs from the ARK only in its locality: the message shows both full names
+// and the differing attribute, not two identical common names.
+TEST_F(SyntheticCrlTest, IssuerDifferingOnlyInLocalityNamesTheDifference) {
+  X509Ptr lookalike(X509_dup(h_.ark.get()));
+  X509_NAME* name = X509_NAME_dup(X509_get_subject_name(h_.ark.get()));
+  ASSERT_EQ(
+      X509_NAME_add_entry_by_txt(name, "L", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("Elsewhere"), -1, -1, 0),
+      1);
+  X509_set_subject_name(lookalike.get(), name);
+  X509_NAME_free(name);
+  auto crl = testing::IssueCrl(lookalike.get(), h_.ark_key.get(), {}, kNow - 100, kNow + 100);
+  const Bytes der = testing::CrlToDer(crl.get());
+  const CrlVerdict verdict = CheckAmdCrl(der, h_.ark.get(), h_.ask.get(), kNow);
+  EXPECT_EQ(verdict.value, "fail:wrong-issuer");
+  EXPECT_TRUE(absl::StrContains(verdict.detail, "has L=Elsewhere where nothing is expected"))
+      << verdict.detail;
 }
 
 TEST_F(SyntheticCrlTest, CrlFromAnotherIssuerOrMalformedRejected) {

@@ -3,10 +3,18 @@
 // attestation key, QE report, QE report signature, QE auth data, certification data), every
 // truncation, trailing garbage, and the file loaders for hex quotes.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include "absl/time/time.h"
+
+#include "attest/common/openssl_ptr.h"
+#include "attest/tdx/hex.h"
+#include "attest/tdx/openssl_util.h"
 #include "attest/tdx/quote.h"
 #include "attest/tdx/tdx_verifier.h"
 #include "gmock/gmock.h"
@@ -143,15 +151,200 @@ TEST_F(RealQuoteTest, EveryTruncationIsAParseErrorNamingTheField) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("signature_data at offset 636"));
 }
 
-TEST_F(RealQuoteTest, TrailingBytesAreIgnored) {
-  VerificationReport base = Run(quote_);
-  VerificationReport padded = Run(quote_ + std::string(3000, '\0'));
-  VerificationReport garbage = Run(quote_ + "trailing garbage \x01\x02\xff");
+// The length rule (attest/common/evidence_length.h). This quote itself ends in go-tdx-guest's
+// "extra bytes(only for testing purpose)", which the default already refuses.
+TEST_F(RealQuoteTest, TrailingBytesFollowTheLengthRule) {
+  auto parsed = ParseQuote(quote_);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->trailing, 39u);
+  EXPECT_FALSE(parsed->trailing_all_zero);
+  EXPECT_THAT(Value(Run(quote_), "length"), StartsWith("fail:trailing-data 39 byte(s)"));
+  const std::string exact = quote_.substr(0, parsed->consumed);
+  VerificationReport base = Run(exact);
+  EXPECT_EQ(Value(base, "length"), "ok");
+  EXPECT_EQ(Field(base, "TRAILING_BYTES"), "0");
+  VerificationReport padded = Run(exact + std::string(3000, '\0'));
+  EXPECT_EQ(Value(padded, "length"), "ok");
+  EXPECT_EQ(Field(padded, "TRAILING_BYTES"), "3000");
   ASSERT_EQ(base.checks.size(), padded.checks.size());
   for (size_t i = 0; i < base.checks.size(); ++i) {
     EXPECT_EQ(base.checks[i].value, padded.checks[i].value);
-    EXPECT_EQ(base.checks[i].value, garbage.checks[i].value);
   }
+  options_.strict_length = true;
+  EXPECT_EQ(Value(Run(exact), "length"), "ok");
+  EXPECT_THAT(Value(Run(exact + std::string(3000, '\0')), "length"),
+              StartsWith("fail:trailing-bytes 3000"));
+}
+
+// A signature_data_length that runs past the certification data into padding: the declared
+// size covers unused bytes. Verifies by default (the signed bytes are unchanged), fails strict.
+TEST_F(RealQuoteTest, SignatureDataSlackFailsStrictLength) {
+  auto parsed = ParseQuote(quote_);
+  ASSERT_TRUE(parsed.ok());
+  std::string slack = quote_.substr(0, parsed->consumed) + std::string(16, '\0');
+  const size_t len_at = parsed->signed_data.size();
+  const uint32_t len = ReadLe32(slack, len_at) + 16;
+  for (int i = 0; i < 4; ++i) slack[len_at + i] = static_cast<char>(len >> (8 * i));
+  auto reparsed = ParseQuote(slack);
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_EQ(reparsed->signature_data_slack, 16u);
+  EXPECT_EQ(reparsed->trailing, 0u);
+  EXPECT_EQ(Value(Run(slack), "length"), "ok");
+  EXPECT_EQ(Value(Run(slack), "quote_sig"), "ok");
+  options_.strict_length = true;
+  EXPECT_THAT(Value(Run(slack), "length"), StartsWith("fail:signature-data-slack 16"));
+}
+
+// (r, n - s) verifies as well as (r, s); the quote reports which one is low-S.
+TEST_F(RealQuoteTest, MalleatedQuoteSignatureVerifiesAndIsReported) {
+  static constexpr uint8_t kP256Order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+                                             0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+  auto parsed = ParseQuote(quote_);
+  ASSERT_TRUE(parsed.ok());
+  std::string malleated = quote_;
+  const size_t s_at = static_cast<size_t>(parsed->signature.data() - quote_.data()) + 32;
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    const int d = kP256Order[i] - static_cast<uint8_t>(malleated[s_at + i]) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    malleated[s_at + i] = static_cast<char>(d + 256 * borrow);
+  }
+  VerificationReport a = Run(quote_), b = Run(malleated);
+  EXPECT_EQ(Value(a, "quote_sig"), "ok");
+  EXPECT_EQ(Value(b, "quote_sig"), "ok");
+  EXPECT_NE(Field(a, "QUOTE_SIGNATURE.LOW_S"), Field(b, "QUOTE_SIGNATURE.LOW_S"));
+  EXPECT_EQ(Field(a, "QE_REPORT_SIGNATURE.LOW_S"), Field(b, "QE_REPORT_SIGNATURE.LOW_S"));
+}
+
+// --- The root embedded in the quote's PCK chain (QVL parity) -------------------------------
+
+std::vector<std::string> PemBlocks(absl::string_view pem) {
+  std::vector<std::string> out;
+  static constexpr absl::string_view kEnd = "-----END CERTIFICATE-----";
+  size_t pos = 0;
+  while (true) {
+    const size_t begin = pem.find("-----BEGIN CERTIFICATE-----", pos);
+    if (begin == absl::string_view::npos) break;
+    const size_t end = pem.find(kEnd, begin);
+    if (end == absl::string_view::npos) break;
+    out.emplace_back(pem.substr(begin, end + kEnd.size() - begin));
+    out.back() += "\n";
+    pos = end + kEnd.size();
+  }
+  return out;
+}
+
+// The quote with its PCK certification data replaced by `pem` (the three enclosing sizes
+// adjusted; the signed header and body, the QE report and its signature are untouched).
+std::string WithPckChain(const std::string& quote, const std::string& pem) {
+  auto q = ParseQuote(quote);
+  EXPECT_TRUE(q.ok());
+  const size_t chain_at = static_cast<size_t>(q->pck_chain_pem.data() - quote.data());
+  const size_t cert_size_at = static_cast<size_t>(q->qe_report.data() - quote.data()) - 4;
+  const size_t sig_len_at = q->signed_data.size();
+  const int64_t delta = static_cast<int64_t>(pem.size()) - q->pck_chain_pem.size();
+  std::string out =
+      quote.substr(0, chain_at) + pem + quote.substr(chain_at + q->pck_chain_pem.size());
+  for (size_t at : {chain_at - 4, cert_size_at, sig_len_at}) {
+    const uint32_t v = static_cast<uint32_t>(ReadLe32(out, at) + delta);
+    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>(v >> (8 * i));
+  }
+  return out;
+}
+
+X509Ptr FromPem(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+std::string ToPem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+// A self-signed P-256 certificate with the real root's subject: "Intel SGX Root CA" forged.
+std::string ForgedRootPem(X509* real_root) {
+  EvpPkeyPtr key(EVP_EC_gen("P-256"));
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+  X509_set_subject_name(cert.get(), X509_get_subject_name(real_root));
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(real_root));
+  X509_set1_notBefore(cert.get(), X509_get0_notBefore(real_root));
+  X509_set1_notAfter(cert.get(), X509_get0_notAfter(real_root));
+  X509_set_pubkey(cert.get(), key.get());
+  X509_sign(cert.get(), key.get(), EVP_sha256());
+  return ToPem(cert.get());
+}
+
+class EmbeddedRootTest : public RealQuoteTest {
+ protected:
+  void SetUp() override {
+    RealQuoteTest::SetUp();
+    auto q = ParseQuote(quote_);
+    ASSERT_TRUE(q.ok());
+    blocks_ = PemBlocks(q->pck_chain_pem);
+    ASSERT_EQ(blocks_.size(), 3u);  // leaf, PCK CA, root
+  }
+  std::string PckChainWithRoot(const std::string& root_pem) {
+    return Value(Run(WithPckChain(quote_, blocks_[0] + blocks_[1] + root_pem)), "pck_chain");
+  }
+  std::vector<std::string> blocks_;
+};
+
+TEST_F(EmbeddedRootTest, TheGenuineRootStillVerifies) {
+  EXPECT_EQ(PckChainWithRoot(blocks_[2]), "ok");
+}
+
+TEST_F(EmbeddedRootTest, MissingRootIsRefusedEvenWithAnExplicitRoot) {
+  VerificationReport r = Run(WithPckChain(quote_, blocks_[0] + blocks_[1]));
+  EXPECT_THAT(Value(r, "pck_chain"), StartsWith("fail:root-missing"));
+  EXPECT_EQ(Value(r, "qe_report_sig"), "ok");
+  EXPECT_FALSE(r.Accepted());
+}
+
+TEST_F(EmbeddedRootTest, CorruptedRootSignatureIsRefused) {
+  X509Ptr root = FromPem(blocks_[2]);
+  ASSERT_NE(root, nullptr);
+  std::string der = DerOf(root.get());
+  der[der.size() - 3] ^= 0x01;  // inside the ECDSA signature's s
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr corrupted(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ASSERT_NE(corrupted, nullptr);
+  EXPECT_THAT(PckChainWithRoot(ToPem(corrupted.get())), StartsWith("fail:root-bad-signature"));
+}
+
+TEST_F(EmbeddedRootTest, ForgedIntelRootIsUntrusted) {
+  X509Ptr root = FromPem(blocks_[2]);
+  ASSERT_NE(root, nullptr);
+  EXPECT_THAT(PckChainWithRoot(ForgedRootPem(root.get())), StartsWith("fail:root-untrusted"));
+  // Anchored at the embedded root instead (no explicit root): the pin refuses it.
+  options_.root_certificate.clear();
+  EXPECT_THAT(Value(Run(WithPckChain(quote_, blocks_[0] + blocks_[1] + ForgedRootPem(root.get()))),
+                    "pck_chain"),
+              StartsWith("fail:root-not-pinned"));
+}
+
+TEST_F(EmbeddedRootTest, IntelTestRootIsUntrusted) {
+  const std::string test_root = ReadVector("tdx/intel-qvl-sampleData/trustedRootCaCert.pem");
+  ASSERT_FALSE(test_root.empty());
+  EXPECT_THAT(PckChainWithRoot(test_root), StartsWith("fail:root-untrusted"));
+}
+
+// A chain that does not parse: the dependent checks name the chain problem.
+TEST_F(EmbeddedRootTest, MalformedChainIsNamedByTheDependentChecks) {
+  std::string broken = blocks_[0];
+  broken[broken.size() / 2] = '*';  // not base64
+  VerificationReport r = Run(WithPckChain(quote_, broken + blocks_[1] + blocks_[2]));
+  EXPECT_THAT(Value(r, "pck_chain"), StartsWith("fail:malformed"));
+  EXPECT_THAT(Value(r, "qe_report_sig"), StartsWith("fail:pck-chain-malformed"));
+  EXPECT_THAT(Value(r, "collateral_sigs"),
+              StartsWith("fail:pck-chain-untrusted no trusted root: pck_chain fail:malformed"));
 }
 
 TEST_F(RealQuoteTest, SignatureDataLengthBeyondTheQuoteIsRejected) {
