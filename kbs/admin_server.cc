@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kbs/base64.h"
+#include "kbs/protocol.h"
 
 namespace pv::kbs {
 namespace {
@@ -106,8 +107,8 @@ void AdminServer::ServeOne(int fd) {
     WriteAll(fd, Fail("request too large, unterminated or timed out").dump());
     return;
   }
-  const Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  const Json resp = req.is_discarded() ? Fail("request is not valid JSON") : Handle(req);
+  auto req = ParseBoundedJson(body, kMaxAdminRequestBytes, "admin request");
+  const Json resp = req.ok() ? Handle(*req) : Fail(req.status());
   WriteAll(fd, resp.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 

@@ -71,9 +71,10 @@ bool Matches(const std::string& pattern, const std::string& value) {
 }  // namespace
 
 absl::StatusOr<KbsPolicy> ParseKbsPolicy(std::string_view text) {
-  if (text.size() > kMaxPolicyBytes) return Bad("document too large");
-  const Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Bad("not a JSON object");
+  auto parsed = ParseBoundedJson(text, kMaxPolicyBytes, "kbs policy");
+  if (!parsed.ok()) return Bad(std::string(parsed.status().message()));
+  const Json& j = *parsed;
+  if (!j.is_object()) return Bad("not a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() != "attestation" && it.key() != "resources") {
       return Bad(absl::StrCat(it.key().substr(0, 32), " is not a known key"));
