@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "attest/common/bytes.h"
+#include "attest/common/cert_util.h"
 #include "attest/policy/snp_policy.h"
 #include "attest/policy/tdx_policy.h"
 #include "attest/snp/kds_cache.h"
@@ -15,6 +16,7 @@ using attest::ByteSpan;
 using attest::VerificationReport;
 
 constexpr attest::UnixTime kCollateralReloadSeconds = 300;
+constexpr size_t kMaxCachedChains = 4096;
 
 // Records every check; returns the first one that failed as "verification-failed:<n>=<v>".
 std::string RecordChecks(const VerificationReport& report, Appraisal* out) {
@@ -121,16 +123,40 @@ Appraisal Appraiser::AppraiseSnp(const nlohmann::json& evidence, const ReportDat
 
 absl::StatusOr<attest::tdx::TdxCollateral> Appraiser::Collateral(const std::string& quote) {
   if (config_.tdx_collateral_dir.empty()) return attest::tdx::TdxCollateral{};
-  auto key = attest::tdx::CollateralKeyForQuote(quote);
-  if (!key.ok()) return key.status();
-  const std::string cache_key = absl::StrCat(key->fmspc, "/", key->ca);
+  // Finding the collateral means decoding the PCK leaf (FMSPC, CA), which costs as much as the
+  // quote's signatures. The key is remembered per PCK chain, identified by a hash of the quote
+  // from its first PEM certificate on. Collateral selection is not a trust decision: the
+  // verifier checks FMSPC/PCEID of the selected TCB info against the PCK certificate, so a
+  // wrong choice can only reject.
+  const size_t pem = quote.find("-----BEGIN CERTIFICATE-----");
+  std::string chain_id;
+  if (pem != std::string::npos) {
+    const auto digest = attest::Sha256(attest::ByteSpan(
+        reinterpret_cast<const uint8_t*>(quote.data()) + pem, quote.size() - pem));
+    chain_id.assign(digest.begin(), digest.end());
+  }
+  attest::tdx::CollateralKey key;
+  {
+    std::lock_guard<std::mutex> lock(collateral_mu_);
+    auto known = chain_keys_.find(chain_id);
+    if (!chain_id.empty() && known != chain_keys_.end()) key = known->second;
+  }
+  if (key.fmspc.empty()) {
+    auto parsed = attest::tdx::CollateralKeyForQuote(quote);
+    if (!parsed.ok()) return parsed.status();
+    key = *parsed;
+    std::lock_guard<std::mutex> lock(collateral_mu_);
+    if (chain_keys_.size() >= kMaxCachedChains) chain_keys_.clear();
+    if (!chain_id.empty()) chain_keys_[chain_id] = key;
+  }
+  const std::string cache_key = absl::StrCat(key.fmspc, "/", key.ca);
   const attest::UnixTime now = attest::CurrentUnixTime();
   std::lock_guard<std::mutex> lock(collateral_mu_);
   auto it = collateral_.find(cache_key);
   if (it != collateral_.end() && now - it->second.loaded < kCollateralReloadSeconds) {
     return it->second.collateral;
   }
-  auto loaded = attest::tdx::LoadCollateralFromDirectory(config_.tdx_collateral_dir, *key);
+  auto loaded = attest::tdx::LoadCollateralFromDirectory(config_.tdx_collateral_dir, key);
   if (!loaded.ok()) return loaded.status();
   collateral_[cache_key] = CachedCollateral{*loaded, now};
   return loaded;

@@ -71,7 +71,8 @@ class Appraiser {
     attest::UnixTime loaded = 0;
   };
   std::mutex collateral_mu_;
-  std::map<std::string, CachedCollateral> collateral_;
+  std::map<std::string, CachedCollateral> collateral_;       // by "fmspc/ca"
+  std::map<std::string, attest::tdx::CollateralKey> chain_keys_;  // by PCK chain hash
 };
 
 }  // namespace pv::kbs

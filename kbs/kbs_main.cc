@@ -6,6 +6,7 @@
 // PORT 0 picks a free port; the bound address is printed as "pv-kbs: listening on http://...".
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,6 +23,8 @@
 #include "kbs/kbs_service.h"
 
 namespace {
+
+constexpr int kListenBacklog = 1024;
 
 int Usage(const std::string& error) {
   std::fprintf(stderr,
@@ -135,12 +138,23 @@ int main(int argc, char** argv) {
   server.set_write_timeout(5, 0);
   server.set_keep_alive_max_count(100);
   InstallRoutes(&server, service->get());
+  // Debian's cpp-httplib listens with a compiled-in backlog of 5, which drops connections when
+  // hundreds of attesters connect at once. Keep the listening socket's fd (the options hook
+  // sees it before bind) and raise the backlog afterwards; listen() on a listening socket
+  // only updates the backlog.
+  int listen_fd = -1;
+  server.set_socket_options([&listen_fd](int fd) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    listen_fd = fd;
+  });
   if (port == 0) {
     port = server.bind_to_any_port(host);
   } else if (!server.bind_to_port(host, port)) {
     port = -1;
   }
   if (port <= 0) return Usage(absl::StrCat("cannot listen on ", listen));
+  if (listen_fd >= 0) ::listen(listen_fd, kListenBacklog);
 
   std::thread waiter([&server, signals] {
     int sig = 0;

@@ -85,15 +85,15 @@ absl::StatusOr<AuthRequest> ParseAuthRequest(std::string_view body) {
 }
 
 absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
-  auto j = ParseBoundedJson(body, kMaxAttestBodyBytes, "attestation");
-  if (!j.ok()) return j.status();
+  auto parsed = ParseBoundedJson(body, kMaxAttestBodyBytes, "attestation");
+  if (!parsed.ok()) return parsed.status();
+  Json* j = &*parsed;  // members are moved out of it, not copied
   if (!j->is_object()) return Invalid("attestation", "must be a JSON object");
   AttestRequest req;
   auto rd = j->find("runtime-data");
   if (rd == j->end() || !rd->is_object()) {
     return Invalid("attestation", "\"runtime-data\" missing or not an object");
   }
-  req.runtime_data = *rd;
   auto nonce = rd->find("nonce");
   if (nonce == rd->end() || !nonce->is_string() || nonce->get_ref<const std::string&>().size() > 512) {
     return Invalid("attestation", "\"runtime-data.nonce\" missing or not a string");
@@ -104,6 +104,7 @@ absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
     return Invalid("attestation", "\"runtime-data.tee-pubkey\" missing or not a JWK object");
   }
   req.tee_pubkey = *pubkey;
+  req.runtime_data = std::move(*rd);
   auto evidence = j->find("tee-evidence");
   if (evidence == j->end() || !evidence->is_object()) {
     return Invalid("attestation", "\"tee-evidence\" missing or not an object");
@@ -118,7 +119,7 @@ absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
     if (!inner.ok()) return inner.status();
     req.primary_evidence = std::move(*inner);
   } else {
-    req.primary_evidence = *primary;
+    req.primary_evidence = std::move(*primary);
   }
   if (!req.primary_evidence.is_object()) {
     return Invalid("attestation", "\"tee-evidence.primary_evidence\" must be an object");
