@@ -18,8 +18,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-Json Fail(const std::string& error) { return Json{{"ok", false}, {"error", error}}; }
-Json Fail(const absl::Status& s) { return Fail(std::string(s.message())); }
+Json Fail(const std::string& error) {
+  return Json{{"ok", false}, {"error", error}};
+}
+Json Fail(const absl::Status& s) {
+  return Fail(std::string(s.message()));
+}
 
 bool ReadAll(int fd, std::string* out) {
   char buf[16384];
@@ -47,7 +51,9 @@ void WriteAll(int fd, const std::string& data) {
 
 }  // namespace
 
-AdminServer::~AdminServer() { Stop(); }
+AdminServer::~AdminServer() {
+  Stop();
+}
 
 absl::Status AdminServer::Start(const std::string& socket_path) {
   sockaddr_un addr{};
@@ -97,9 +103,9 @@ void AdminServer::ServeOne(int fd) {
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != admin_uid_) {
     service_->log().Record("admin", "deny", "peer uid is not the admin uid",
                            {{"peer_uid", cred.uid}, {"peer_pid", cred.pid}});
-    WriteAll(fd, Fail(absl::StrCat("permission denied: uid ", cred.uid,
-                                   " is not the KBS admin uid"))
-                     .dump());
+    WriteAll(fd,
+             Fail(absl::StrCat("permission denied: uid ", cred.uid, " is not the KBS admin uid"))
+                 .dump());
     return;
   }
   std::string body;
@@ -137,14 +143,16 @@ Json AdminServer::Handle(const Json& req) {
     }
     absl::Status s;
     if (op == "set-resource") {
-      if (!req.contains("value") || !req["value"].is_string()) return Fail("\"value\" (base64) missing");
+      if (!req.contains("value") || !req["value"].is_string())
+        return Fail("\"value\" (base64) missing");
       auto v = Base64Decode(req["value"].get<std::string>());
       if (!v.ok()) return Fail(absl::StrCat("value: ", v.status().message()));
       s = store.PutResource(*path, *v);
     } else {
       s = store.DeleteResource(*path);
     }
-    log.Record("admin", s.ok() ? "allow" : "error", s.ok() ? "resource changed" : std::string(s.message()), what);
+    log.Record("admin", s.ok() ? "allow" : "error",
+               s.ok() ? "resource changed" : std::string(s.message()), what);
     return s.ok() ? Json{{"ok", true}} : Fail(s);
   }
   if (op == "list-resources") {
@@ -153,10 +161,11 @@ Json AdminServer::Handle(const Json& req) {
     return Json{{"ok", true}, {"resources", *list}};
   }
   if (op == "set-policy") {
-    if (!req.contains("policy") || !req["policy"].is_object()) return Fail("\"policy\" (object) missing");
+    if (!req.contains("policy") || !req["policy"].is_object())
+      return Fail("\"policy\" (object) missing");
     const absl::Status s = service_->SetPolicy(req["policy"].dump());
-    log.Record("admin", s.ok() ? "allow" : "error", s.ok() ? "policy replaced" : std::string(s.message()),
-               {{"op", op}});
+    log.Record("admin", s.ok() ? "allow" : "error",
+               s.ok() ? "policy replaced" : std::string(s.message()), {{"op", op}});
     return s.ok() ? Json{{"ok", true}} : Fail(s);
   }
   if (op == "get-policy") {

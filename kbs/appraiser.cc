@@ -43,6 +43,26 @@ std::string Field(const VerificationReport& report, const std::string& name) {
   return "";
 }
 
+// The part both TEEs share once the evidence verified: REPORT_DATA must be this session's
+// runtime-data binding, then the policy decides.
+void Conclude(const std::string& report_data_hex, const ReportData& expected,
+              const attest::policy::PolicyDecision& decision, Appraisal* out) {
+  const std::string expected_hex = attest::HexEncode(expected);
+  if (report_data_hex != expected_hex) {
+    out->checks["report_data_binding"] = "fail:mismatch";
+    out->reason = absl::StrCat("report-data-mismatch: evidence REPORT_DATA ", report_data_hex,
+                               " is not this session's runtime-data binding ", expected_hex);
+    return;
+  }
+  out->checks["report_data_binding"] = "match";
+  out->checks["policy"] = decision.verdict;
+  if (decision.verdict != "accept") {
+    out->reason = PolicyFailure(decision);
+    return;
+  }
+  out->accepted = true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Appraiser>> Appraiser::Create(const AppraiserConfig& config) {
@@ -103,21 +123,8 @@ Appraisal Appraiser::AppraiseSnp(const nlohmann::json& evidence, const ReportDat
     out.reason = std::move(failure);
     return out;
   }
-  if (!std::equal(expected.begin(), expected.end(), verified->report.report_data.begin())) {
-    out.checks["report_data_binding"] = "fail:mismatch";
-    out.reason = absl::StrCat(
-        "report-data-mismatch: evidence REPORT_DATA ", attest::HexEncode(verified->report.report_data),
-        " is not this session's runtime-data binding ", attest::HexEncode(expected));
-    return out;
-  }
-  out.checks["report_data_binding"] = "match";
-  const auto decision = attest::policy::EvaluateSnpPolicy(policy, verified->report, verified->layout);
-  out.checks["policy"] = decision.verdict;
-  if (decision.verdict != "accept") {
-    out.reason = PolicyFailure(decision);
-    return out;
-  }
-  out.accepted = true;
+  Conclude(attest::HexEncode(verified->report.report_data), expected,
+           attest::policy::EvaluateSnpPolicy(policy, verified->report, verified->layout), &out);
   return out;
 }
 
@@ -131,8 +138,8 @@ absl::StatusOr<attest::tdx::TdxCollateral> Appraiser::Collateral(const std::stri
   const size_t pem = quote.find("-----BEGIN CERTIFICATE-----");
   std::string chain_id;
   if (pem != std::string::npos) {
-    const auto digest = attest::Sha256(attest::ByteSpan(
-        reinterpret_cast<const uint8_t*>(quote.data()) + pem, quote.size() - pem));
+    const auto digest = attest::Sha256(
+        attest::ByteSpan(reinterpret_cast<const uint8_t*>(quote.data()) + pem, quote.size() - pem));
     chain_id.assign(digest.begin(), digest.end());
   }
   attest::tdx::CollateralKey key;
@@ -194,22 +201,8 @@ Appraisal Appraiser::AppraiseTdx(const nlohmann::json& evidence, const ReportDat
     out.reason = std::move(failure);
     return out;
   }
-  const std::string report_data = Field(*verified, "REPORT_DATA");
-  if (report_data != attest::HexEncode(expected)) {
-    out.checks["report_data_binding"] = "fail:mismatch";
-    out.reason = absl::StrCat("report-data-mismatch: evidence REPORTDATA ", report_data,
-                              " is not this session's runtime-data binding ",
-                              attest::HexEncode(expected));
-    return out;
-  }
-  out.checks["report_data_binding"] = "match";
-  const auto decision = attest::policy::EvaluateTdxPolicy(policy, *verified);
-  out.checks["policy"] = decision.verdict;
-  if (decision.verdict != "accept") {
-    out.reason = PolicyFailure(decision);
-    return out;
-  }
-  out.accepted = true;
+  Conclude(Field(*verified, "REPORT_DATA"), expected,
+           attest::policy::EvaluateTdxPolicy(policy, *verified), &out);
   return out;
 }
 

@@ -34,15 +34,15 @@ namespace pv::kbs {
 struct AppraiserConfig {
   std::vector<std::string> snp_allowed_roots;  // certificate files admitted without a pin
   std::string tdx_allowed_root;                // one root certificate file, or empty
-  std::string snp_kds_cache_dir;  // VEK/chain when the evidence carries none (kds_cache.h)
+  std::string snp_kds_cache_dir;   // VEK/chain when the evidence carries none (kds_cache.h)
   std::string tdx_collateral_dir;  // Intel-PCS-keyed collateral (tdx_verifier.h); or empty
 };
 
 struct Appraisal {
   bool accepted = false;
-  std::string reason;                               // empty when accepted
+  std::string reason;                                // empty when accepted
   nlohmann::json checks = nlohmann::json::object();  // check name -> value
-  std::string measurement;                          // SNP MEASUREMENT / TDX MRTD, hex
+  std::string measurement;                           // SNP MEASUREMENT / TDX MRTD, hex
   bool non_vendor_root = false;
 };
 
@@ -71,7 +71,7 @@ class Appraiser {
     attest::UnixTime loaded = 0;
   };
   std::mutex collateral_mu_;
-  std::map<std::string, CachedCollateral> collateral_;       // by "fmspc/ca"
+  std::map<std::string, CachedCollateral> collateral_;            // by "fmspc/ca"
   std::map<std::string, attest::tdx::CollateralKey> chain_keys_;  // by PCK chain hash
 };
 

@@ -45,15 +45,15 @@ std::array<int8_t, 256> ReverseTable(const char* alphabet) {
   return table;
 }
 
-absl::StatusOr<attest::Bytes> Decode(std::string_view text, const char* alphabet,
-                                     bool padded, const char* name) {
+absl::StatusOr<attest::Bytes> Decode(std::string_view text, const char* alphabet, bool padded,
+                                     const char* name) {
   static const std::array<int8_t, 256> kStdRev = ReverseTable(kStd);
   static const std::array<int8_t, 256> kUrlRev = ReverseTable(kUrl);
   const auto& rev = alphabet == kStd ? kStdRev : kUrlRev;
   if (padded) {
     if (text.size() % 4 != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ": length ", text.size(),
-                                                     " is not a multiple of 4"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": length ", text.size(), " is not a multiple of 4"));
     }
     size_t pads = 0;
     while (pads < 2 && !text.empty() && text.back() == '=') {
@@ -71,8 +71,7 @@ absl::StatusOr<attest::Bytes> Decode(std::string_view text, const char* alphabet
   for (size_t i = 0; i < text.size(); ++i) {
     const int8_t v = rev[static_cast<uint8_t>(text[i])];
     if (v < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": invalid character at offset ", i));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": invalid character at offset ", i));
     }
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -89,8 +88,12 @@ absl::StatusOr<attest::Bytes> Decode(std::string_view text, const char* alphabet
 
 }  // namespace
 
-std::string Base64Encode(attest::ByteSpan data) { return Encode(data, kStd, true); }
-std::string Base64UrlEncode(attest::ByteSpan data) { return Encode(data, kUrl, false); }
+std::string Base64Encode(attest::ByteSpan data) {
+  return Encode(data, kStd, true);
+}
+std::string Base64UrlEncode(attest::ByteSpan data) {
+  return Encode(data, kUrl, false);
+}
 
 absl::StatusOr<attest::Bytes> Base64Decode(std::string_view text) {
   return Decode(text, kStd, true, "base64");

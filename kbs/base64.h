@@ -12,11 +12,10 @@
 
 namespace pv::kbs {
 
-std::string Base64Encode(attest::ByteSpan data);  // with '=' padding
+std::string Base64Encode(attest::ByteSpan data);     // with '=' padding
 std::string Base64UrlEncode(attest::ByteSpan data);  // no padding
 inline std::string Base64UrlEncode(std::string_view s) {
-  return Base64UrlEncode(
-      attest::ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  return Base64UrlEncode(attest::ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
 // Standard alphabet; padding required when the length is not a multiple of 4 characters.

@@ -19,8 +19,7 @@ void DecisionLog::Record(const std::string& event, const std::string& outcome,
   details["event"] = event;
   details["outcome"] = outcome;
   details["reason"] = reason;
-  const std::string line =
-      details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string line = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) {
     std::fprintf(file_, "%s\n", line.c_str());

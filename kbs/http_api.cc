@@ -27,9 +27,9 @@ std::string Cookie(const httplib::Request& req) {
 }
 
 void AdminNotHere(const httplib::Request& req, httplib::Response& res, KbsService* service) {
-  service->log().Record("admin", "deny", "admin request on the attester listener",
-                        {{"method", req.method}, {"path", req.path.substr(0, 128)},
-                         {"peer", req.remote_addr}});
+  service->log().Record(
+      "admin", "deny", "admin request on the attester listener",
+      {{"method", req.method}, {"path", req.path.substr(0, 128)}, {"peer", req.remote_addr}});
   SendError(KbsError(absl::StatusCode::kUnauthenticated, "AdminAuth",
                      "the admin API is not served on the attester listener"),
             res);

@@ -56,13 +56,27 @@ void AppendString(const std::string& s, std::string* out) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -109,8 +123,12 @@ std::string EcmaNumber(double v) {
 absl::Status Append(const Json& v, int depth, std::string* out) {
   if (depth > kMaxDepth) return absl::InvalidArgumentError("JSON nested too deeply");
   switch (v.type()) {
-    case Json::value_t::null: *out += "null"; return absl::OkStatus();
-    case Json::value_t::boolean: *out += v.get<bool>() ? "true" : "false"; return absl::OkStatus();
+    case Json::value_t::null:
+      *out += "null";
+      return absl::OkStatus();
+    case Json::value_t::boolean:
+      *out += v.get<bool>() ? "true" : "false";
+      return absl::OkStatus();
     case Json::value_t::number_integer: {
       const int64_t i = v.get<int64_t>();
       if (i > (int64_t{1} << 53) || i < -(int64_t{1} << 53)) {
@@ -137,7 +155,9 @@ absl::Status Append(const Json& v, int depth, std::string* out) {
       }
       return absl::OkStatus();
     }
-    case Json::value_t::string: AppendString(v.get_ref<const std::string&>(), out); return absl::OkStatus();
+    case Json::value_t::string:
+      AppendString(v.get_ref<const std::string&>(), out);
+      return absl::OkStatus();
     case Json::value_t::array: {
       out->push_back('[');
       bool first = true;
@@ -151,7 +171,8 @@ absl::Status Append(const Json& v, int depth, std::string* out) {
     }
     case Json::value_t::object: {
       std::vector<std::pair<std::u16string, const std::string*>> keys;
-      for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(ToUtf16(it.key()), &it.key());
+      for (auto it = v.begin(); it != v.end(); ++it)
+        keys.emplace_back(ToUtf16(it.key()), &it.key());
       std::sort(keys.begin(), keys.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
       out->push_back('{');

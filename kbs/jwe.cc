@@ -39,8 +39,10 @@ absl::StatusOr<Bytes> AesKeyWrap(ByteSpan kek, ByteSpan cek) {
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   Bytes out(cek.size() + 8);
   int len = 0, fin = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), out.data(), &len, cek.data(), static_cast<int>(cek.size())) != 1 ||
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &len, cek.data(), static_cast<int>(cek.size())) !=
+          1 ||
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1) {
     return absl::InternalError("JWE: AES key wrap failed");
   }
@@ -51,12 +53,14 @@ absl::StatusOr<Bytes> AesKeyWrap(ByteSpan kek, ByteSpan cek) {
 absl::StatusOr<Bytes> Ecdh(EVP_PKEY* priv, EVP_PKEY* peer) {
   attest::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr));
   size_t len = 0;
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 || EVP_PKEY_derive_set_peer(ctx.get(), peer) <= 0 ||
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer) <= 0 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) <= 0) {
     return absl::InternalError("JWE: ECDH setup failed");
   }
   Bytes z(len);
-  if (EVP_PKEY_derive(ctx.get(), z.data(), &len) <= 0) return absl::InternalError("JWE: ECDH failed");
+  if (EVP_PKEY_derive(ctx.get(), z.data(), &len) <= 0)
+    return absl::InternalError("JWE: ECDH failed");
   z.resize(len);
   return z;
 }

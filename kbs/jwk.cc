@@ -25,7 +25,8 @@ absl::Status Bad(const std::string& what) {
 
 absl::StatusOr<Bytes> Member(const Json& jwk, const char* name) {
   auto it = jwk.find(name);
-  if (it == jwk.end() || !it->is_string()) return Bad(absl::StrCat("\"", name, "\" missing or not a string"));
+  if (it == jwk.end() || !it->is_string())
+    return Bad(absl::StrCat("\"", name, "\" missing or not a string"));
   auto bytes = Base64UrlDecode(it->get_ref<const std::string&>());
   if (!bytes.ok()) return Bad(absl::StrCat("\"", name, "\": ", bytes.status().message()));
   return bytes;
@@ -105,7 +106,8 @@ absl::StatusOr<TeePublicKey> ParseRsa(const Json& jwk) {
   attest::BignumPtr bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
   attest::BignumPtr bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
+  if (!bn_n || !bn_e || !bld ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
     return absl::InternalError("tee-pubkey: OpenSSL parameter build failed");
   }
@@ -137,12 +139,12 @@ bool JoseCurve(const std::string& crv, const char** group, size_t* coordinate_by
 
 absl::StatusOr<TeePublicKey> ParseTeePublicKey(const Json& jwk) {
   if (!jwk.is_object()) return Bad("must be a JSON object (a JWK)");
-  static const std::set<std::string> kAllowed = {"kty", "crv", "x", "y", "n", "e",
-                                                 "alg", "kid", "use", "key_ops"};
+  static const std::set<std::string> kAllowed = {"kty", "crv", "x",   "y",   "n",
+                                                 "e",   "alg", "kid", "use", "key_ops"};
   for (auto it = jwk.begin(); it != jwk.end(); ++it) {
     if (kAllowed.count(it.key()) == 0) {
-      return Bad(absl::StrCat("member \"", it.key().substr(0, 32),
-                              "\" is not allowed in a public JWK"));
+      return Bad(
+          absl::StrCat("member \"", it.key().substr(0, 32), "\" is not allowed in a public JWK"));
     }
   }
   auto kty = jwk.find("kty");

@@ -39,7 +39,8 @@ int Usage(const std::string& error) {
 template <typename T>
 bool ParseNumber(const std::string& text, T min, T max, T* out) {
   int64_t v = 0;
-  if (!absl::SimpleAtoi(text, &v) || v < static_cast<int64_t>(min) || v > static_cast<int64_t>(max)) {
+  if (!absl::SimpleAtoi(text, &v) || v < static_cast<int64_t>(min) ||
+      v > static_cast<int64_t>(max)) {
     return false;
   }
   *out = static_cast<T>(v);
@@ -84,11 +85,14 @@ int main(int argc, char** argv) {
     } else if (arg == "--snp-kds-cache") {
       config.appraiser.snp_kds_cache_dir = v;
     } else if (arg == "--challenge-ttl") {
-      if (!ParseNumber<int64_t>(v, 1, 86400, &config.limits.challenge_ttl)) return Usage("bad --challenge-ttl");
+      if (!ParseNumber<int64_t>(v, 1, 86400, &config.limits.challenge_ttl))
+        return Usage("bad --challenge-ttl");
     } else if (arg == "--session-ttl") {
-      if (!ParseNumber<int64_t>(v, 1, 86400, &config.limits.session_ttl)) return Usage("bad --session-ttl");
+      if (!ParseNumber<int64_t>(v, 1, 86400, &config.limits.session_ttl))
+        return Usage("bad --session-ttl");
     } else if (arg == "--max-sessions") {
-      if (!ParseNumber<size_t>(v, 1, 1000000, &config.limits.max_sessions)) return Usage("bad --max-sessions");
+      if (!ParseNumber<size_t>(v, 1, 1000000, &config.limits.max_sessions))
+        return Usage("bad --max-sessions");
     } else if (arg == "--threads") {
       if (!ParseNumber<size_t>(v, 1, 256, &threads)) return Usage("bad --threads");
     } else {
@@ -116,12 +120,14 @@ int main(int argc, char** argv) {
   if (!store.ok()) return Usage(std::string(store.status().message()));
   DecisionLog log(store->DecisionLogPath(), !quiet);
   for (const auto& root : config.appraiser.snp_allowed_roots) {
-    std::fprintf(stderr, "pv-kbs: WARNING: SNP evidence may chain to the non-vendor root in %s "
+    std::fprintf(stderr,
+                 "pv-kbs: WARNING: SNP evidence may chain to the non-vendor root in %s "
                  "(simulated secure processor / test PKI); accepted only because configured\n",
                  root.c_str());
   }
   if (!config.appraiser.tdx_allowed_root.empty()) {
-    std::fprintf(stderr, "pv-kbs: WARNING: TDX evidence may chain to the non-vendor root in %s "
+    std::fprintf(stderr,
+                 "pv-kbs: WARNING: TDX evidence may chain to the non-vendor root in %s "
                  "(simulated secure processor / test PKI); accepted only because configured\n",
                  config.appraiser.tdx_allowed_root.c_str());
   }

@@ -30,8 +30,8 @@ absl::StatusOr<ResourceGrant> ParseGrant(const Json& g, size_t index) {
   auto path = g.find("path");
   if (path == g.end() || !path->is_string()) return Bad(where + ".path missing");
   std::vector<std::string> parts = absl::StrSplit(path->get<std::string>(), '/');
-  if (parts.size() != 3 || std::any_of(parts.begin(), parts.end(),
-                                       [](const std::string& p) { return p.empty(); })) {
+  if (parts.size() != 3 ||
+      std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
     return Bad(where + ".path must be repo/type/tag");
   }
   grant.repo = parts[0];
@@ -51,7 +51,8 @@ absl::StatusOr<ResourceGrant> ParseGrant(const Json& g, size_t index) {
     }
   }
   if (auto m = g.find("measurements"); m != g.end()) {
-    if (!m->is_array() || m->size() > kMaxGrants) return Bad(where + ".measurements must be an array");
+    if (!m->is_array() || m->size() > kMaxGrants)
+      return Bad(where + ".measurements must be an array");
     for (const auto& v : *m) {
       if (!v.is_string()) return Bad(where + ".measurements entries must be hex strings");
       auto bytes = attest::HexDecode(v.get<std::string>());
@@ -106,9 +107,8 @@ bool ResourceAllowed(const KbsPolicy& policy, const std::string& repo, const std
     path_matched = true;
     if (!(tee == TeeKind::kSnp ? g.snp : g.tdx)) continue;
     tee_matched = true;
-    if (g.measurements.empty() ||
-        std::find(g.measurements.begin(), g.measurements.end(), measurement) !=
-            g.measurements.end()) {
+    if (g.measurements.empty() || std::find(g.measurements.begin(), g.measurements.end(),
+                                            measurement) != g.measurements.end()) {
       return true;
     }
   }

@@ -75,7 +75,8 @@ absl::StatusOr<AuthResult> KbsService::Auth(std::string_view body) {
     return challenge.status();
   }
   log_->Record("auth", "allow", "challenge issued",
-               {{"session", SessionLabel(challenge->session_id)}, {"tee", TeeName(req->tee)},
+               {{"session", SessionLabel(challenge->session_id)},
+                {"tee", TeeName(req->tee)},
                 {"version", req->version}});
   return AuthResult{challenge->session_id,
                     Json{{"nonce", challenge->nonce}, {"extra-params", Json::object()}}};
@@ -105,8 +106,8 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
   }
   auto pubkey = ParseTeePublicKey(req->tee_pubkey);
   if (!pubkey.ok()) {
-    return deny(KbsError(absl::StatusCode::kInvalidArgument, "InvalidRequest",
-                         pubkey.status().message()));
+    return deny(
+        KbsError(absl::StatusCode::kInvalidArgument, "InvalidRequest", pubkey.status().message()));
   }
   auto binding = RuntimeDataBinding(req->runtime_data);
   if (!binding.ok()) {
@@ -114,8 +115,8 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
                          absl::StrCat("runtime-data: ", binding.status().message())));
   }
   const auto policy_now = policy();
-  Appraisal appraisal = appraiser_->Appraise(tee, req->primary_evidence, *binding,
-                                             policy_now->attestation, now);
+  Appraisal appraisal =
+      appraiser_->Appraise(tee, req->primary_evidence, *binding, policy_now->attestation, now);
   details["checks"] = appraisal.checks;
   if (!appraisal.measurement.empty()) details["measurement"] = appraisal.measurement;
   if (appraisal.non_vendor_root) details["root"] = "configured-non-vendor-root";

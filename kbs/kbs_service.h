@@ -41,7 +41,8 @@ struct AuthResult {
 
 class KbsService {
  public:
-  static absl::StatusOr<std::unique_ptr<KbsService>> Create(Store store, const ServiceConfig& config,
+  static absl::StatusOr<std::unique_ptr<KbsService>> Create(Store store,
+                                                            const ServiceConfig& config,
                                                             DecisionLog* log);
 
   absl::StatusOr<AuthResult> Auth(std::string_view body);

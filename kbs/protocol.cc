@@ -44,7 +44,9 @@ bool DepthWithin(std::string_view text, int limit) {
 
 }  // namespace
 
-std::string TeeName(TeeKind tee) { return tee == TeeKind::kSnp ? "snp" : "tdx"; }
+std::string TeeName(TeeKind tee) {
+  return tee == TeeKind::kSnp ? "snp" : "tdx";
+}
 
 absl::StatusOr<Json> ParseBoundedJson(std::string_view text, size_t max_bytes,
                                       const std::string& what) {
@@ -95,7 +97,8 @@ absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
     return Invalid("attestation", "\"runtime-data\" missing or not an object");
   }
   auto nonce = rd->find("nonce");
-  if (nonce == rd->end() || !nonce->is_string() || nonce->get_ref<const std::string&>().size() > 512) {
+  if (nonce == rd->end() || !nonce->is_string() ||
+      nonce->get_ref<const std::string&>().size() > 512) {
     return Invalid("attestation", "\"runtime-data.nonce\" missing or not a string");
   }
   req.nonce = nonce->get<std::string>();

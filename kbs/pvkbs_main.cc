@@ -61,7 +61,8 @@ bool Call(const std::string& socket_path, const Json& request, Json* response) {
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    std::fprintf(stderr, "pvkbs: cannot connect to %s: %s\n", socket_path.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "pvkbs: cannot connect to %s: %s\n", socket_path.c_str(),
+                 std::strerror(errno));
     if (fd >= 0) ::close(fd);
     return false;
   }

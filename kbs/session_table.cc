@@ -20,7 +20,9 @@ absl::StatusOr<attest::Bytes> RandomBytes(size_t n) {
 
 }  // namespace
 
-std::string SessionLabel(const std::string& id) { return id.substr(0, 8); }
+std::string SessionLabel(const std::string& id) {
+  return id.substr(0, 8);
+}
 
 void SessionTable::SweepLocked(attest::UnixTime now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -37,8 +39,9 @@ absl::StatusOr<Challenge> SessionTable::Create(TeeKind tee, attest::UnixTime now
   std::lock_guard<std::mutex> lock(mu_);
   if (sessions_.size() >= limits_.max_sessions) SweepLocked(now);
   if (sessions_.size() >= limits_.max_sessions) {
-    return KbsError(absl::StatusCode::kResourceExhausted, "SessionTableFull",
-                    absl::StrCat("all ", limits_.max_sessions, " sessions are in use; retry later"));
+    return KbsError(
+        absl::StatusCode::kResourceExhausted, "SessionTableFull",
+        absl::StrCat("all ", limits_.max_sessions, " sessions are in use; retry later"));
   }
   Session s;
   s.tee = tee;
@@ -85,8 +88,7 @@ absl::StatusOr<AttestedSession> SessionTable::GetAttested(const std::string& id,
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) {
-    return KbsError(absl::StatusCode::kUnauthenticated, "InvalidCookie",
-                    "unknown kbs-session-id");
+    return KbsError(absl::StatusCode::kUnauthenticated, "InvalidCookie", "unknown kbs-session-id");
   }
   if (it->second.expires <= now) {
     sessions_.erase(it);

@@ -98,7 +98,8 @@ std::string Store::ResourceFile(const ResourcePath& p) const {
 
 absl::Status Store::PutResource(const ResourcePath& p, attest::ByteSpan value) {
   if (value.size() > kMaxResourceBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("resource larger than ", kMaxResourceBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("resource larger than ", kMaxResourceBytes, " bytes"));
   }
   if (absl::Status s = MakeDir(absl::StrCat(dir_, "/resources/", p.repo)); !s.ok()) return s;
   if (absl::Status s = MakeDir(absl::StrCat(dir_, "/resources/", p.repo, "/", p.type)); !s.ok()) {
@@ -140,8 +141,9 @@ absl::StatusOr<std::vector<std::string>> Store::ListResources() const {
 }
 
 absl::Status Store::PutPolicy(const std::string& text) {
-  return AtomicWriteFile(dir_ + "/policy.json",
-                         attest::ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  return AtomicWriteFile(
+      dir_ + "/policy.json",
+      attest::ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 absl::StatusOr<std::string> Store::GetPolicy() const {

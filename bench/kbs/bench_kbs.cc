@@ -45,7 +45,9 @@ std::array<uint8_t, 48> Measurement() {
   m.fill(0x42);
   return m;
 }
-std::string Mrtd() { return std::string(48, '\x33'); }
+std::string Mrtd() {
+  return std::string(48, '\x33');
+}
 
 std::string PolicyText() {
   const auto m = Measurement();
@@ -72,14 +74,15 @@ struct Rates {
 };
 
 // One TEE's in-process comparison: `rounds` rounds of `batch` sessions.
-Rates InProcess(bool snp_tee, const SyntheticSnp& snp, const SyntheticTdx& tdx,
-                KbsService* service, const std::string& collateral_dir, const std::string& tdx_root,
-                int rounds, int batch) {
+Rates InProcess(bool snp_tee, const SyntheticSnp& snp, const SyntheticTdx& tdx, KbsService* service,
+                const std::string& collateral_dir, const std::string& tdx_root, int rounds,
+                int batch) {
   const AttesterKey key = MakeAttesterKey("P-256");
   const auto policy = ParseKbsPolicy(PolicyText());
   attest::snp::SnpVerifier bare_snp(TrustArk(snp));
   attest::tdx::TdxVerifier bare_tdx;
-  auto collateral = attest::tdx::LoadCollateralFromDirectory(collateral_dir, {"90c06f000000", "platform"});
+  auto collateral =
+      attest::tdx::LoadCollateralFromDirectory(collateral_dir, {"90c06f000000", "platform"});
   if (!collateral.ok()) Die(std::string(collateral.status().message()));
   attest::tdx::TdxVerifyOptions options;
   options.root_certificate = tdx_root;
@@ -139,7 +142,8 @@ Rates InProcess(bool snp_tee, const SyntheticSnp& snp, const SyntheticTdx& tdx,
       if (snp_tee) {
         auto v = bare_snp.Verify(ev, vcek, chain, now);
         if (!v.ok() || !v->result.Accepted()) Die("bare SNP verification failed");
-        if (attest::policy::EvaluateSnpPolicy(policy->attestation.snp, v->report, v->layout).verdict != "accept") {
+        if (attest::policy::EvaluateSnpPolicy(policy->attestation.snp, v->report, v->layout)
+                .verdict != "accept") {
           Die("bare SNP policy failed");
         }
       } else {
@@ -264,18 +268,23 @@ int main(int argc, char** argv) {
   const int errors = Concurrent(snp, tdx, kbs.port(), 200, &concurrent_seconds);
   std::printf("| measurement | rate | ratio | goal |\n|---|---|---|---|\n");
   std::printf("| bare SNP verify + policy (attest/) | %.0f/s | | |\n", s.bare);
-  std::printf("| KBS SNP auth+attest+release, in-process, 1 thread | %.0f/s | %.2f of bare | >= 0.8 |\n",
-              s.kbs, s.kbs / s.bare);
-  std::printf("| KBS SNP over HTTP, pv-kbs --threads 1, 1 client | %.0f/s | %.2f of bare | |\n", http,
-              http / s.bare);
+  std::printf(
+      "| KBS SNP auth+attest+release, in-process, 1 thread | %.0f/s | %.2f of bare | >= 0.8 |\n",
+      s.kbs, s.kbs / s.bare);
+  std::printf("| KBS SNP over HTTP, pv-kbs --threads 1, 1 client | %.0f/s | %.2f of bare | |\n",
+              http, http / s.bare);
   std::printf("| bare TDX verify + policy (attest/) | %.0f/s | | |\n", t.bare);
-  std::printf("| KBS TDX auth+attest+release, in-process, 1 thread | %.0f/s | %.2f of bare | >= 0.8 |\n",
-              t.kbs, t.kbs / t.bare);
-  std::printf("\nper flow (us): snp auth %.0f attest %.0f resource %.0f; tdx auth %.0f attest %.0f "
-              "resource %.0f; bare snp %.0f tdx %.0f\n\n",
-              s.auth_us, s.attest_us, s.resource_us, t.auth_us, t.attest_us, t.resource_us,
-              1e6 / s.bare, 1e6 / t.bare);
-  std::printf("| 200 concurrent clients (SNP+TDX), pv-kbs --threads 1 | %d errors | %.2f s wall | 0 errors |\n",
-              errors, concurrent_seconds);
+  std::printf(
+      "| KBS TDX auth+attest+release, in-process, 1 thread | %.0f/s | %.2f of bare | >= 0.8 |\n",
+      t.kbs, t.kbs / t.bare);
+  std::printf(
+      "\nper flow (us): snp auth %.0f attest %.0f resource %.0f; tdx auth %.0f attest %.0f "
+      "resource %.0f; bare snp %.0f tdx %.0f\n\n",
+      s.auth_us, s.attest_us, s.resource_us, t.auth_us, t.attest_us, t.resource_us, 1e6 / s.bare,
+      1e6 / t.bare);
+  std::printf(
+      "| 200 concurrent clients (SNP+TDX), pv-kbs --threads 1 | %d errors | %.2f s wall | 0 errors "
+      "|\n",
+      errors, concurrent_seconds);
   return errors == 0 ? 0 : 1;
 }

@@ -32,30 +32,30 @@ std::array<uint8_t, 32> GoodHostData() {
   h.fill(0x5c);
   return h;
 }
-std::string GoodMrtd() { return std::string(48, '\x22'); }
+std::string GoodMrtd() {
+  return std::string(48, '\x22');
+}
 
 Json Policy() {
   const auto m = GoodMeasurement();
   const auto h = GoodHostData();
   const std::string mrtd = GoodMrtd();
-  return Json{
-      {"attestation",
-       {{"snp",
-         {{"allow_debug", false},
-          {"vmpl", 0},
-          {"measurements", {Hex(m.data(), m.size())}},
-          {"host_data", Hex(h.data(), h.size())},
-          {"minimum_tcb", {{"bl", 3}, {"snp", 8}, {"ucode", 115}}}}},
-        {"tdx",
-         {{"allow_debug", false},
-          {"mr_td", {Hex(reinterpret_cast<const uint8_t*>(mrtd.data()), 48)}},
-          {"rtmr0", SyntheticTdx::Rtmr0Hex()},
-          {"td_attributes", "0000000000000000"}}}}},
-      {"resources",
-       Json::array({{{"path", "default/key/demo"}, {"tees", {"snp", "tdx"}}},
-                    {{"path", "default/key/snp-only"},
-                     {"tees", {"snp"}},
-                     {"measurements", {Hex(m.data(), m.size())}}}})}};
+  return Json{{"attestation",
+               {{"snp",
+                 {{"allow_debug", false},
+                  {"vmpl", 0},
+                  {"measurements", {Hex(m.data(), m.size())}},
+                  {"host_data", Hex(h.data(), h.size())},
+                  {"minimum_tcb", {{"bl", 3}, {"snp", 8}, {"ucode", 115}}}}},
+                {"tdx",
+                 {{"allow_debug", false},
+                  {"mr_td", {Hex(reinterpret_cast<const uint8_t*>(mrtd.data()), 48)}},
+                  {"rtmr0", SyntheticTdx::Rtmr0Hex()},
+                  {"td_attributes", "0000000000000000"}}}}},
+              {"resources", Json::array({{{"path", "default/key/demo"}, {"tees", {"snp", "tdx"}}},
+                                         {{"path", "default/key/snp-only"},
+                                          {"tees", {"snp"}},
+                                          {"measurements", {Hex(m.data(), m.size())}}}})}};
 }
 
 class KbsEndToEnd : public ::testing::Test {
@@ -71,8 +71,11 @@ class KbsEndToEnd : public ::testing::Test {
     WriteFile(kbs_->dir() + "/other", "never released");
     std::string out;
     ASSERT_EQ(kbs_->Admin({"set-policy", kbs_->dir() + "/policy.json"}, &out), 0) << out;
-    ASSERT_EQ(kbs_->Admin({"set-resource", "default/key/demo", kbs_->dir() + "/secret"}, &out), 0) << out;
-    ASSERT_EQ(kbs_->Admin({"set-resource", "default/key/snp-only", kbs_->dir() + "/snp-secret"}, &out), 0);
+    ASSERT_EQ(kbs_->Admin({"set-resource", "default/key/demo", kbs_->dir() + "/secret"}, &out), 0)
+        << out;
+    ASSERT_EQ(
+        kbs_->Admin({"set-resource", "default/key/snp-only", kbs_->dir() + "/snp-secret"}, &out),
+        0);
     ASSERT_EQ(kbs_->Admin({"set-resource", "default/key/other", kbs_->dir() + "/other"}, &out), 0);
   }
   static void TearDownTestSuite() {
@@ -158,8 +161,8 @@ TEST_F(KbsEndToEnd, SnpGoodPathForEveryKeyType) {
     ASSERT_EQ(AttestSnp(&c, key, DefaultSnp(), &resp), 200) << resp.dump();
     const std::string token = resp.value("token", "");
     ASSERT_EQ(std::count(token.begin(), token.end(), '.'), 2);
-    auto claims = Base64UrlDecode(token.substr(token.find('.') + 1,
-                                               token.rfind('.') - token.find('.') - 1));
+    auto claims =
+        Base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
     ASSERT_TRUE(claims.ok());
     const Json c_json = Json::parse(claims->begin(), claims->end());
     EXPECT_EQ(c_json["tee"], "snp");
@@ -297,7 +300,8 @@ TEST_F(KbsEndToEnd, OneFlippedBit) {
     Bytes report = SnpReportFor(rd);
     report[0x50] ^= 0x01;
     EXPECT_EQ(c.Attest(AttestBody(rd, snp_->Evidence(report)), &resp), 401);
-    EXPECT_NE(Detail(resp).find("verification-failed: signature"), std::string::npos) << resp.dump();
+    EXPECT_NE(Detail(resp).find("verification-failed: signature"), std::string::npos)
+        << resp.dump();
   }
   {  // in the runtime data (tee-pubkey), evidence unchanged
     KbsClient c(kbs_->port());
@@ -323,7 +327,8 @@ TEST_F(KbsEndToEnd, OneFlippedBit) {
     Bytes quote = tdx_->Quote(DefaultTdx(), Binding(rd));
     quote[48 + 136] ^= 0x04;  // MRTD byte 0
     EXPECT_EQ(c.Attest(AttestBody(rd, SyntheticTdx::Evidence(quote)), &resp), 401);
-    EXPECT_NE(Detail(resp).find("verification-failed: quote_sig"), std::string::npos) << resp.dump();
+    EXPECT_NE(Detail(resp).find("verification-failed: quote_sig"), std::string::npos)
+        << resp.dump();
   }
 }
 
@@ -384,8 +389,9 @@ TEST_F(KbsEndToEnd, ManySessionsHeldAtOnce) {
   for (int i = 0; i < kSessions; ++i) {
     clients.push_back(std::make_unique<KbsClient>(kbs_->port()));
     const Json rd = RuntimeData(clients.back()->Auth(i % 2 ? "snp" : "tdx"), key.public_jwk);
-    bodies.push_back(i % 2 ? AttestBody(rd, snp_->Evidence(SnpReportFor(rd)))
-                           : AttestBody(rd, SyntheticTdx::Evidence(tdx_->Quote(DefaultTdx(), Binding(rd)))));
+    bodies.push_back(
+        i % 2 ? AttestBody(rd, snp_->Evidence(SnpReportFor(rd)))
+              : AttestBody(rd, SyntheticTdx::Evidence(tdx_->Quote(DefaultTdx(), Binding(rd)))));
   }
   std::atomic<int> ok{0}, next{0};
   std::vector<std::thread> threads;
@@ -409,8 +415,7 @@ TEST(KbsExpiry, ChallengeAndSessionExpire) {
   SyntheticTdx tdx;
   KbsProcess kbs(snp, tdx, {"--challenge-ttl", "1", "--session-ttl", "2"});
   ASSERT_TRUE(kbs.running()) << kbs.Log();
-  WriteFile(kbs.dir() + "/policy.json",
-            R"({"resources":[{"path":"default/key/demo"}]})");
+  WriteFile(kbs.dir() + "/policy.json", R"({"resources":[{"path":"default/key/demo"}]})");
   WriteFile(kbs.dir() + "/secret", "s");
   ASSERT_EQ(kbs.Admin({"set-policy", kbs.dir() + "/policy.json"}), 0);
   ASSERT_EQ(kbs.Admin({"set-resource", "default/key/demo", kbs.dir() + "/secret"}), 0);

@@ -50,10 +50,10 @@ KbsProcess::KbsProcess(const SyntheticSnp& snp, const SyntheticTdx& tdx,
   WriteFile(dir_ + "/snp-ark.pem", snp.ArkPem());
   WriteFile(dir_ + "/tdx-root.pem", tdx.RootPem());
   tdx.WriteCollateral(dir_ + "/tdx-collateral");
-  std::vector<std::string> argv = {PV_KBS_BINARY,   "--listen",         "127.0.0.1:0",
-                                   "--store",       dir_ + "/store",    "--snp-allow-root",
-                                   dir_ + "/snp-ark.pem", "--tdx-allow-root", dir_ + "/tdx-root.pem",
-                                   "--tdx-collateral", dir_ + "/tdx-collateral"};
+  std::vector<std::string> argv = {
+      PV_KBS_BINARY,          "--listen",         "127.0.0.1:0",           "--store",
+      dir_ + "/store",        "--snp-allow-root", dir_ + "/snp-ark.pem",   "--tdx-allow-root",
+      dir_ + "/tdx-root.pem", "--tdx-collateral", dir_ + "/tdx-collateral"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = Spawn(argv, dir_ + "/stdout", dir_ + "/stderr", "");
   const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
@@ -82,7 +82,9 @@ KbsProcess::~KbsProcess() {
   std::system(("rm -rf '" + dir_ + "'").c_str());
 }
 
-std::string KbsProcess::Log() const { return ReadText(dir_ + "/stderr"); }
+std::string KbsProcess::Log() const {
+  return ReadText(dir_ + "/stderr");
+}
 
 int KbsProcess::Admin(const std::vector<std::string>& args, std::string* out,
                       const std::string& stdin_file) const {
@@ -112,10 +114,11 @@ int KbsClient::Raw(const std::string& method, const std::string& path, const std
                    Json* response) {
   httplib::Headers headers;
   if (!cookie_.empty()) headers.emplace("Cookie", "kbs-session-id=" + cookie_);
-  httplib::Result res = method == "GET"    ? http_.Get(path.c_str(), headers)
-                        : method == "PUT"  ? http_.Put(path.c_str(), headers, body, "application/json")
-                        : method == "DELETE" ? http_.Delete(path.c_str(), headers)
-                                             : http_.Post(path.c_str(), headers, body, "application/json");
+  httplib::Result res =
+      method == "GET"      ? http_.Get(path.c_str(), headers)
+      : method == "PUT"    ? http_.Put(path.c_str(), headers, body, "application/json")
+      : method == "DELETE" ? http_.Delete(path.c_str(), headers)
+                           : http_.Post(path.c_str(), headers, body, "application/json");
   if (!res) return -1;
   if (response != nullptr) *response = Json::parse(res->body, nullptr, false);
   return res->status;

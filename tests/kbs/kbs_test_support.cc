@@ -20,7 +20,9 @@ namespace {
 namespace snp_pki = attest::testing;
 namespace tdx_pki = attest::tdx::testing_pki;
 
-std::string B64u(const Bytes& b) { return Base64UrlEncode(b); }
+std::string B64u(const Bytes& b) {
+  return Base64UrlEncode(b);
+}
 
 Bytes BnParam(EVP_PKEY* key, const char* name, size_t pad) {
   BIGNUM* bn = nullptr;
@@ -96,8 +98,8 @@ AttesterKey MakeAttesterKey(const std::string& kind) {
   k.key.reset(EVP_EC_gen(group));
   const Bytes x = BnParam(k.key.get(), OSSL_PKEY_PARAM_EC_PUB_X, size);
   const Bytes y = BnParam(k.key.get(), OSSL_PKEY_PARAM_EC_PUB_Y, size);
-  k.public_jwk = {{"kty", "EC"}, {"crv", kind}, {"alg", "ECDH-ES+A256KW"},
-                  {"x", B64u(x)}, {"y", B64u(y)}};
+  k.public_jwk = {
+      {"kty", "EC"}, {"crv", kind}, {"alg", "ECDH-ES+A256KW"}, {"x", B64u(x)}, {"y", B64u(y)}};
   k.private_jwk = k.public_jwk;
   k.private_jwk["d"] = B64u(BnParam(k.key.get(), OSSL_PKEY_PARAM_PRIV_KEY, size));
   return k;
@@ -122,9 +124,15 @@ SyntheticSnp::SyntheticSnp() : impl_(std::make_unique<Impl>()) {
 }
 SyntheticSnp::~SyntheticSnp() = default;
 
-std::string SyntheticSnp::ArkPem() const { return snp_pki::CertToPem(impl_->h.ark.get()); }
-Bytes SyntheticSnp::VcekDer() const { return impl_->h.vek_der; }
-std::string SyntheticSnp::ChainPem() const { return impl_->h.chain_pem; }
+std::string SyntheticSnp::ArkPem() const {
+  return snp_pki::CertToPem(impl_->h.ark.get());
+}
+Bytes SyntheticSnp::VcekDer() const {
+  return impl_->h.vek_der;
+}
+std::string SyntheticSnp::ChainPem() const {
+  return impl_->h.chain_pem;
+}
 
 Bytes SyntheticSnp::Report(const SnpSpec& spec, const Rd& report_data) const {
   snp_pki::ReportSpec r;
@@ -142,17 +150,21 @@ void SyntheticSnp::Resign(Bytes* report) const {
 
 Json SyntheticSnp::Evidence(const Bytes& report) const {
   auto arr = [](const Bytes& b) { return Json(b); };
-  return Json{{"attestation_report", arr(report)},
-              {"cert_chain",
-               Json::array({{{"cert_type", "VCEK"}, {"data", arr(impl_->h.vek_der)}},
-                            {{"cert_type", "ASK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ask.get()))}},
-                            {{"cert_type", "ARK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ark.get()))}}})}};
+  return Json{
+      {"attestation_report", arr(report)},
+      {"cert_chain",
+       Json::array(
+           {{{"cert_type", "VCEK"}, {"data", arr(impl_->h.vek_der)}},
+            {{"cert_type", "ASK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ask.get()))}},
+            {{"cert_type", "ARK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ark.get()))}}})}};
 }
 
 SyntheticTdx::SyntheticTdx() : pki_(std::make_unique<tdx_pki::TestPki>()) {}
 SyntheticTdx::~SyntheticTdx() = default;
 
-std::string SyntheticTdx::RootPem() const { return pki_->RootPem(); }
+std::string SyntheticTdx::RootPem() const {
+  return pki_->RootPem();
+}
 
 void SyntheticTdx::WriteCollateral(const std::string& dir) const {
   const time_t now = time(nullptr);
@@ -161,12 +173,12 @@ void SyntheticTdx::WriteCollateral(const std::string& dir) const {
       tdx_pki::PlatformLevel(pki_->tcb().components, pki_->tcb().pcesvn, tdx_comps, "UpToDate");
   for (const char* sub : {"", "/tcb", "/qe", "/pckcrl"}) ::mkdir((dir + sub).c_str(), 0700);
   const std::string fmspc = "90c06f000000";
-  WriteFile(dir + "/tcb/" + fmspc + ".json",
-            pki_->SignTcbInfo(tdx_pki::TcbInfoBody(fmspc, levels, "", now - 86400, now + 30 * 86400)));
+  WriteFile(
+      dir + "/tcb/" + fmspc + ".json",
+      pki_->SignTcbInfo(tdx_pki::TcbInfoBody(fmspc, levels, "", now - 86400, now + 30 * 86400)));
   WriteFile(dir + "/tcb/" + fmspc + ".issuer-chain.pem", pki_->TcbSigningChainPem());
-  WriteFile(dir + "/qe/identity.json",
-            pki_->SignQeIdentity(tdx_pki::QeIdentityBody({{8, "UpToDate"}}, "", now - 86400,
-                                                         now + 30 * 86400)));
+  WriteFile(dir + "/qe/identity.json", pki_->SignQeIdentity(tdx_pki::QeIdentityBody(
+                                           {{8, "UpToDate"}}, "", now - 86400, now + 30 * 86400)));
   WriteFile(dir + "/pckcrl/platform.crl", pki_->PckCrlDer(false, now - 86400, now + 30 * 86400));
   WriteFile(dir + "/rootcrl.crl", pki_->RootCrlDer(false, now - 86400, now + 30 * 86400));
 }
@@ -187,7 +199,8 @@ Json SyntheticTdx::Evidence(const Bytes& quote) {
 
 std::string SyntheticTdx::Rtmr0Hex() {
   uint8_t rtmr0[48];
-  for (size_t i = 0; i < 48; ++i) rtmr0[i] = static_cast<uint8_t>((328 + i) * 7);  // test_pki pattern
+  for (size_t i = 0; i < 48; ++i)
+    rtmr0[i] = static_cast<uint8_t>((328 + i) * 7);  // test_pki pattern
   return Hex(rtmr0, 48);
 }
 
@@ -216,7 +229,8 @@ absl::StatusOr<Bytes> DecryptJwe(const Json& jwe, EVP_PKEY* recipient) {
     if (!x.ok() || !y.ok()) return absl::InvalidArgumentError("epk");
     char group[64];
     size_t glen = 0;
-    EVP_PKEY_get_utf8_string_param(recipient, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen);
+    EVP_PKEY_get_utf8_string_param(recipient, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                   &glen);
     Bytes point = {4};
     point.insert(point.end(), x->begin(), x->end());
     point.insert(point.end(), y->begin(), y->end());
@@ -243,7 +257,8 @@ absl::StatusOr<Bytes> DecryptJwe(const Json& jwe, EVP_PKEY* recipient) {
     int len = 0, fin = 0;
     Bytes out(ek->size());
     if (EVP_DecryptInit_ex(c.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) != 1 ||
-        EVP_DecryptUpdate(c.get(), out.data(), &len, ek->data(), static_cast<int>(ek->size())) != 1 ||
+        EVP_DecryptUpdate(c.get(), out.data(), &len, ek->data(), static_cast<int>(ek->size())) !=
+            1 ||
         EVP_DecryptFinal_ex(c.get(), out.data() + len, &fin) != 1 || len + fin != 32) {
       return absl::InvalidArgumentError("AES key unwrap failed");
     }
@@ -268,9 +283,11 @@ absl::StatusOr<Bytes> DecryptJwe(const Json& jwe, EVP_PKEY* recipient) {
   Bytes pt(ct->size() + 16);
   int len = 0, fin = 0;
   if (EVP_DecryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv->size()), nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv->size()), nullptr) !=
+          1 ||
       EVP_DecryptInit_ex(c.get(), nullptr, nullptr, cek.data(), iv->data()) != 1 ||
-      EVP_DecryptUpdate(c.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(protected_b64.data()),
+      EVP_DecryptUpdate(c.get(), nullptr, &len,
+                        reinterpret_cast<const uint8_t*>(protected_b64.data()),
                         static_cast<int>(protected_b64.size())) != 1 ||
       EVP_DecryptUpdate(c.get(), pt.data(), &len, ct->data(), static_cast<int>(ct->size())) != 1 ||
       tag->size() != 16 ||

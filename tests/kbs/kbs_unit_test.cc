@@ -104,7 +104,8 @@ TEST(Jwk, RefusesBadKeys) {
   attest::Bytes nb(static_cast<size_t>(BN_num_bytes(n)));
   BN_bn2bin(n, nb.data());
   BN_free(n);
-  EXPECT_FALSE(ParseTeePublicKey(Json{{"kty", "RSA"}, {"n", Base64UrlEncode(nb)}, {"e", "AQAB"}}).ok());
+  EXPECT_FALSE(
+      ParseTeePublicKey(Json{{"kty", "RSA"}, {"n", Base64UrlEncode(nb)}, {"e", "AQAB"}}).ok());
 }
 
 TEST(Jwe, RoundTripsThroughAnIndependentDecryptor) {
@@ -167,8 +168,8 @@ TEST(Store, PathsAtomicWritesAndListing) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   auto store = Store::Open(std::string(tmpl) + "/s");
   ASSERT_TRUE(store.ok());
-  for (const char* bad : {"../x/y", "a/b", "a/b/c/d", "a/./c", "a/b/.hidden", "a/b/", "a//c",
-                          "a/b/c\n"}) {
+  for (const char* bad :
+       {"../x/y", "a/b", "a/b/c/d", "a/./c", "a/b/.hidden", "a/b/", "a//c", "a/b/c\n"}) {
     EXPECT_FALSE(ParseResourcePath(bad).ok()) << bad;
   }
   auto p = ParseResourcePath("default/key/demo");
@@ -193,14 +194,16 @@ TEST(KbsPolicy, ParsesAndGrants) {
   const std::string m(96, 'a');
   auto p = ParseKbsPolicy(R"({"attestation":{"snp":{"allow_debug":false}},
       "resources":[{"path":"default/key/*","tees":["snp"]},
-                   {"path":"other/cert/x","measurements":[")" + m + R"("]}]})");
+                   {"path":"other/cert/x","measurements":[")" +
+                          m + R"("]}]})");
   ASSERT_TRUE(p.ok()) << p.status();
   std::string why;
   EXPECT_TRUE(ResourceAllowed(*p, "default", "key", "any", TeeKind::kSnp, "", &why));
   EXPECT_FALSE(ResourceAllowed(*p, "default", "key", "any", TeeKind::kTdx, "", &why));
   EXPECT_NE(why.find("tee tdx"), std::string::npos);
   EXPECT_TRUE(ResourceAllowed(*p, "other", "cert", "x", TeeKind::kTdx, m, &why));
-  EXPECT_FALSE(ResourceAllowed(*p, "other", "cert", "x", TeeKind::kTdx, std::string(96, 'b'), &why));
+  EXPECT_FALSE(
+      ResourceAllowed(*p, "other", "cert", "x", TeeKind::kTdx, std::string(96, 'b'), &why));
   EXPECT_FALSE(ResourceAllowed(*p, "nope", "a", "b", TeeKind::kSnp, "", &why));
   EXPECT_NE(why.find("no policy grant"), std::string::npos);
   EXPECT_FALSE(ParseKbsPolicy(R"({"resourcez":[]})").ok());
@@ -234,7 +237,10 @@ TEST(Protocol, AttestRequest) {
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_FALSE(ParseAttestRequest(R"({"runtime-data":{"tee-pubkey":{}},"tee-evidence":{}})").ok());
   EXPECT_FALSE(ParseAttestRequest(R"({"runtime-data":{"nonce":"n","tee-pubkey":{}}})").ok());
-  EXPECT_FALSE(ParseAttestRequest(R"({"runtime-data":{"nonce":1,"tee-pubkey":{}},"tee-evidence":{"primary_evidence":{}}})").ok());
+  EXPECT_FALSE(
+      ParseAttestRequest(
+          R"({"runtime-data":{"nonce":1,"tee-pubkey":{}},"tee-evidence":{"primary_evidence":{}}})")
+          .ok());
 }
 
 TEST(Http, SessionCookie) {
