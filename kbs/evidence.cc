@@ -100,18 +100,4 @@ absl::StatusOr<TdxEvidence> ParseTdxEvidence(const Json& evidence) {
   return TdxEvidence{std::move(*bytes)};
 }
 
-Json SnpEvidenceJson(attest::ByteSpan report, attest::ByteSpan vek_der, attest::ByteSpan ask_der,
-                     attest::ByteSpan ark_der) {
-  auto arr = [](attest::ByteSpan b) { return Json(std::vector<uint8_t>(b.begin(), b.end())); };
-  Json chain = Json::array();
-  if (!vek_der.empty()) chain.push_back({{"cert_type", "VCEK"}, {"data", arr(vek_der)}});
-  if (!ask_der.empty()) chain.push_back({{"cert_type", "ASK"}, {"data", arr(ask_der)}});
-  if (!ark_der.empty()) chain.push_back({{"cert_type", "ARK"}, {"data", arr(ark_der)}});
-  return Json{{"attestation_report", arr(report)}, {"cert_chain", chain}};
-}
-
-Json TdxEvidenceJson(attest::ByteSpan quote) {
-  return Json{{"cc_eventlog", nullptr}, {"quote", Base64Encode(quote)}, {"aa_eventlog", nullptr}};
-}
-
 }  // namespace pv::kbs

@@ -34,11 +34,6 @@ struct TdxEvidence {
 absl::StatusOr<SnpEvidence> ParseSnpEvidence(const nlohmann::json& evidence);
 absl::StatusOr<TdxEvidence> ParseTdxEvidence(const nlohmann::json& evidence);
 
-// The JSON an attester sends for raw evidence (used by tests, the benchmark and clients).
-nlohmann::json SnpEvidenceJson(attest::ByteSpan report, attest::ByteSpan vek_der,
-                               attest::ByteSpan ask_der, attest::ByteSpan ark_der);
-nlohmann::json TdxEvidenceJson(attest::ByteSpan quote);
-
 }  // namespace pv::kbs
 
 #endif  // PV_KBS_EVIDENCE_H_

@@ -148,15 +148,13 @@ void SyntheticSnp::Resign(Bytes* report) const {
   snp_pki::SignReport(report, impl_->h.vek_key.get());
 }
 
-Json SyntheticSnp::Evidence(const Bytes& report) const {
-  auto arr = [](const Bytes& b) { return Json(b); };
-  return Json{
-      {"attestation_report", arr(report)},
-      {"cert_chain",
-       Json::array(
-           {{{"cert_type", "VCEK"}, {"data", arr(impl_->h.vek_der)}},
-            {{"cert_type", "ASK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ask.get()))}},
-            {{"cert_type", "ARK"}, {"data", arr(snp_pki::CertToDer(impl_->h.ark.get()))}}})}};
+Json SyntheticSnp::Evidence(const Bytes& report, bool base64) const {
+  auto enc = [base64](const Bytes& b) { return base64 ? Json(Base64Encode(b)) : Json(b); };
+  Json chain = Json::array();
+  chain.push_back({{"cert_type", "VCEK"}, {"data", enc(impl_->h.vek_der)}});
+  chain.push_back({{"cert_type", "ASK"}, {"data", enc(snp_pki::CertToDer(impl_->h.ask.get()))}});
+  chain.push_back({{"cert_type", "ARK"}, {"data", enc(snp_pki::CertToDer(impl_->h.ark.get()))}});
+  return Json{{"attestation_report", enc(report)}, {"cert_chain", chain}};
 }
 
 SyntheticTdx::SyntheticTdx() : pki_(std::make_unique<tdx_pki::TestPki>()) {}

@@ -58,8 +58,9 @@ class SyntheticSnp {
   std::string ArkPem() const;
   // Raw report bytes with `report_data`, signed by the VCEK.
   Bytes Report(const SnpSpec& spec, const Rd& report_data) const;
-  // trustee-shaped evidence {"attestation_report", "cert_chain"} for a report.
-  Json Evidence(const Bytes& report) const;
+  // trustee-shaped evidence {"attestation_report", "cert_chain"} for a report; byte strings
+  // as JSON integer arrays (serde's form) or, with `base64`, as base64 strings.
+  Json Evidence(const Bytes& report, bool base64 = false) const;
   Bytes VcekDer() const;
   std::string ChainPem() const;  // ASK then ARK
   void Resign(Bytes* report) const;
