@@ -10,7 +10,7 @@ DecisionLog::DecisionLog(const std::string& path, bool echo_stderr, size_t ring_
 }
 
 DecisionLog::~DecisionLog() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (file_ != nullptr) (void)std::fclose(file_);
 }
 
 void DecisionLog::Record(const std::string& event, const std::string& outcome,
@@ -22,10 +22,10 @@ void DecisionLog::Record(const std::string& event, const std::string& outcome,
   const std::string line = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard<std::mutex> lock(mu_);
   if (file_ != nullptr) {
-    std::fprintf(file_, "%s\n", line.c_str());
-    std::fflush(file_);
+    (void)std::fprintf(file_, "%s\n", line.c_str());
+    (void)std::fflush(file_);
   }
-  if (echo_) std::fprintf(stderr, "pv-kbs: decision %s\n", line.c_str());
+  if (echo_) (void)std::fprintf(stderr, "pv-kbs: decision %s\n", line.c_str());
   ring_.push_back(std::move(details));
   while (ring_.size() > ring_size_) ring_.pop_front();
 }

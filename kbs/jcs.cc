@@ -80,7 +80,7 @@ void AppendString(const std::string& s, std::string* out) {
       default:
         if (c < 0x20) {
           char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          (void)std::snprintf(buf, sizeof(buf), "\\u%04x", c);
           *out += buf;
         } else {
           out->push_back(ch);

@@ -46,7 +46,7 @@ absl::StatusOr<Bytes> AesKeyWrap(ByteSpan kek, ByteSpan cek) {
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1) {
     return absl::InternalError("JWE: AES key wrap failed");
   }
-  out.resize(static_cast<size_t>(len + fin));
+  out.resize(static_cast<size_t>(len) + static_cast<size_t>(fin));
   return out;
 }
 
@@ -153,7 +153,7 @@ absl::StatusOr<Json> EncryptJwe(const TeePublicKey& recipient, ByteSpan plaintex
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) != 1) {
     return absl::InternalError("JWE: AES-256-GCM encryption failed");
   }
-  ciphertext.resize(static_cast<size_t>(len + fin));
+  ciphertext.resize(static_cast<size_t>(len) + static_cast<size_t>(fin));
   return Json{{"protected", protected_b64},
               {"encrypted_key", Base64UrlEncode(*encrypted_key)},
               {"iv", Base64UrlEncode(iv)},

@@ -19,7 +19,6 @@ int HttpStatusFor(absl::StatusCode code) {
     case absl::StatusCode::kNotFound:
       return 404;
     case absl::StatusCode::kResourceExhausted:
-      return 503;
     case absl::StatusCode::kUnavailable:
       return 503;
     default:

@@ -173,7 +173,9 @@ int main(int argc, char** argv) {
   std::fflush(stderr);
   server.listen_after_bind();
   admin.Stop();
-  pthread_kill(waiter.native_handle(), SIGTERM);  // no-op if it already returned
+  // Wake the signal thread if the server stopped for another reason; every thread blocks
+  // SIGTERM, so it can only be taken by that thread's sigwait.
+  kill(getpid(), SIGTERM);
   waiter.join();
   std::fprintf(stderr, "pv-kbs: stopped\n");
   return 0;

@@ -11,7 +11,7 @@ namespace pv::kbs {
 namespace {
 
 using Json = nlohmann::json;
-constexpr size_t kMaxPolicyBytes = 1024 * 1024;
+constexpr size_t kMaxPolicyBytes = size_t{1024} * 1024;
 constexpr size_t kMaxGrants = 4096;
 
 absl::Status Bad(const std::string& what) {

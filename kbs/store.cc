@@ -78,7 +78,7 @@ absl::Status AtomicWriteFile(const std::string& path, attest::ByteSpan data) {
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const absl::Status s = Errno("write " + path);
+    absl::Status s = Errno("write " + path);
     ::unlink(tmpl.c_str());
     return s;
   }
@@ -151,7 +151,7 @@ absl::StatusOr<std::string> Store::GetPolicy() const {
   if (::stat((dir_ + "/policy.json").c_str(), &st) != 0) {
     return absl::NotFoundError("no policy.json in the store");
   }
-  auto bytes = attest::ReadFileBytes(dir_ + "/policy.json", 1024 * 1024);
+  auto bytes = attest::ReadFileBytes(dir_ + "/policy.json", size_t{1024} * 1024);
   if (!bytes.ok()) return bytes.status();
   return std::string(bytes->begin(), bytes->end());
 }

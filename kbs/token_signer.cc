@@ -18,7 +18,7 @@ namespace pv::kbs {
 namespace {
 
 absl::StatusOr<attest::EvpPkeyPtr> ReadKey(const std::string& path) {
-  auto pem = attest::ReadFileBytes(path, 64 * 1024);
+  auto pem = attest::ReadFileBytes(path, size_t{64} * 1024);
   if (!pem.ok()) return pem.status();
   attest::BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
   attest::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
@@ -39,7 +39,7 @@ absl::StatusOr<attest::EvpPkeyPtr> CreateKey(const std::string& path) {
   const bool ok = f != nullptr &&
                   PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
                   std::fflush(f) == 0 && ::fsync(fd) == 0;
-  if (f != nullptr) std::fclose(f);
+  if (f != nullptr) (void)std::fclose(f);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     return absl::InternalError(absl::StrCat(path, ": cannot write token key"));
