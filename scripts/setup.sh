@@ -14,6 +14,8 @@ PACKAGES=(
   # host libraries
   libssl-dev openssl nlohmann-json3-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # key broker (kbs/): HTTP server library; `jose` decrypts its JWEs in tests
+  libcpp-httplib-dev jose
   flatbuffers-compiler libflatbuffers-dev
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # execution platforms

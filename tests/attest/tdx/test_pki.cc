@@ -150,14 +150,15 @@ std::string Pem(X509* cert) {
   return std::string(data, len);
 }
 
-std::string MakeCrl(X509* issuer, EVP_PKEY* issuer_key, X509* revoked_cert) {
+std::string MakeCrl(X509* issuer, EVP_PKEY* issuer_key, X509* revoked_cert, time_t this_update,
+                    time_t next_update) {
   using X509CrlOwned = X509CrlPtr;
   X509CrlOwned crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer));
-  ASN1_TIME* t = ASN1_TIME_set(nullptr, kCollateralIssue);
+  ASN1_TIME* t = ASN1_TIME_set(nullptr, this_update);
   X509_CRL_set1_lastUpdate(crl.get(), t);
-  ASN1_TIME_set(t, kCollateralNext);
+  ASN1_TIME_set(t, next_update);
   X509_CRL_set1_nextUpdate(crl.get(), t);
   ASN1_TIME_free(t);
   if (revoked_cert != nullptr) {
@@ -252,11 +253,13 @@ std::string TestPki::PckChainPem() const {
 std::string TestPki::TcbSigningChainPem() const {
   return Pem(tcb_signer_.get()) + Pem(root_.get());
 }
-std::string TestPki::PckCrlDer(bool revoke_pck) const {
-  return MakeCrl(ca_.get(), ca_key_.get(), revoke_pck ? leaf_.get() : nullptr);
+std::string TestPki::PckCrlDer(bool revoke_pck, time_t this_update, time_t next_update) const {
+  return MakeCrl(ca_.get(), ca_key_.get(), revoke_pck ? leaf_.get() : nullptr, this_update,
+                 next_update);
 }
-std::string TestPki::RootCrlDer(bool revoke_pck_ca) const {
-  return MakeCrl(root_.get(), root_key_.get(), revoke_pck_ca ? ca_.get() : nullptr);
+std::string TestPki::RootCrlDer(bool revoke_pck_ca, time_t this_update, time_t next_update) const {
+  return MakeCrl(root_.get(), root_key_.get(), revoke_pck_ca ? ca_.get() : nullptr, this_update,
+                 next_update);
 }
 
 std::string TestPki::MakeQuote(const QuoteSpec& spec) const {
@@ -281,6 +284,8 @@ std::string TestPki::MakeQuote(const QuoteSpec& spec) const {
   if (body_size == 648) {
     for (size_t i = 0; i < 16; ++i) body[584 + i] = static_cast<char>(spec.tee_tcb_svn[i]);
   }
+  if (spec.mr_td.size() == 48) body.replace(136, 48, spec.mr_td);
+  if (spec.report_data.size() == 64) body.replace(520, 64, spec.report_data);
 
   std::string signed_data = header;
   if (spec.version == 5) {

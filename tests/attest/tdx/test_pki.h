@@ -39,6 +39,9 @@ struct QuoteSpec {
   uint16_t qe_isvprodid = 2;
   std::string qe_auth_data = std::string(32, '\x5a');
   bool corrupt_binding_padding = false;  // nonzero byte in the upper 32 bytes of REPORT_DATA
+  // TD body fields a relying party binds or appraises; empty = the fixed test pattern.
+  std::string report_data;  // 64 bytes
+  std::string mr_td;        // 48 bytes
 };
 
 class TestPki {
@@ -50,8 +53,10 @@ class TestPki {
   std::string RootPem() const;
   std::string PckChainPem() const;         // leaf, PCK CA, root
   std::string TcbSigningChainPem() const;  // TCB signing cert, root
-  std::string PckCrlDer(bool revoke_pck) const;
-  std::string RootCrlDer(bool revoke_pck_ca) const;
+  std::string PckCrlDer(bool revoke_pck, time_t this_update = kCollateralIssue,
+                        time_t next_update = kCollateralNext) const;
+  std::string RootCrlDer(bool revoke_pck_ca, time_t this_update = kCollateralIssue,
+                         time_t next_update = kCollateralNext) const;
 
   std::string MakeQuote(const QuoteSpec& spec) const;
 

@@ -1,0 +1,96 @@
+#include "kbs/token_signer.h"
+
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "attest/common/bytes.h"
+#include "attest/common/signature_util.h"
+#include "kbs/base64.h"
+#include "kbs/jwk.h"
+
+namespace pv::kbs {
+namespace {
+
+absl::StatusOr<attest::EvpPkeyPtr> ReadKey(const std::string& path) {
+  auto pem = attest::ReadFileBytes(path, size_t{64} * 1024);
+  if (!pem.ok()) return pem.status();
+  attest::BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  attest::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  OPENSSL_cleanse(pem->data(), pem->size());
+  if (!key || !attest::IsEcKeyOnCurve(key.get(), "prime256v1")) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a P-256 private key (PEM)"));
+  }
+  return key;
+}
+
+absl::StatusOr<attest::EvpPkeyPtr> CreateKey(const std::string& path) {
+  attest::EvpPkeyPtr key(EVP_EC_gen("prime256v1"));
+  if (!key) return absl::InternalError("token key generation failed");
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot create"));
+  FILE* f = ::fdopen(fd, "w");
+  const bool ok = f != nullptr &&
+                  PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
+                  std::fflush(f) == 0 && ::fsync(fd) == 0;
+  if (f != nullptr) (void)std::fclose(f);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat(path, ": cannot write token key"));
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<TokenSigner> TokenSigner::LoadOrCreate(const std::string& path) {
+  struct stat st {};
+  auto key = ::stat(path.c_str(), &st) == 0 ? ReadKey(path) : CreateKey(path);
+  if (!key.ok()) return key.status();
+  return TokenSigner(std::move(*key));
+}
+
+absl::StatusOr<std::string> TokenSigner::Sign(const nlohmann::json& claims) const {
+  const nlohmann::json header = {{"alg", "ES256"}, {"typ", "JWT"}};
+  const std::string signing_input =
+      absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode(claims.dump()));
+  attest::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len,
+                     reinterpret_cast<const uint8_t*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    return absl::InternalError("token signing failed");
+  }
+  attest::Bytes der(len);
+  if (EVP_DigestSign(ctx.get(), der.data(), &len,
+                     reinterpret_cast<const uint8_t*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    return absl::InternalError("token signing failed");
+  }
+  // JWS wants r || s, each 32 bytes big-endian, not the DER ECDSA-Sig-Value.
+  const uint8_t* p = der.data();
+  attest::EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
+  if (!sig) return absl::InternalError("token signature decoding failed");
+  attest::Bytes raw(64);
+  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), 32) != 32 ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + 32, 32) != 32) {
+    return absl::InternalError("token signature encoding failed");
+  }
+  return absl::StrCat(signing_input, ".", Base64UrlEncode(raw));
+}
+
+nlohmann::json TokenSigner::PublicJwk() const {
+  auto jwk = EcPublicJwk(key_.get(), "P-256");
+  nlohmann::json out = jwk.ok() ? *jwk : nlohmann::json::object();
+  out["alg"] = "ES256";
+  return out;
+}
+
+}  // namespace pv::kbs
