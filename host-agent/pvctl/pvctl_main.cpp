@@ -2,8 +2,14 @@
 //
 // Exit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 already exists, 5 wrong state
 // (failed precondition), 6 invalid argument, 7 agent unreachable / platform unavailable,
-// 8 the partition failed or its guest did not exit with 0 (launch, wait).
+// 8 the partition failed or its guest did not exit with 0 (launch, wait), 9 permission denied,
+// 10 resource exhausted.
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <cstdio>
@@ -34,7 +40,36 @@ enum ExitCode {
   kInvalidArgument = 6,
   kUnavailable = 7,
   kPartitionFailed = 8,
+  kPermissionDenied = 9,
+  kResourceExhausted = 10,
 };
+
+// Why the agent's socket cannot be reached, for UNAVAILABLE errors: tried directly, so the
+// advice matches the cause (missing, nobody listening, no permission).
+std::string DiagnoseSocket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return "the socket path is too long";
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) return "";
+  switch (err) {
+    case ENOENT:
+      return absl::StrCat("no socket at ", path, ": is pv-agent running?");
+    case ECONNREFUSED:
+      return absl::StrCat("nobody listens on ", path, ": is pv-agent running?");
+    case EACCES:
+    case EPERM:
+      return absl::StrCat("permission denied on ", path,
+                          ": ask to be added to the agent's --socket-group");
+    default:
+      return absl::StrCat(path, ": ", std::strerror(err));
+  }
+}
 
 constexpr char kUsageText[] =
     R"(usage: pvctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]
@@ -59,7 +94,8 @@ commands:
 The socket defaults to $PV_AGENT_SOCKET, else /run/pv-agent/pv-agent.sock (root) or
 $XDG_RUNTIME_DIR/pv-agent.sock. Exit codes: 0 ok, 1 error, 2 usage, 3 not found,
 4 already exists, 5 wrong state, 6 invalid argument, 7 agent unreachable or platform
-unavailable, 8 partition failed / guest exit code not 0.
+unavailable, 8 partition failed / guest exit code not 0, 9 permission denied, 10 resource exhausted
+(e.g. the agent's disk is full).
 )";
 
 std::string DefaultSocket() {
@@ -122,11 +158,16 @@ class Cli {
         return kWrongState;
       case grpc::StatusCode::INVALID_ARGUMENT:
         return kInvalidArgument;
-      case grpc::StatusCode::UNAVAILABLE:
-        if (s.error_message().find("connect") != std::string::npos) {
-          std::fprintf(stderr, "pvctl: is pv-agent running on %s?\n", socket_.c_str());
-        }
-        return kUnavailable;
+      case grpc::StatusCode::PERMISSION_DENIED:
+        return kPermissionDenied;
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return kResourceExhausted;
+      case grpc::StatusCode::UNAVAILABLE: {
+        const std::string why = DiagnoseSocket(socket_);
+        if (!why.empty()) std::fprintf(stderr, "pvctl: %s\n", why.c_str());
+        return why.find("permission denied") != std::string::npos ? kPermissionDenied
+                                                                  : kUnavailable;
+      }
       default:
         return kError;
     }

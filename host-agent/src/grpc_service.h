@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "access_control.h"
 #include "partition_manager.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
 
@@ -12,7 +13,9 @@ namespace pv::agent {
 
 class PartitionManagerService final : public pv::v1::PartitionManager::Service {
  public:
-  explicit PartitionManagerService(PartitionManager* manager) : manager_(manager) {}
+  // `access` (may be null: no checks, for in-process use) authorises and logs every call.
+  explicit PartitionManagerService(PartitionManager* manager, AccessControl* access = nullptr)
+      : manager_(manager), access_(access) {}
 
   // Makes open streams finish (agent shutdown).
   void CloseStreams() { closing_ = true; }
@@ -39,7 +42,14 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
                             pv::v1::CapabilitiesResponse* resp) override;
 
  private:
+  grpc::Status Check(const grpc::ServerContext* ctx, const char* method, bool mutating,
+                     const std::string& partition) {
+    return access_ == nullptr ? grpc::Status::OK
+                              : access_->Authorize(ctx, method, mutating, partition);
+  }
+
   PartitionManager* manager_;
+  AccessControl* access_;
   std::atomic<bool> closing_{false};
 };
 

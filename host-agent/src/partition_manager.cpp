@@ -1,6 +1,7 @@
 #include "partition_manager.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -13,15 +14,20 @@
 #include <regex>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "capabilities.h"
+#include "errno_status.h"
 #include "file_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "log.h"
 #include "partition_runtime.h"
 #include "qemu_process.h"
 #include "shared_region.h"
+#include "unix_socket.h"
 
 namespace pv::agent {
 
@@ -75,32 +81,32 @@ std::string LastLines(const std::string& path, size_t max_bytes) {
   return tail;
 }
 
-absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
+}  // namespace
+
+absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
   static const std::regex kName("[a-z0-9][a-z0-9._-]{0,62}");
   if (spec->name().empty()) return absl::InvalidArgumentError("spec.name is required");
-  if (!std::regex_match(spec->name(), kName)) {
+  if (spec->name().size() > 63 || !std::regex_match(spec->name(), kName)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("spec.name '", spec->name(), "' must match [a-z0-9][a-z0-9._-]{0,62}"));
+        absl::StrCat("spec.name '", Clip(spec->name()), "' must match [a-z0-9][a-z0-9._-]{0,62}"));
   }
-  auto check_file = [](const std::string& field, std::string* path) -> absl::Status {
-    if (path->empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-    struct stat st;
-    if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " '", *path, "' is not a readable regular file"));
-    }
-    char resolved[PATH_MAX];
-    if (::realpath(path->c_str(), resolved) != nullptr) *path = resolved;
-    return absl::OkStatus();
-  };
-  if (absl::Status s = check_file("spec.firmware_path", spec->mutable_firmware_path()); !s.ok()) {
-    return s;
+  // The longest socket of a partition must fit a Unix socket address.
+  const std::string qmp = absl::StrCat(partitions_dir_, "/", spec->name(), "/qmp.sock");
+  if (qmp.size() > MaxSocketPathLength()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.name '", spec->name(), "' is too long for this state directory: its QMP socket path ",
+        "would have ", qmp.size(), " bytes, more than the ", MaxSocketPathLength(),
+        " a Unix socket path can have"));
   }
+  absl::StatusOr<std::string> firmware =
+      images_->Check("spec.firmware_path", spec->firmware_path(), ImageKind::kFirmware);
+  if (!firmware.ok()) return firmware.status();
+  spec->set_firmware_path(*firmware);
   if (!spec->guest_image_path().empty()) {
-    if (absl::Status s = check_file("spec.guest_image_path", spec->mutable_guest_image_path());
-        !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<std::string> guest =
+        images_->Check("spec.guest_image_path", spec->guest_image_path(), ImageKind::kGuest);
+    if (!guest.ok()) return guest.status();
+    spec->set_guest_image_path(*guest);
   }
   if (spec->memory_mib() == 0) spec->set_memory_mib(256);
   if (spec->memory_mib() < 16 || spec->memory_mib() > 4096) {
@@ -108,12 +114,17 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
         absl::StrCat("spec.memory_mib ", spec->memory_mib(), " is outside 16..4096"));
   }
   if (spec->vcpus() == 0) spec->set_vcpus(1);
-  if (spec->vcpus() > proxy::kMaxVcpus) {
+  if (spec->vcpus() != 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("spec.vcpus ", spec->vcpus(), " is outside 1..", proxy::kMaxVcpus));
+        absl::StrCat("spec.vcpus ", spec->vcpus(),
+                     " is not supported: the paravisor runs one vCPU (spec.vcpus must be 1)"));
   }
   if (spec->platform() == pv::v1::PLATFORM_UNSPECIFIED) {
     spec->set_platform(pv::v1::PLATFORM_SVM_TCG);
+  }
+  if (!pv::v1::Platform_IsValid(spec->platform())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.platform ", spec->platform(), " is unknown"));
   }
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
@@ -125,21 +136,16 @@ absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) {
     return absl::InvalidArgumentError("spec.guest_cmdline is longer than 1024 bytes");
   }
   // QEMU separates multiboot modules with commas: one in the command line would add a module.
-  if (spec->guest_cmdline().find_first_of(std::string(",\0", 2)) != std::string::npos ||
-      spec->guest_image_path().find_first_of(std::string(", \0", 3)) != std::string::npos) {
-    return absl::InvalidArgumentError(
-        "spec.guest_cmdline / spec.guest_image_path must not contain commas (or spaces in the "
-        "path)");
+  if (spec->guest_cmdline().find_first_of(std::string(",\0", 2)) != std::string::npos) {
+    return absl::InvalidArgumentError("spec.guest_cmdline must not contain commas or NUL bytes");
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
 PartitionManager::PartitionManager(AgentOptions options)
     : options_(std::move(options)),
       partitions_dir_(options_.state_dir + "/partitions"),
-      events_(options_.state_dir + "/events.jsonl") {}
+      events_(options_.state_dir + "/events.jsonl", options_.events_max_bytes) {}
 
 PartitionManager::~PartitionManager() {
   Shutdown();
@@ -147,38 +153,114 @@ PartitionManager::~PartitionManager() {
 
 absl::Status PartitionManager::Init() {
   if (absl::Status s = MakeDirectories(partitions_dir_); !s.ok()) return s;
+  absl::StatusOr<ImagePolicy> images = ImagePolicy::Create(options_.image_dirs);
+  if (!images.ok()) return images.status();
+  images_ = std::make_unique<ImagePolicy>(std::move(*images));
+  if (::geteuid() == 0) {
+    absl::StatusOr<Confinement> c = ResolveQemuUser(options_.qemu_user, /*create=*/true);
+    if (!c.ok()) return c.status();
+    confinement_ = *c;
+    confinement_.own_network_namespace = true;
+    Log("QEMU runs as ", options_.qemu_user, " (uid ", c->uid, ") in its own network namespace");
+  }
   if (absl::Status s = events_.Load(); !s.ok()) return s;
   capabilities_ = ProbeCapabilities(options_.qemu_binary);
   DIR* dir = ::opendir(partitions_dir_.c_str());
   if (dir == nullptr) return absl::InternalError(absl::StrCat("cannot list ", partitions_dir_));
-  std::vector<std::string> names;
+  std::vector<std::string> names, trash;
   while (dirent* entry = ::readdir(dir)) {
     std::string n = entry->d_name;
-    if (n != "." && n != "..") names.push_back(n);
+    if (n == "." || n == "..") continue;
+    // Directories a delete renamed aside (removal interrupted by a crash): finish it.
+    (absl::StartsWith(n, ".deleted-") ? trash : names).push_back(n);
   }
   ::closedir(dir);
+  for (const std::string& t : trash) (void)RemoveTree(absl::StrCat(partitions_dir_, "/", t));
   absl::MutexLock lock(&mu_);
-  for (const std::string& n : names) {
-    const std::string pdir = absl::StrCat(partitions_dir_, "/", n);
-    absl::StatusOr<std::string> json = ReadFileLimited(pdir + "/partition.json", kMaxStateFile);
-    pv::v1::Partition record;
-    google::protobuf::util::JsonParseOptions opts;
-    opts.ignore_unknown_fields = true;
-    if (!json.ok() || !google::protobuf::util::JsonStringToMessage(*json, &record, opts).ok() ||
-        record.spec().name() != n) {
-      Log("skipping ", pdir, ": unreadable partition.json");
-      continue;
-    }
-    auto p = std::make_shared<Partition>(this, std::move(record), pdir);
-    partitions_[n] = p;
-    const PartitionState s = p->record.state();
-    if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
-        s == pv::v1::PARTITION_STATE_STOPPING) {
-      Reattach(p);
-    }
-  }
+  for (const std::string& n : names) LoadPartition(n);
   Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
   return absl::OkStatus();
+}
+
+void PartitionManager::LoadPartition(const std::string& n) {
+  const std::string pdir = absl::StrCat(partitions_dir_, "/", n);
+  pv::v1::Partition record;
+  std::string problem;
+  bool from_backup = false;
+  // partition.json, else the previous version kept by Persist.
+  for (const char* file : {"partition.json", "partition.json.prev"}) {
+    absl::StatusOr<std::string> json =
+        ReadFileLimited(absl::StrCat(pdir, "/", file), kMaxStateFile);
+    google::protobuf::util::JsonParseOptions opts;
+    opts.ignore_unknown_fields = true;
+    pv::v1::Partition candidate;
+    if (json.ok() && google::protobuf::util::JsonStringToMessage(*json, &candidate, opts).ok() &&
+        candidate.spec().name() == n) {
+      from_backup = !problem.empty();
+      if (from_backup) Log(n, ": partition.json unreadable, using ", file);
+      record = std::move(candidate);
+      problem.clear();
+      break;
+    }
+    if (problem.empty()) problem = absl::StrCat(file, " unreadable");
+  }
+  // The QEMU of this partition, if one is known from any file: the record or qemu.pid.
+  pid_t pid = static_cast<pid_t>(record.qemu_pid());
+  std::string uuid = record.uuid();
+  if (absl::StatusOr<std::string> pidfile = ReadFileLimited(pdir + "/qemu.pid", 4096);
+      pidfile.ok()) {
+    std::vector<std::string> parts = absl::StrSplit(*pidfile, ' ');
+    int64_t recorded = 0;
+    if (parts.size() == 2 && absl::SimpleAtoi(parts[0], &recorded) && recorded > 0) {
+      if (pid == 0 || uuid.empty()) pid = static_cast<pid_t>(recorded);
+      if (uuid.empty()) uuid = std::string(absl::StripAsciiWhitespace(parts[1]));
+    }
+  }
+  if (problem.empty()) {
+    pv::v1::PartitionSpec spec = record.spec();
+    if (absl::Status s = ValidateSpec(&spec); !s.ok()) {
+      problem = absl::StrCat("recorded spec is invalid: ", s.message());
+    }
+  }
+  if (!problem.empty()) {
+    // Quarantine: keep the name (so it cannot be re-created next to a live QEMU), stop the
+    // QEMU it may have, and say why.
+    if (record.spec().name() != n) {
+      record.Clear();
+      record.mutable_spec()->set_name(n);
+    }
+    record.set_uuid(uuid);
+    std::string detail = absl::StrCat("quarantined: ", problem);
+    if (!uuid.empty()) {
+      if (absl::StatusOr<UniqueFd> fd = AdoptProcess(pid, uuid); fd.ok()) {
+        SendSignal(fd->get(), SIGKILL);
+        pollfd pfd{fd->get(), POLLIN, 0};
+        ::poll(&pfd, 1, static_cast<int>(std::chrono::milliseconds(kKillWait).count()));
+        absl::StrAppend(&detail, "; its QEMU (pid ", pid, ") was stopped");
+      }
+    }
+    record.set_qemu_pid(0);
+    record.set_state(pv::v1::PARTITION_STATE_FAILED);
+    auto p = std::make_shared<Partition>(this, std::move(record), pdir);
+    p->quarantined = true;
+    partitions_[n] = p;
+    SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED, detail);
+    return;
+  }
+  if (record.qemu_pid() == 0 && pid > 0) record.set_qemu_pid(pid);
+  // The previous version of a running partition's record is the one written while it started
+  // (with the pid): a QEMU still alive under that UUID got past the start.
+  if (from_backup && record.state() == pv::v1::PARTITION_STATE_STARTING &&
+      AdoptProcess(static_cast<pid_t>(record.qemu_pid()), record.uuid()).ok()) {
+    record.set_state(pv::v1::PARTITION_STATE_RUNNING);
+  }
+  auto p = std::make_shared<Partition>(this, std::move(record), pdir);
+  partitions_[n] = p;
+  const PartitionState s = p->record.state();
+  if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
+      s == pv::v1::PARTITION_STATE_STOPPING) {
+    Reattach(p);
+  }
 }
 
 std::shared_ptr<Partition> PartitionManager::Find(const std::string& name) {
@@ -194,7 +276,15 @@ absl::Status PartitionManager::Persist(const Partition& p) {
   if (!google::protobuf::util::MessageToJsonString(p.record, &json, opts).ok()) {
     return absl::InternalError("cannot serialise partition record");
   }
-  absl::Status s = WriteFileAtomically(p.PathOf("partition.json"), json);
+  // The previous version stays as partition.json.prev: one bad write (or a file cut short by
+  // the disk) cannot lose the record.
+  const std::string path = p.PathOf("partition.json");
+  if (::link(path.c_str(), (path + ".prev.tmp").c_str()) == 0) {
+    (void)::rename((path + ".prev.tmp").c_str(), (path + ".prev").c_str());
+  } else {
+    ::unlink((path + ".prev.tmp").c_str());
+  }
+  absl::Status s = WriteFileAtomically(path, json);
   if (!s.ok()) Log(p.name(), ": cannot persist state: ", s.ToString());
   return s;
 }
@@ -251,8 +341,14 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
         s != pv::v1::PARTITION_STATE_FAILED) {
       return WrongState(p->record, "StartPartition", "CREATED, STOPPED or FAILED");
     }
+    if (p->quarantined) {
+      return absl::FailedPreconditionError(absl::StrCat("partition '", name, "' is quarantined (",
+                                                        Clip(p->record.failure_reason(), 200),
+                                                        "); delete it and create it again"));
+    }
     old_supervisor = std::move(p->supervisor);
     p->stop_requested = false;
+    p->start_cancelled = false;
     p->guest_reported = false;
     p->last_proxy_stats = {};
     p->record.clear_exit();
@@ -265,6 +361,13 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
   absl::MutexLock lock(&mu_);
   if (!launched.ok()) {
     p->record.set_stopped_unix_ms(UnixMillisNow());
+    p->record.set_qemu_pid(0);
+    if (p->start_cancelled) {
+      SetState(*p, pv::v1::PARTITION_STATE_STOPPED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+               "start cancelled");
+      return absl::AbortedError(
+          absl::StrCat("start of partition '", name, "' was cancelled by a forced stop or delete"));
+    }
     SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED,
              std::string(launched.message()));
     return launched;
@@ -279,33 +382,74 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
     record = p->record;
   }
   QemuPaths paths{options_.qemu_binary, p->PathOf("firmware.log"), p->PathOf("qemu.log"),
-                  p->PathOf("qmp.sock"), p->PathOf("ivshmem.sock")};
+                  p->PathOf("qmp.sock"), ""};
   ::unlink(paths.qmp_socket.c_str());
-  ::unlink(paths.firmware_log.c_str());
+  ::unlink(p->PathOf("qemu.pid").c_str());
+  // The images as checked now (they may have changed since create), in sealed memfds.
+  absl::StatusOr<UniqueFd> firmware = images_->OpenSealed(
+      "spec.firmware_path", record.spec().firmware_path(), ImageKind::kFirmware);
+  if (!firmware.ok()) return firmware.status();
+  absl::StatusOr<UniqueFd> guest_image = UniqueFd();
+  if (!record.spec().guest_image_path().empty()) {
+    guest_image = images_->OpenSealed("spec.guest_image_path", record.spec().guest_image_path(),
+                                      ImageKind::kGuest);
+    if (!guest_image.ok()) return guest_image.status();
+  }
+  UniqueFd serial(
+      ::open(paths.firmware_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!serial.valid()) return ErrnoStatus("create", paths.firmware_log);
   p->ResetConsole(record.spec().policy().suppress_console());
   absl::StatusOr<SharedRegion> region =
       SharedRegion::Create(p->PathOf("shared.mem"), record.spec().vcpus());
   if (!region.ok()) return region.status();
-  absl::StatusOr<IvshmemServer> ivshmem = IvshmemServer::Listen(paths.ivshmem_socket);
+  UniqueFd qemu_ivshmem_end;
+  absl::StatusOr<IvshmemServer> ivshmem = IvshmemServer::Pair(&qemu_ivshmem_end);
   if (!ivshmem.ok()) return ivshmem.status();
-  absl::StatusOr<SpawnedProcess> proc = SpawnProcess(BuildQemuArgs(record, paths), paths.qemu_log);
+  absl::StatusOr<UniqueFd> qmp_listener = ListenUnix(paths.qmp_socket, 4);
+  if (!qmp_listener.ok()) return qmp_listener.status();
+  SpawnOptions spawn;
+  spawn.confinement = confinement_;
+  QemuFds fds;
+  auto inherit = [&spawn](int fd) {
+    spawn.inherit_fds.push_back(fd);
+    return kFirstInheritedFd + static_cast<int>(spawn.inherit_fds.size()) - 1;
+  };
+  fds.firmware_image = inherit(firmware->get());
+  if (guest_image->valid()) fds.guest_image = inherit(guest_image->get());
+  fds.serial_log = inherit(serial.get());
+  fds.qmp_listener = inherit(qmp_listener->get());
+  fds.ivshmem = inherit(qemu_ivshmem_end.get());
+  absl::StatusOr<SpawnedProcess> proc =
+      SpawnProcess(BuildQemuArgs(record, paths, fds), paths.qemu_log, spawn);
   if (!proc.ok()) return proc.status();
+  // QEMU holds its copies now; ours would keep a dead QEMU's sockets looking alive.
+  qmp_listener->Reset();
+  qemu_ivshmem_end.Reset();
   auto pidfd = std::make_shared<UniqueFd>(std::move(proc->pidfd));
   const pid_t pid = proc->pid;
+  // qemu.pid (pid and UUID) is written before anything can fail or the agent can crash, and
+  // apart from partition.json: whatever happens to the record, the QEMU stays findable.
+  (void)WriteFileAtomically(p->PathOf("qemu.pid"), absl::StrCat(pid, " ", record.uuid(), "\n"));
   {
-    // Recorded before anything can fail or the agent can crash: a restarted agent finds this
-    // QEMU by its pid and UUID and kills it instead of leaving it paused forever.
     absl::MutexLock lock(&mu_);
     p->record.set_qemu_pid(pid);
+    p->starting_pidfd = pidfd;
     (void)Persist(*p);
+    if (p->start_cancelled) SendSignal(pidfd->get(), SIGKILL);
   }
   auto fail = [&](absl::Status status) {
     SendSignal(pidfd->get(), SIGKILL);
     int ws;
     ::waitpid(pid, &ws, 0);
     std::string tail = LastLines(paths.qemu_log, 400);
+    ::unlink(p->PathOf("qemu.pid").c_str());
     absl::MutexLock lock(&mu_);
     p->record.set_qemu_pid(0);
+    p->starting_pidfd.reset();
+    if (p->start_cancelled) {
+      return absl::AbortedError(absl::StrCat("start of partition '", p->name(),
+                                             "' was cancelled by a forced stop or delete"));
+    }
     return absl::UnavailableError(absl::StrCat("starting QEMU failed: ", status.message(),
                                                tail.empty() ? "" : "; qemu.log: ", tail));
   };
@@ -332,6 +476,7 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   p->qmp = std::make_shared<QmpClient>(std::move(*qmp));
   p->ivshmem = std::make_unique<IvshmemServer>(std::move(*ivshmem));
   p->proxy = std::move(proxy);
+  p->starting_pidfd.reset();
   p->supervisor_wake = std::make_shared<UniqueFd>(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   p->record.set_qemu_pid(pid);
   p->record.set_started_unix_ms(UnixMillisNow());
@@ -343,6 +488,13 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
 
 void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
   const pid_t pid = static_cast<pid_t>(p->record.qemu_pid());
+  if (pid <= 0) {
+    // The agent ended after recording STARTING but before spawning QEMU.
+    p->record.set_stopped_unix_ms(UnixMillisNow());
+    SetState(*p, pv::v1::PARTITION_STATE_FAILED, pv::v1::EVENT_TYPE_STATE_CHANGED,
+             "the agent ended before QEMU was started");
+    return;
+  }
   absl::StatusOr<UniqueFd> pidfd = AdoptProcess(pid, p->record.uuid());
   if (!pidfd.ok()) {
     const std::string result = LastResultLine(p->PathOf("firmware.log"));
@@ -512,6 +664,29 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
                                                          bool force) {
   std::shared_ptr<QmpClient> qmp;
   std::shared_ptr<UniqueFd> pidfd;
+  bool cancelling = false;
+  // One deadline for the whole graceful phase: QMP quit and waiting for QEMU to end share it.
+  const auto graceful_deadline = std::chrono::steady_clock::now() + grace;
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Partition> p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    if (force && p->record.state() == pv::v1::PARTITION_STATE_STARTING) {
+      p->start_cancelled = true;
+      if (p->starting_pidfd != nullptr) SendSignal(p->starting_pidfd->get(), SIGKILL);
+      cancelling = true;
+    } else if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
+      return WrongState(p->record, "StopPartition", force ? "RUNNING or STARTING" : "RUNNING");
+    }
+  }
+  if (cancelling) {
+    // The start in flight sees its QEMU die, records STOPPED and returns ABORTED.
+    if (!WaitForStateNot(name, pv::v1::PARTITION_STATE_STARTING, kLaunchTimeout * 2)) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("partition '", name, "': the cancelled start did not finish"));
+    }
+    return Get(name);
+  }
   {
     absl::MutexLock lock(&mu_);
     std::shared_ptr<Partition> p = Find(name);
@@ -530,7 +705,10 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
     // Graceful: ask QEMU to quit (it tears the machine down and exits 0).
     absl::StatusOr<nlohmann::json> quit = qmp->Execute("quit", nullptr, grace);
     if (!quit.ok()) Log(name, ": QMP quit: ", quit.status().ToString());
-    stopped = WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, grace);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        graceful_deadline - std::chrono::steady_clock::now());
+    stopped = WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING,
+                              std::max(left, std::chrono::milliseconds(0)));
   }
   if (!stopped) {
     if (pidfd != nullptr) SendSignal(pidfd->get(), SIGKILL);
@@ -544,6 +722,7 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
 }
 
 absl::Status PartitionManager::Delete(const std::string& name, bool force) {
+  std::string trash;
   {
     absl::MutexLock lock(&mu_);
     std::shared_ptr<Partition> p = Find(name);
@@ -556,10 +735,13 @@ absl::Status PartitionManager::Delete(const std::string& name, bool force) {
       return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED (or force)");
     }
   }
-  // force: let a start or stop in flight settle, then stop.
-  WaitForStateNot(name, pv::v1::PARTITION_STATE_STARTING, std::chrono::seconds(30));
-  WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, std::chrono::seconds(30));
+  // force: cancel a start in flight, let a stop in flight settle, then stop.
   absl::StatusOr<pv::v1::Partition> got = Get(name);
+  if (got.ok() && got->state() == pv::v1::PARTITION_STATE_STARTING) {
+    (void)Stop(name, std::chrono::milliseconds(0), true);
+  }
+  WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, std::chrono::seconds(30));
+  got = Get(name);
   if (got.ok() && got->state() == pv::v1::PARTITION_STATE_RUNNING) {
     absl::StatusOr<pv::v1::Partition> stopped = Stop(name, std::chrono::milliseconds(0), true);
     if (!stopped.ok() && !absl::IsFailedPrecondition(stopped.status())) return stopped.status();
@@ -574,12 +756,19 @@ absl::Status PartitionManager::Delete(const std::string& name, bool force) {
         s == pv::v1::PARTITION_STATE_STOPPING) {
       return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED");
     }
+    // Renamed aside under the lock: a Create of the same name right after gets a directory
+    // of its own, never one being removed. Init removes what a crash left aside.
+    trash =
+        absl::StrCat(partitions_dir_, "/.deleted-", name, "-", ::getpid(), "-", ++trash_counter_);
+    if (::rename(p->dir.c_str(), trash.c_str()) != 0) {
+      return ErrnoStatus("move aside the directory of partition", name);
+    }
     partitions_.erase(name);
     events_.Append(name, pv::v1::EVENT_TYPE_DELETED, s, "");
   }
   if (p->supervisor.joinable()) p->supervisor.join();
   Log(name, ": deleted");
-  return RemoveTree(p->dir);
+  return RemoveTree(trash);
 }
 
 absl::StatusOr<pv::v1::Partition> PartitionManager::Get(const std::string& name) {

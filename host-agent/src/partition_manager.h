@@ -24,7 +24,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "event_log.h"
+#include "image_policy.h"
 #include "pv/v1/partition_manager.pb.h"
+#include "qemu_process.h"
 
 namespace pv::agent {
 
@@ -36,6 +38,12 @@ struct AgentOptions {
   bool keep_partitions_on_exit = false;
   // Exit-proxy server: polling time after the last message before sleeping on the doorbell.
   std::chrono::microseconds proxy_idle_spin{200};
+  // Directories partition images must resolve into (image_policy.h).
+  std::vector<std::string> image_dirs;
+  // The account QEMU runs as when the agent is root (created if missing).
+  std::string qemu_user = "pv-qemu";
+  // events.jsonl is rotated to events.jsonl.1 (.2, .3) beyond this size.
+  uint64_t events_max_bytes = 16ull << 20;
 };
 
 class Partition;  // partition_runtime.h
@@ -82,9 +90,16 @@ class PartitionManager {
   void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
   bool WaitForStateNot(const std::string& name, pv::v1::PartitionState state,
                        std::chrono::milliseconds timeout);
+  absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) const;
+  // Reads partition.json (or its previous version) of `name`; quarantines what cannot be
+  // trusted: FAILED with the reason, its QEMU (if any is known) stopped.
+  void LoadPartition(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   AgentOptions options_;
   std::string partitions_dir_;
+  std::unique_ptr<ImagePolicy> images_;
+  Confinement confinement_;
+  uint64_t trash_counter_ ABSL_GUARDED_BY(mu_) = 0;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
   absl::Mutex mu_;

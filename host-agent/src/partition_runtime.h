@@ -68,6 +68,12 @@ class Partition : public ExitSink {
   std::thread supervisor;
   ExitProxyStats last_proxy_stats;  // of the previous run, kept for GetStats after a stop
   std::shared_ptr<UniqueFd> supervisor_wake;
+  // While STARTING: the QEMU being launched (for a forced stop or delete to kill it) and
+  // whether such a call cancelled the start.
+  std::shared_ptr<UniqueFd> starting_pidfd;
+  bool start_cancelled = false;
+  // Loaded from a state file that could not be trusted: FAILED, may only be deleted.
+  bool quarantined = false;
 
  private:
   absl::Mutex io_mu_;
