@@ -156,4 +156,36 @@ grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PartitionManagerService::PausePartition(grpc::ServerContext* ctx,
+                                                     const pv::v1::PausePartitionRequest* req,
+                                                     pv::v1::Partition* resp) {
+  if (auto s = Check(ctx, "PausePartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Pause(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ResumePartition(grpc::ServerContext* ctx,
+                                                      const pv::v1::ResumePartitionRequest* req,
+                                                      pv::v1::Partition* resp) {
+  if (auto s = Check(ctx, "ResumePartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Resume(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ResetPartition(grpc::ServerContext* ctx,
+                                                     const pv::v1::ResetPartitionRequest* req,
+                                                     pv::v1::Partition* resp) {
+  if (auto s = Check(ctx, "ResetPartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Reset(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ShutdownPartition(grpc::ServerContext* ctx,
+                                                        const pv::v1::ShutdownPartitionRequest* req,
+                                                        pv::v1::Partition* resp) {
+  if (auto s = Check(ctx, "ShutdownPartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->RequestShutdown(req->name()), resp);
+}
+
 }  // namespace pv::agent

@@ -40,6 +40,15 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
                         pv::v1::PartitionStats* resp) override;
   grpc::Status Capabilities(grpc::ServerContext*, const pv::v1::CapabilitiesRequest* req,
                             pv::v1::CapabilitiesResponse* resp) override;
+  grpc::Status PausePartition(grpc::ServerContext* ctx, const pv::v1::PausePartitionRequest* req,
+                              pv::v1::Partition* resp) override;
+  grpc::Status ResumePartition(grpc::ServerContext* ctx, const pv::v1::ResumePartitionRequest* req,
+                               pv::v1::Partition* resp) override;
+  grpc::Status ResetPartition(grpc::ServerContext* ctx, const pv::v1::ResetPartitionRequest* req,
+                              pv::v1::Partition* resp) override;
+  grpc::Status ShutdownPartition(grpc::ServerContext* ctx,
+                                 const pv::v1::ShutdownPartitionRequest* req,
+                                 pv::v1::Partition* resp) override;
 
  private:
   grpc::Status Check(const grpc::ServerContext* ctx, const char* method, bool mutating,

@@ -44,6 +44,11 @@ std::string StateName(PartitionState s) {
   return absl::StartsWith(name, "PARTITION_STATE_") ? name.substr(16) : name;
 }
 
+// QEMU runs (vCPUs running or paused).
+bool IsLive(PartitionState s) {
+  return s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_PAUSED;
+}
+
 absl::Status WrongState(const pv::v1::Partition& p, const std::string& call,
                         const std::string& allowed) {
   return absl::FailedPreconditionError(absl::StrCat("partition '", p.spec().name(), "' is ",
@@ -257,8 +262,7 @@ void PartitionManager::LoadPartition(const std::string& n) {
   auto p = std::make_shared<Partition>(this, std::move(record), pdir);
   partitions_[n] = p;
   const PartitionState s = p->record.state();
-  if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
-      s == pv::v1::PARTITION_STATE_STOPPING) {
+  if (IsLive(s) || s == pv::v1::PARTITION_STATE_STARTING || s == pv::v1::PARTITION_STATE_STOPPING) {
     Reattach(p);
   }
 }
@@ -512,7 +516,7 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
     return;
   }
   auto fd = std::make_shared<UniqueFd>(std::move(*pidfd));
-  if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
+  if (!IsLive(p->record.state())) {
     // Interrupted in the middle of a start or stop: finish it the safe way.
     const bool was_stopping = p->record.state() == pv::v1::PARTITION_STATE_STOPPING;
     SendSignal(fd->get(), SIGKILL);
@@ -664,6 +668,7 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
                                                          bool force) {
   std::shared_ptr<QmpClient> qmp;
   std::shared_ptr<UniqueFd> pidfd;
+  std::shared_ptr<Partition> partition;
   bool cancelling = false;
   // One deadline for the whole graceful phase: QMP quit and waiting for QEMU to end share it.
   const auto graceful_deadline = std::chrono::steady_clock::now() + grace;
@@ -675,8 +680,9 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
       p->start_cancelled = true;
       if (p->starting_pidfd != nullptr) SendSignal(p->starting_pidfd->get(), SIGKILL);
       cancelling = true;
-    } else if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
-      return WrongState(p->record, "StopPartition", force ? "RUNNING or STARTING" : "RUNNING");
+    } else if (!IsLive(p->record.state())) {
+      return WrongState(p->record, "StopPartition",
+                        force ? "RUNNING, PAUSED or STARTING" : "RUNNING or PAUSED");
     }
   }
   if (cancelling) {
@@ -691,19 +697,24 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Stop(const std::string& name
     absl::MutexLock lock(&mu_);
     std::shared_ptr<Partition> p = Find(name);
     if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
-    if (p->record.state() != pv::v1::PARTITION_STATE_RUNNING) {
-      return WrongState(p->record, "StopPartition", "RUNNING");
+    if (!IsLive(p->record.state())) {
+      return WrongState(p->record, "StopPartition", "RUNNING or PAUSED");
     }
     p->stop_requested = true;
     qmp = p->qmp;
     pidfd = p->pidfd;
+    partition = p;
     SetState(*p, pv::v1::PARTITION_STATE_STOPPING, pv::v1::EVENT_TYPE_STATE_CHANGED,
              force ? "forced" : absl::StrCat("graceful, ", grace.count(), " ms grace"));
   }
   bool stopped = false;
   if (!force && qmp != nullptr) {
     // Graceful: ask QEMU to quit (it tears the machine down and exits 0).
-    absl::StatusOr<nlohmann::json> quit = qmp->Execute("quit", nullptr, grace);
+    absl::StatusOr<nlohmann::json> quit;
+    {
+      absl::MutexLock qmp_lock(&partition->qmp_mu);
+      quit = qmp->Execute("quit", nullptr, grace);
+    }
     if (!quit.ok()) Log(name, ": QMP quit: ", quit.status().ToString());
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         graceful_deadline - std::chrono::steady_clock::now());
@@ -728,9 +739,8 @@ absl::Status PartitionManager::Delete(const std::string& name, bool force) {
     std::shared_ptr<Partition> p = Find(name);
     if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
     const PartitionState s = p->record.state();
-    const bool active = s == pv::v1::PARTITION_STATE_RUNNING ||
-                        s == pv::v1::PARTITION_STATE_STARTING ||
-                        s == pv::v1::PARTITION_STATE_STOPPING;
+    const bool active =
+        IsLive(s) || s == pv::v1::PARTITION_STATE_STARTING || s == pv::v1::PARTITION_STATE_STOPPING;
     if (active && !force) {
       return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED (or force)");
     }
@@ -742,7 +752,7 @@ absl::Status PartitionManager::Delete(const std::string& name, bool force) {
   }
   WaitForStateNot(name, pv::v1::PARTITION_STATE_STOPPING, std::chrono::seconds(30));
   got = Get(name);
-  if (got.ok() && got->state() == pv::v1::PARTITION_STATE_RUNNING) {
+  if (got.ok() && IsLive(got->state())) {
     absl::StatusOr<pv::v1::Partition> stopped = Stop(name, std::chrono::milliseconds(0), true);
     if (!stopped.ok() && !absl::IsFailedPrecondition(stopped.status())) return stopped.status();
   }
@@ -752,7 +762,7 @@ absl::Status PartitionManager::Delete(const std::string& name, bool force) {
     p = Find(name);
     if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
     const PartitionState s = p->record.state();
-    if (s == pv::v1::PARTITION_STATE_RUNNING || s == pv::v1::PARTITION_STATE_STARTING ||
+    if (IsLive(s) || s == pv::v1::PARTITION_STATE_STARTING ||
         s == pv::v1::PARTITION_STATE_STOPPING) {
       return WrongState(p->record, "DeletePartition", "CREATED, STOPPED or FAILED");
     }
@@ -800,10 +810,10 @@ absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string
     stats.set_doorbells_received(ps.doorbells_received);
   }
   const int64_t started = p->record.started_unix_ms();
-  const int64_t end = p->record.state() == pv::v1::PARTITION_STATE_RUNNING ||
-                              p->record.state() == pv::v1::PARTITION_STATE_STOPPING
-                          ? UnixMillisNow()
-                          : p->record.stopped_unix_ms();
+  const int64_t end =
+      IsLive(p->record.state()) || p->record.state() == pv::v1::PARTITION_STATE_STOPPING
+          ? UnixMillisNow()
+          : p->record.stopped_unix_ms();
   if (started > 0 && end >= started) stats.set_uptime_seconds((end - started) / 1000.0);
   return stats;
 }
@@ -822,7 +832,7 @@ bool PartitionManager::MayProduceOutput(const std::string& name) {
   std::shared_ptr<Partition> p = Find(name);
   if (p == nullptr) return false;
   const PartitionState s = p->record.state();
-  return s == pv::v1::PARTITION_STATE_STARTING || s == pv::v1::PARTITION_STATE_RUNNING ||
+  return s == pv::v1::PARTITION_STATE_STARTING || IsLive(s) ||
          s == pv::v1::PARTITION_STATE_STOPPING;
 }
 
@@ -856,7 +866,7 @@ void PartitionManager::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [name, p] : partitions_) {
-      if (p->record.state() == pv::v1::PARTITION_STATE_RUNNING) running.push_back(name);
+      if (IsLive(p->record.state())) running.push_back(name);
     }
   }
   for (const std::string& name : running) {
@@ -887,6 +897,78 @@ void PartitionManager::Shutdown() {
   for (auto& p : all) {
     if (p->supervisor.joinable()) p->supervisor.join();
   }
+}
+
+}  // namespace pv::agent
+
+namespace pv::agent {
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::QmpTransition(
+    const std::string& name, const char* call, PartitionState from, const char* command,
+    PartitionState to, const std::string& what) {
+  std::shared_ptr<Partition> p;
+  std::shared_ptr<QmpClient> qmp;
+  {
+    absl::MutexLock lock(&mu_);
+    p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    if (p->record.state() != from) return WrongState(p->record, call, StateName(from));
+    qmp = p->qmp;
+  }
+  if (qmp == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("partition '", name, "' has no QMP connection (re-attached without it)"));
+  }
+  {
+    absl::MutexLock qmp_lock(&p->qmp_mu);
+    absl::StatusOr<nlohmann::json> done = qmp->Execute(command, nullptr, std::chrono::seconds(5));
+    if (!done.ok()) {
+      return absl::UnavailableError(absl::StrCat("QMP ", command, ": ", done.status().message()));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  // QEMU may have ended meanwhile (the supervisor recorded that): report, do not overwrite.
+  if (p->record.state() == from) {
+    if (to != pv::v1::PARTITION_STATE_UNSPECIFIED) {
+      SetState(*p, to, pv::v1::EVENT_TYPE_STATE_CHANGED, what);
+    } else {
+      events_.Append(name, pv::v1::EVENT_TYPE_STATE_CHANGED, from, what);
+      Log(name, ": ", what);
+    }
+  }
+  return p->record;
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Pause(const std::string& name) {
+  return QmpTransition(name, "PausePartition", pv::v1::PARTITION_STATE_RUNNING, "stop",
+                       pv::v1::PARTITION_STATE_PAUSED, "paused");
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Resume(const std::string& name) {
+  return QmpTransition(name, "ResumePartition", pv::v1::PARTITION_STATE_PAUSED, "cont",
+                       pv::v1::PARTITION_STATE_RUNNING, "resumed");
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::RequestShutdown(const std::string& name) {
+  return QmpTransition(name, "ShutdownPartition", pv::v1::PARTITION_STATE_RUNNING,
+                       "system_powerdown", pv::v1::PARTITION_STATE_UNSPECIFIED,
+                       "shutdown requested (ACPI power button)");
+}
+
+absl::StatusOr<pv::v1::Partition> PartitionManager::Reset(const std::string& name) {
+  // An in-place system_reset would restart the paravisor against rings the agent is in the
+  // middle of: a reset is a forced stop and a start of a fresh QEMU instead.
+  {
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Partition> p = Find(name);
+    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
+    if (!IsLive(p->record.state())) {
+      return WrongState(p->record, "ResetPartition", "RUNNING or PAUSED");
+    }
+  }
+  absl::StatusOr<pv::v1::Partition> stopped = Stop(name, std::chrono::milliseconds(0), true);
+  if (!stopped.ok()) return stopped.status();
+  return Start(name);
 }
 
 }  // namespace pv::agent

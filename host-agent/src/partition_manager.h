@@ -63,6 +63,13 @@ class PartitionManager {
   absl::StatusOr<pv::v1::Partition> Stop(const std::string& name, std::chrono::milliseconds grace,
                                          bool force);
   absl::Status Delete(const std::string& name, bool force);
+  // QMP stop / cont: RUNNING <-> PAUSED.
+  absl::StatusOr<pv::v1::Partition> Pause(const std::string& name);
+  absl::StatusOr<pv::v1::Partition> Resume(const std::string& name);
+  // A fresh QEMU on the same spec.
+  absl::StatusOr<pv::v1::Partition> Reset(const std::string& name);
+  // ACPI power button: a request the guest may honour.
+  absl::StatusOr<pv::v1::Partition> RequestShutdown(const std::string& name);
   absl::StatusOr<pv::v1::Partition> Get(const std::string& name);
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
@@ -91,6 +98,12 @@ class PartitionManager {
   bool WaitForStateNot(const std::string& name, pv::v1::PartitionState state,
                        std::chrono::milliseconds timeout);
   absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) const;
+  // One QMP command on a partition in state `from`; on success the state becomes `to`
+  // (UNSPECIFIED: unchanged) with an event saying `what`.
+  absl::StatusOr<pv::v1::Partition> QmpTransition(const std::string& name, const char* call,
+                                                  pv::v1::PartitionState from, const char* command,
+                                                  pv::v1::PartitionState to,
+                                                  const std::string& what);
   // Reads partition.json (or its previous version) of `name`; quarantines what cannot be
   // trusted: FAILED with the reason, its QEMU (if any is known) stopped.
   void LoadPartition(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -63,6 +63,8 @@ class Partition : public ExitSink {
   bool is_child = false;
   std::shared_ptr<UniqueFd> pidfd;
   std::shared_ptr<QmpClient> qmp;
+  // Serialises QMP commands (QmpClient is one request/response stream).
+  absl::Mutex qmp_mu;
   std::unique_ptr<IvshmemServer> ivshmem;
   std::unique_ptr<ExitProxyServer> proxy;
   std::thread supervisor;
