@@ -215,6 +215,7 @@ class Cli {
       case grpc::StatusCode::ALREADY_EXISTS:
         return kAlreadyExists;
       case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::ABORTED:  // a start cancelled by a forced stop or delete
         return kWrongState;
       case grpc::StatusCode::INVALID_ARGUMENT:
         return kInvalidArgument;
