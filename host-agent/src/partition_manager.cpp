@@ -38,6 +38,8 @@ namespace {
 constexpr uint64_t kMaxStateFile = 1 << 20;
 constexpr auto kLaunchTimeout = std::chrono::seconds(15);
 constexpr auto kKillWait = std::chrono::seconds(10);
+constexpr auto kHealthInterval = std::chrono::seconds(3);
+constexpr auto kHealthTimeout = std::chrono::milliseconds(2000);
 
 std::string StateName(PartitionState s) {
   std::string name = pv::v1::PartitionState_Name(s);
@@ -66,13 +68,13 @@ std::string NewUuid() {
                          w[2] >> 16, w[2] & 0xffff, w[3]);
 }
 
-// Last "PV-RESULT:" line of the paravisor log, or "".
-std::string LastResultLine(const std::string& firmware_log) {
+// Last line of the paravisor log containing `needle` ("PV-RESULT:" by default), or "".
+std::string LastResultLine(const std::string& firmware_log, const char* needle = "PV-RESULT:") {
   std::ifstream in(firmware_log);
   std::string line, result;
   size_t lines = 0;
   while (std::getline(in, line) && ++lines < 1000000) {
-    if (absl::StrContains(line, "PV-RESULT:")) result = line;
+    if (absl::StrContains(line, needle)) result = line;
   }
   while (!result.empty() && (result.back() == '\r' || result.back() == '\n')) result.pop_back();
   return result;
@@ -184,7 +186,59 @@ absl::Status PartitionManager::Init() {
   absl::MutexLock lock(&mu_);
   for (const std::string& n : names) LoadPartition(n);
   Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
+  health_thread_ = std::thread([this] { HealthLoop(); });
   return absl::OkStatus();
+}
+
+void PartitionManager::HealthLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<Partition>> live;
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return shutting_down_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::FromChrono(kHealthInterval))) {
+        return;
+      }
+      for (const auto& [name, p] : partitions_) {
+        if (IsLive(p->record.state()) && p->qmp != nullptr) live.push_back(p);
+      }
+    }
+    for (const auto& p : live) CheckHealth(p);
+  }
+}
+
+void PartitionManager::CheckHealth(const std::shared_ptr<Partition>& p) {
+  std::shared_ptr<QmpClient> qmp;
+  {
+    absl::MutexLock lock(&mu_);
+    qmp = p->qmp;
+  }
+  if (qmp == nullptr) return;
+  std::string health;
+  {
+    // A lifecycle call using QMP right now answers for liveness itself.
+    if (!p->qmp_mu.TryLock()) return;
+    absl::StatusOr<nlohmann::json> status = qmp->Execute("query-status", nullptr, kHealthTimeout);
+    p->qmp_mu.Unlock();
+    if (!status.ok()) {
+      health = absl::StrCat("QMP unresponsive: ", status.status().message());
+    } else {
+      const std::string qemu_status =
+          status->is_object() && status->contains("status") && (*status)["status"].is_string()
+              ? (*status)["status"].get<std::string>()
+              : "unknown";
+      health = qemu_status == "running" || qemu_status == "paused"
+                   ? "ok"
+                   : absl::StrCat("QEMU reports status ", Clip(qemu_status, 40));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (!IsLive(p->record.state()) || p->record.health() == health) return;
+  p->record.set_health(health);
+  (void)Persist(*p);
+  events_.Append(p->name(), pv::v1::EVENT_TYPE_STATE_CHANGED, p->record.state(),
+                 absl::StrCat("health: ", health));
+  Log(p->name(), ": health ", health);
 }
 
 void PartitionManager::LoadPartition(const std::string& n) {
@@ -624,6 +678,7 @@ void PartitionManager::OnQemuExit(std::shared_ptr<Partition> p, int ws, bool hav
   exit->set_guest_exit_code(p->guest_exit_code);
   p->record.set_qemu_pid(0);
   p->record.set_stopped_unix_ms(UnixMillisNow());
+  p->record.clear_health();
   p->pid = 0;
   p->pidfd.reset();
   p->qmp.reset();
@@ -633,10 +688,20 @@ void PartitionManager::OnQemuExit(std::shared_ptr<Partition> p, int ws, bool hav
   if (p->stop_requested) {
     state = pv::v1::PARTITION_STATE_STOPPED;
     detail = "stopped on request";
-  } else if (debug_exit || p->guest_reported) {
+  } else if ((debug_exit || p->guest_reported) && exit->success()) {
     state = pv::v1::PARTITION_STATE_STOPPED;
     detail = absl::StrCat("guest finished", result.empty() ? "" : ": ", result, " (QEMU status ",
                           exit->qemu_status(), ")");
+  } else if (debug_exit || p->guest_reported) {
+    // The paravisor ended the run and said why (triple fault, nested page fault, wrong exit
+    // code, ...): that is the reason, not QEMU's status.
+    state = pv::v1::PARTITION_STATE_FAILED;
+    std::string stopped = LastResultLine(p->PathOf("firmware.log"), ": stopped: ");
+    while (!stopped.empty() && (stopped.back() == '\r' || stopped.back() == '\n')) {
+      stopped.pop_back();
+    }
+    detail = absl::StrCat("guest failed", stopped.empty() ? "" : ": ", Clip(stopped, 200),
+                          result.empty() ? "" : "; ", Clip(result, 200));
   } else {
     state = pv::v1::PARTITION_STATE_FAILED;
     if (exit->signal() != 0) {
@@ -806,7 +871,8 @@ absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string
     ExitProxyStats ps = p->proxy != nullptr ? p->proxy->stats() : p->last_proxy_stats;
     stats.set_proxy_round_trips(ps.round_trips);
     stats.set_proxy_notifications(ps.notifications);
-    stats.set_proxy_errors(ps.errors);
+    // proxy_errors comes from FillStats: it also counts ring-level rejections (corrupt
+    // index, full response ring) that the message handler never sees.
     stats.set_doorbells_received(ps.doorbells_received);
   }
   const int64_t started = p->record.started_unix_ms();
@@ -897,6 +963,7 @@ void PartitionManager::Shutdown() {
   for (auto& p : all) {
     if (p->supervisor.joinable()) p->supervisor.join();
   }
+  if (health_thread_.joinable()) health_thread_.join();
 }
 
 }  // namespace pv::agent

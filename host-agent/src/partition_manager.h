@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -94,6 +95,9 @@ class PartitionManager {
   absl::Status Launch(std::shared_ptr<Partition> p);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
+  // Every kHealthInterval: QMP query-status of each live partition, recorded in `health`.
+  void HealthLoop();
+  void CheckHealth(const std::shared_ptr<Partition>& p);
   void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
   bool WaitForStateNot(const std::string& name, pv::v1::PartitionState state,
                        std::chrono::milliseconds timeout);
@@ -118,6 +122,7 @@ class PartitionManager {
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread health_thread_;
 };
 
 }  // namespace pv::agent

@@ -45,7 +45,7 @@ class Partition : public ExitSink {
   void ResetConsole(bool suppress = false);
   void CloseConsole();
   uint64_t console_bytes();
-  // Fills the paravisor-reported and console parts of `stats`.
+  // Fills the paravisor-reported, console and proxy-error parts of `stats`.
   void FillStats(pv::v1::PartitionStats* stats);
   void WaitForConsole(uint64_t known_size, std::chrono::milliseconds timeout);
 
@@ -87,6 +87,8 @@ class Partition : public ExitSink {
   uint64_t proxied_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
   std::vector<std::pair<uint32_t, uint64_t>> exit_counters_ ABSL_GUARDED_BY(io_mu_);
   uint64_t proxy_errors_logged_ ABSL_GUARDED_BY(io_mu_) = 0;
+  // Every rejection this run (message- and ring-level), the number GetStats reports.
+  uint64_t proxy_errors_ ABSL_GUARDED_BY(io_mu_) = 0;
 };
 
 }  // namespace pv::agent

@@ -92,6 +92,10 @@ class LifecycleTest(AgentTestCase):
                                "--guest", guest("hello.bin"), "--guest-args", "expect=exit7")
         self.assertEqual(rc, 8)
         self.assertFalse(final["exit"]["success"])
+        # FAILED with the paravisor's account, not a raw QEMU status.
+        self.assertEqual(final["state"], "PARTITION_STATE_FAILED")
+        self.assertIn("guest failed: guest 0: stopped: exit0", final["failure_reason"])
+        self.assertIn("PV-RESULT: FAIL", final["failure_reason"])
 
     def test_qemu_that_cannot_start_fails_the_partition_with_its_reason(self):
         a = self.agent

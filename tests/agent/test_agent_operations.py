@@ -4,12 +4,13 @@ health (grpc.health.v1), wait, create from the API's JSON, JSON errors, strict o
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import unittest
 
 from agent_harness import (FIRMWARE, INVALID_ARGUMENT, NOT_FOUND, OK, PARTITION_FAILED, PVCTL,
-                           USAGE, WRONG_STATE, Agent, AgentTestCase, guest, processes_with)
+                           USAGE, WRONG_STATE, Agent, AgentTestCase, guest, processes_with, wait_until)
 
 
 class OperationsTest(AgentTestCase):
@@ -39,6 +40,24 @@ class OperationsTest(AgentTestCase):
                          "PARTITION_STATE_STOPPED")
         self.assertEqual(processes_with(p["uuid"]), [])
         del exits
+
+    def test_hung_qemu_is_detected_by_qmp_liveness(self):
+        a = self.agent
+        self.create_long_running("hang")
+        p = a.ok("start", "hang")
+        wait_until(lambda: a.get("hang").get("health") == "ok", timeout=15, what="health ok")
+        os.kill(int(p["qemu_pid"]), signal.SIGSTOP)  # a hung QEMU: alive, not answering
+        try:
+            got = wait_until(lambda: a.get("hang") if a.get("hang").get("health", "").startswith(
+                "QMP unresponsive") else None, timeout=20, what="health to report the hang")
+            self.assertEqual(got["state"], "PARTITION_STATE_RUNNING")
+        finally:
+            os.kill(int(p["qemu_pid"]), signal.SIGCONT)
+        wait_until(lambda: a.get("hang").get("health") == "ok", timeout=20, what="recovery")
+        details = [e.get("detail", "") for e in a.events("--partition", "hang")]
+        self.assertTrue(any(d.startswith("health: QMP unresponsive") for d in details), details)
+        a.ok("stop", "hang", "--force")
+        self.assertEqual(a.get("hang")["health"], "", "no health once QEMU is gone")
 
     def test_health_wait_and_create_from_json(self):
         a = self.agent
