@@ -30,6 +30,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_posix.h"
 #include "log.h"
+#include "metrics.h"
 #include "partition_manager.h"
 #include "paths.h"
 #include "unix_socket.h"
@@ -44,7 +45,8 @@ void Usage() {
       "usage: pv-agent [--config FILE] [--socket PATH] [--state-dir DIR] [--qemu BINARY]\n"
       "                [--image-dir DIR]... [--qemu-user USER] [--socket-group GROUP]\n"
       "                [--admin-group GROUP] [--log-file FILE] [--events-max-bytes N]\n"
-      "                [--keep-partitions-on-exit] [--proxy-spin-us US]\n"
+      "                [--metrics-listen 127.0.0.1:PORT] [--keep-partitions-on-exit]\n"
+      "                [--proxy-spin-us US]\n"
       "defaults: --socket %s --state-dir %s --qemu qemu-system-x86_64 --qemu-user pv-qemu\n"
       "--config FILE: one option per line without the dashes ('image-dir /srv/images'),\n"
       "               '#' starts a comment; command-line options given after it win.\n",
@@ -54,7 +56,7 @@ void Usage() {
 struct Config {
   std::string socket_path = DefaultSocketPath();
   AgentOptions options;
-  std::string socket_group, admin_group, log_file;
+  std::string socket_group, admin_group, log_file, metrics_listen;
 };
 
 // Parses one option at args[i] (advancing i past its value). Returns 0, or an exit code.
@@ -120,6 +122,8 @@ int ParseOption(const std::vector<std::string>& args, size_t& i, Config& c, int 
     if (!value(&c.socket_group)) return 2;
   } else if (arg == "--admin-group") {
     if (!value(&c.admin_group)) return 2;
+  } else if (arg == "--metrics-listen") {
+    if (!value(&c.metrics_listen)) return 2;
   } else if (arg == "--log-file") {
     if (!value(&c.log_file)) return 2;
   } else if (arg == "--config") {
@@ -335,6 +339,21 @@ int main(int argc, char** argv) {
     RemoveOwnSocket(config.socket_path, bound);
     return fatal("cannot start the gRPC server");
   }
+  std::unique_ptr<MetricsServer> metrics;
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> m =
+        MetricsServer::Listen(config.metrics_listen, [&manager, &service] {
+          std::string text = manager.MetricsText();
+          service.latencies().AppendText(&text);
+          return text;
+        });
+    if (!m.ok()) {
+      RemoveOwnSocket(config.socket_path, bound);
+      return fatal(std::string(m.status().message()));
+    }
+    metrics = std::move(*m);
+    Log("metrics (Prometheus text) on http://", config.metrics_listen, "/metrics");
+  }
   std::thread acceptor(AcceptLoop, listener->get(), server.get(), &access);
   Log("serving pv.v1.PartitionManager on unix:", config.socket_path, " (state ", options.state_dir,
       ", pid ", ::getpid(), config.socket_group.empty() ? "" : ", readers: group ",
@@ -354,6 +373,7 @@ int main(int argc, char** argv) {
   ::shutdown(listener->get(), SHUT_RDWR);
   acceptor.join();
   RemoveOwnSocket(config.socket_path, bound);
+  metrics.reset();
   service.CloseStreams();
   manager.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -39,6 +39,7 @@ constexpr size_t kConsoleChunk = 16 * 1024;
 grpc::Status PartitionManagerService::CreatePartition(grpc::ServerContext* ctx,
                                                       const pv::v1::CreatePartitionRequest* req,
                                                       pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "CreatePartition");
   if (auto s = Check(ctx, "CreatePartition", true, req->spec().name()); !s.ok()) return s;
   return Assign(manager_->Create(req->spec()), resp);
 }
@@ -46,6 +47,7 @@ grpc::Status PartitionManagerService::CreatePartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::StartPartition(grpc::ServerContext* ctx,
                                                      const pv::v1::StartPartitionRequest* req,
                                                      pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "StartPartition");
   if (auto s = Check(ctx, "StartPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Start(req->name()), resp);
@@ -54,6 +56,7 @@ grpc::Status PartitionManagerService::StartPartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext* ctx,
                                                     const pv::v1::StopPartitionRequest* req,
                                                     pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "StopPartition");
   if (auto s = Check(ctx, "StopPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   if (req->grace_ms() > 600000) {
@@ -66,6 +69,7 @@ grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::DeletePartition(grpc::ServerContext* ctx,
                                                       const pv::v1::DeletePartitionRequest* req,
                                                       pv::v1::DeletePartitionResponse*) {
+  RpcTimer timer(&latencies_, "DeletePartition");
   if (auto s = Check(ctx, "DeletePartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return ToGrpc(manager_->Delete(req->name(), req->force()));
@@ -74,6 +78,7 @@ grpc::Status PartitionManagerService::DeletePartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::GetPartition(grpc::ServerContext* ctx,
                                                    const pv::v1::GetPartitionRequest* req,
                                                    pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "GetPartition");
   if (auto s = Check(ctx, "GetPartition", false, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Get(req->name()), resp);
@@ -82,6 +87,7 @@ grpc::Status PartitionManagerService::GetPartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::ListPartitions(grpc::ServerContext* ctx,
                                                      const pv::v1::ListPartitionsRequest*,
                                                      pv::v1::ListPartitionsResponse* resp) {
+  RpcTimer timer(&latencies_, "ListPartitions");
   if (auto s = Check(ctx, "ListPartitions", false, std::string()); !s.ok()) return s;
   for (pv::v1::Partition& p : manager_->List()) *resp->add_partitions() = std::move(p);
   return grpc::Status::OK;
@@ -143,6 +149,7 @@ grpc::Status PartitionManagerService::WatchEvents(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::GetStats(grpc::ServerContext* ctx,
                                                const pv::v1::GetStatsRequest* req,
                                                pv::v1::PartitionStats* resp) {
+  RpcTimer timer(&latencies_, "GetStats");
   if (auto s = Check(ctx, "GetStats", false, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Stats(req->name()), resp);
@@ -151,6 +158,7 @@ grpc::Status PartitionManagerService::GetStats(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext* ctx,
                                                    const pv::v1::CapabilitiesRequest*,
                                                    pv::v1::CapabilitiesResponse* resp) {
+  RpcTimer timer(&latencies_, "Capabilities");
   if (auto s = Check(ctx, "Capabilities", false, std::string()); !s.ok()) return s;
   *resp = manager_->Capabilities();
   return grpc::Status::OK;
@@ -159,6 +167,7 @@ grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::PausePartition(grpc::ServerContext* ctx,
                                                      const pv::v1::PausePartitionRequest* req,
                                                      pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "PausePartition");
   if (auto s = Check(ctx, "PausePartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Pause(req->name()), resp);
@@ -167,6 +176,7 @@ grpc::Status PartitionManagerService::PausePartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::ResumePartition(grpc::ServerContext* ctx,
                                                       const pv::v1::ResumePartitionRequest* req,
                                                       pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ResumePartition");
   if (auto s = Check(ctx, "ResumePartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Resume(req->name()), resp);
@@ -175,6 +185,7 @@ grpc::Status PartitionManagerService::ResumePartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::ResetPartition(grpc::ServerContext* ctx,
                                                      const pv::v1::ResetPartitionRequest* req,
                                                      pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ResetPartition");
   if (auto s = Check(ctx, "ResetPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Reset(req->name()), resp);
@@ -183,6 +194,7 @@ grpc::Status PartitionManagerService::ResetPartition(grpc::ServerContext* ctx,
 grpc::Status PartitionManagerService::ShutdownPartition(grpc::ServerContext* ctx,
                                                         const pv::v1::ShutdownPartitionRequest* req,
                                                         pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ShutdownPartition");
   if (auto s = Check(ctx, "ShutdownPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->RequestShutdown(req->name()), resp);

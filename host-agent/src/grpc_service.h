@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "access_control.h"
+#include "metrics.h"
 #include "partition_manager.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
 
@@ -16,6 +17,8 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
   // `access` (may be null: no checks, for in-process use) authorises and logs every call.
   explicit PartitionManagerService(PartitionManager* manager, AccessControl* access = nullptr)
       : manager_(manager), access_(access) {}
+
+  RpcLatencies& latencies() { return latencies_; }
 
   // Makes open streams finish (agent shutdown).
   void CloseStreams() { closing_ = true; }
@@ -59,6 +62,7 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
 
   PartitionManager* manager_;
   AccessControl* access_;
+  RpcLatencies latencies_;
   std::atomic<bool> closing_{false};
 };
 

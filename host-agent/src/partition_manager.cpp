@@ -13,6 +13,7 @@
 #include <random>
 #include <regex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,7 @@
 #include "file_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "log.h"
+#include "metrics.h"
 #include "partition_runtime.h"
 #include "qemu_process.h"
 #include "shared_region.h"
@@ -882,6 +884,44 @@ absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string
           : p->record.stopped_unix_ms();
   if (started > 0 && end >= started) stats.set_uptime_seconds((end - started) / 1000.0);
   return stats;
+}
+
+std::string PartitionManager::MetricsText() {
+  const std::vector<pv::v1::Partition> all = List();
+  std::map<PartitionState, int> by_state;
+  for (int s = pv::v1::PartitionState_MIN; s <= pv::v1::PartitionState_MAX; ++s) {
+    if (pv::v1::PartitionState_IsValid(s) && s != 0) by_state[static_cast<PartitionState>(s)] = 0;
+  }
+  for (const pv::v1::Partition& p : all) ++by_state[p.state()];
+  std::string out = "# HELP pv_partitions Partitions by state.\n# TYPE pv_partitions gauge\n";
+  for (const auto& [state, n] : by_state) {
+    absl::StrAppend(&out, "pv_partitions{state=\"", absl::AsciiStrToLower(StateName(state)), "\"} ",
+                    n, "\n");
+  }
+  std::string exits =
+      "# HELP pv_exits_total Exits reported by the paravisor, by reason.\n"
+      "# TYPE pv_exits_total counter\n";
+  std::string proxy =
+      "# HELP pv_proxy_messages_total Exit-proxy messages by kind.\n"
+      "# TYPE pv_proxy_messages_total counter\n";
+  for (const pv::v1::Partition& p : all) {
+    absl::StatusOr<pv::v1::PartitionStats> st = Stats(p.spec().name());
+    if (!st.ok()) continue;
+    const std::string label = PromLabel(p.spec().name());
+    for (const pv::v1::ExitReasonCount& c : st->exits_by_reason()) {
+      absl::StrAppend(&exits, "pv_exits_total{partition=\"", label, "\",reason=\"",
+                      PromLabel(c.reason_name()), "\"} ", c.count(), "\n");
+    }
+    for (const auto& [kind, n] :
+         {std::pair<const char*, uint64_t>{"round_trip", st->proxy_round_trips()},
+          {"notification", st->proxy_notifications()},
+          {"error", st->proxy_errors()},
+          {"doorbell", st->doorbells_received()}}) {
+      absl::StrAppend(&proxy, "pv_proxy_messages_total{partition=\"", label, "\",kind=\"", kind,
+                      "\"} ", n, "\n");
+    }
+  }
+  return absl::StrCat(out, exits, proxy);
 }
 
 absl::StatusOr<std::string> PartitionManager::ConsolePath(const std::string& name,

@@ -75,6 +75,8 @@ class PartitionManager {
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
   pv::v1::CapabilitiesResponse Capabilities() const { return capabilities_; }
+  // Partitions by state, exits by reason and proxy counters per partition (Prometheus text).
+  std::string MetricsText();
 
   // Console: the log path for a source, and whether the partition may still produce output.
   absl::StatusOr<std::string> ConsolePath(const std::string& name, pv::v1::ConsoleSource source);

@@ -8,8 +8,9 @@ import signal
 import socket
 import subprocess
 import unittest
+import urllib.request
 
-from agent_harness import (FIRMWARE, INVALID_ARGUMENT, NOT_FOUND, OK, PARTITION_FAILED, PVCTL,
+from agent_harness import (FIRMWARE, agent_guest, INVALID_ARGUMENT, NOT_FOUND, OK, PARTITION_FAILED, PVCTL,
                            USAGE, WRONG_STATE, Agent, AgentTestCase, guest, processes_with, wait_until)
 
 
@@ -98,6 +99,36 @@ class OperationsTest(AgentTestCase):
         self.assertIn("pause", r.stdout)
         r = subprocess.run(["bash", "-n"], input=r.stdout, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_prometheus_metrics_on_loopback(self):
+        a = self.agent
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        a.terminate()
+        a.start("--metrics-listen", f"127.0.0.1:{port}")
+        self.create("tick", agent_guest("proxy_ticker.bin"))
+        a.ok("start", "tick")
+        a.ok("get", "tick")
+
+        def scrape():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                self.assertIn("text/plain", r.headers["Content-Type"])
+                return r.read().decode()
+        text = wait_until(lambda: (lambda t: t if 'reason="io"' in t else None)(scrape()),
+                          timeout=30, what="io exits in the metrics")
+        self.assertIn('pv_partitions{state="running"} 1', text)
+        self.assertIn('pv_partitions{state="created"} 0', text)
+        self.assertRegex(text, r'pv_proxy_messages_total\{partition="tick",kind="round_trip"\} [1-9]')
+        self.assertIn('pv_rpc_duration_seconds_count{method="StartPartition"} 1', text)
+        self.assertIn('pv_rpc_duration_seconds_bucket{method="GetPartition",le="+Inf"}', text)
+        a.ok("stop", "tick", "--force")
+        a.terminate()
+        r = subprocess.run(a.command("--metrics-listen", "0.0.0.0:9464"), capture_output=True,
+                           text=True, timeout=20)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("only a loopback address", r.stderr)
+        a.start()
 
     def test_launch_detach(self):
         a = self.agent
