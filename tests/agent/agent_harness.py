@@ -167,9 +167,12 @@ class AgentTestCase(unittest.TestCase):
                            (FIRMWARE, "PV_FIRMWARE")):
             self.assertTrue(path and os.path.exists(path), f"{what} not set or missing: {path}")
         self.tmp = tempfile.TemporaryDirectory(prefix="pvagent-")
-        self.agent = Agent(self.tmp.name).start()
+        self.agent = Agent(self.tmp.name)
+        # A cleanup, not tearDown: it also runs when setUp fails after the agent started.
+        self.addCleanup(self.clean_up_agent)
+        self.agent.start()
 
-    def tearDown(self):
+    def clean_up_agent(self):
         self.agent.kill9()
         # Any QEMU this test started carries a recorded partition UUID on its command line.
         pids = set(processes_with(self.agent.state))
