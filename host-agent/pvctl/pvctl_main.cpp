@@ -84,7 +84,8 @@ commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
               [--guest-args TEXT]
-              [--debug] [--no-console]
+              [--debug] [--no-console] [--autostart]
+              [--restart never|on-failure|always]
   start NAME                      start a CREATED, STOPPED or FAILED partition
   stop NAME [--grace-ms MS] [--force]
   delete NAME [--force]           --force stops a running partition first
@@ -143,7 +144,8 @@ const std::map<std::string, std::map<std::string, bool>>& CommandOptions() {
   static const std::map<std::string, bool> kCreate = {
       {"--firmware", true},    {"--guest", true},   {"--memory", true},     {"--vcpus", true},
       {"--platform", true},    {"--cmdline", true}, {"--guest-args", true}, {"--debug", false},
-      {"--no-console", false}, {"-f", true},        {"--file", true}};
+      {"--no-console", false}, {"-f", true},        {"--file", true},       {"--autostart", false},
+      {"--restart", true}};
   static std::map<std::string, bool> launch = [] {
     std::map<std::string, bool> m = kCreate;
     m.erase("-f");
@@ -306,6 +308,19 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
     }
     spec->set_platform(platform);
   }
+  if (args.Has("--restart")) {
+    static const std::map<std::string, pv::v1::RestartPolicy> kPolicies = {
+        {"never", pv::v1::RESTART_POLICY_NEVER},
+        {"on-failure", pv::v1::RESTART_POLICY_ON_FAILURE},
+        {"always", pv::v1::RESTART_POLICY_ALWAYS}};
+    auto it = kPolicies.find(args.Get("--restart"));
+    if (it == kPolicies.end()) {
+      std::fprintf(stderr, "pvctl: --restart must be never, on-failure or always\n");
+      return kUsage;
+    }
+    spec->set_restart_policy(it->second);
+  }
+  spec->set_autostart(args.Has("--autostart"));
   spec->mutable_policy()->set_debug(args.Has("--debug"));
   spec->mutable_policy()->set_suppress_console(args.Has("--no-console"));
   auto ctx = Context();
@@ -438,8 +453,9 @@ int Cli::Launch(const Args& args, const std::string& name) {
 
 int Cli::CreateFromFile(const Args& args, pv::v1::Partition* out) {
   const std::string path = args.Has("-f") ? args.Get("-f") : args.Get("--file");
-  for (const char* conflicting : {"--firmware", "--guest", "--memory", "--vcpus", "--platform",
-                                  "--cmdline", "--guest-args", "--debug", "--no-console"}) {
+  for (const char* conflicting :
+       {"--firmware", "--guest", "--memory", "--vcpus", "--platform", "--cmdline", "--guest-args",
+        "--debug", "--no-console", "--autostart", "--restart"}) {
     if (args.Has(conflicting)) {
       std::fprintf(stderr, "pvctl create: %s cannot be combined with -f (put it in %s)\n",
                    conflicting, path.c_str());

@@ -41,6 +41,8 @@ constexpr uint64_t kMaxStateFile = 1 << 20;
 constexpr auto kLaunchTimeout = std::chrono::seconds(15);
 constexpr auto kKillWait = std::chrono::seconds(10);
 constexpr auto kHealthInterval = std::chrono::seconds(3);
+constexpr auto kRestartTick = std::chrono::milliseconds(250);
+constexpr auto kStableRun = std::chrono::seconds(60);
 constexpr auto kHealthTimeout = std::chrono::milliseconds(2000);
 
 std::string StateName(PartitionState s) {
@@ -135,6 +137,10 @@ absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
     return absl::InvalidArgumentError(
         absl::StrCat("spec.platform ", spec->platform(), " is unknown"));
   }
+  if (!pv::v1::RestartPolicy_IsValid(spec->restart_policy())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.restart_policy ", spec->restart_policy(), " is unknown"));
+  }
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
   }
@@ -188,22 +194,48 @@ absl::Status PartitionManager::Init() {
   absl::MutexLock lock(&mu_);
   for (const std::string& n : names) LoadPartition(n);
   Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
+  for (const auto& [name, p] : partitions_) {
+    const PartitionState s = p->record.state();
+    if (p->record.spec().autostart() && !p->quarantined &&
+        (s == pv::v1::PARTITION_STATE_CREATED || s == pv::v1::PARTITION_STATE_STOPPED ||
+         s == pv::v1::PARTITION_STATE_FAILED)) {
+      restarts_.emplace_back(std::chrono::steady_clock::now(), name);
+    }
+  }
   health_thread_ = std::thread([this] { HealthLoop(); });
   return absl::OkStatus();
 }
 
 void PartitionManager::HealthLoop() {
+  auto next_health = std::chrono::steady_clock::now() + kHealthInterval;
   while (true) {
     std::vector<std::shared_ptr<Partition>> live;
+    std::vector<std::string> due;
     {
       absl::MutexLock lock(&mu_);
       auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return shutting_down_; };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::FromChrono(kHealthInterval))) {
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::FromChrono(kRestartTick))) {
         return;
       }
-      for (const auto& [name, p] : partitions_) {
-        if (IsLive(p->record.state()) && p->qmp != nullptr) live.push_back(p);
+      const auto now = std::chrono::steady_clock::now();
+      for (auto it = restarts_.begin(); it != restarts_.end();) {
+        if (it->first <= now) {
+          due.push_back(it->second);
+          it = restarts_.erase(it);
+        } else {
+          ++it;
+        }
       }
+      if (now >= next_health) {
+        next_health = now + kHealthInterval;
+        for (const auto& [name, p] : partitions_) {
+          if (IsLive(p->record.state()) && p->qmp != nullptr) live.push_back(p);
+        }
+      }
+    }
+    for (const std::string& name : due) {
+      absl::StatusOr<pv::v1::Partition> started = Start(name);
+      Log(name, ": automatic start: ", started.ok() ? "RUNNING" : started.status().ToString());
     }
     for (const auto& p : live) CheckHealth(p);
   }
@@ -718,6 +750,23 @@ void PartitionManager::OnQemuExit(std::shared_ptr<Partition> p, int ws, bool hav
     if (!tail.empty()) absl::StrAppend(&detail, "; qemu.log: ", tail);
   }
   SetState(*p, state, pv::v1::EVENT_TYPE_STATE_CHANGED, detail);
+  // Restart policy: not after a stop on request, not while the agent shuts down.
+  const pv::v1::RestartPolicy policy = p->record.spec().restart_policy();
+  const bool restart =
+      !p->stop_requested && !shutting_down_ &&
+      (policy == pv::v1::RESTART_POLICY_ALWAYS ||
+       (policy == pv::v1::RESTART_POLICY_ON_FAILURE && state == pv::v1::PARTITION_STATE_FAILED));
+  if (restart) {
+    const int64_t ran_ms = p->record.stopped_unix_ms() - p->record.started_unix_ms();
+    if (ran_ms > std::chrono::milliseconds(kStableRun).count()) p->restarts = 0;
+    const auto backoff = std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(1000 << std::min(p->restarts, 5)), std::chrono::seconds(30));
+    ++p->restarts;
+    restarts_.emplace_back(std::chrono::steady_clock::now() + backoff, p->name());
+    events_.Append(p->name(), pv::v1::EVENT_TYPE_STATE_CHANGED, state,
+                   absl::StrCat("restart #", p->restarts, " in ", backoff.count(), " ms (policy ",
+                                pv::v1::RestartPolicy_Name(policy), ")"));
+  }
 }
 
 bool PartitionManager::WaitForStateNot(const std::string& name, PartitionState state,

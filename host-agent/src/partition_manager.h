@@ -125,6 +125,9 @@ class PartitionManager {
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread health_thread_;
+  // Starts due under autostart or the restart policy: (when, name), run by HealthLoop.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> restarts_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pv::agent

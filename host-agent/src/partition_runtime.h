@@ -76,6 +76,8 @@ class Partition : public ExitSink {
   bool start_cancelled = false;
   // Loaded from a state file that could not be trusted: FAILED, may only be deleted.
   bool quarantined = false;
+  // Restarts in a row under the restart policy (reset once a run lasted kStableRun).
+  int restarts = 0;
 
  private:
   absl::Mutex io_mu_;

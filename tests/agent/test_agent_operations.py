@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 import unittest
 import urllib.request
 
@@ -129,6 +130,34 @@ class OperationsTest(AgentTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("only a loopback address", r.stderr)
         a.start()
+
+    def test_restart_policy_and_autostart(self):
+        a = self.agent
+        self.create("phoenix", guest("loop.bin"), "iters=0", "--restart", "on-failure")
+        self.create("manual", guest("loop.bin"), "iters=0")
+        self.create("boot", guest("loop.bin"), "iters=0", "--autostart")
+        first = a.ok("start", "phoenix")
+        os.kill(int(first["qemu_pid"]), signal.SIGKILL)
+        again = wait_until(lambda: (lambda g: g if g["state"] == "PARTITION_STATE_RUNNING" and
+                                    g["qemu_pid"] != first["qemu_pid"] else None)(
+                                        a.get("phoenix")), timeout=30, what="the restart")
+        self.assertEqual(processes_with(first["uuid"]), [int(again["qemu_pid"])])
+        self.assertTrue(any("restart #1" in e.get("detail", "")
+                            for e in a.events("--partition", "phoenix")))
+        # A stop on request is not restarted.
+        a.ok("stop", "phoenix", "--force")
+        time.sleep(2)
+        self.assertEqual(a.state_of("phoenix"), "PARTITION_STATE_STOPPED")
+        # Autostart: started by the next agent; the others stay as they were.
+        self.assertEqual(a.terminate(), 0)
+        a.start()
+        wait_until(lambda: a.state_of("boot") == "PARTITION_STATE_RUNNING", timeout=30,
+                   what="autostart")
+        self.assertEqual(a.state_of("manual"), "PARTITION_STATE_CREATED")
+        self.assertEqual(a.state_of("phoenix"), "PARTITION_STATE_STOPPED")
+        rc, _, err = a.pvctl("create", "x", "--firmware", FIRMWARE, "--restart", "sometimes")
+        self.assertEqual(rc, USAGE, err)
+        a.ok("stop", "boot", "--force")
 
     def test_launch_detach(self):
         a = self.agent
