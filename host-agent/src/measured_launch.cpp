@@ -124,6 +124,9 @@ absl::StatusOr<MeasuredLaunch> WriteMeasuredLaunch(const pv::v1::PartitionSpec& 
   if ((ram_uid >= 0 || ram_gid >= 0) && ::fchown(launch.ram.get(), ram_uid, ram_gid) != 0) {
     return ErrnoStatus("give the QEMU user", paths.ram);
   }
+  if (::ftruncate(launch.ram.get(), static_cast<off_t>(inputs->memory_bytes)) != 0) {
+    return ErrnoStatus("size", paths.ram);
+  }
   FileLaunchMemory memory(launch.ram.get(), inputs->memory_bytes);
   absl::StatusOr<m::LaunchMeasurement> measured = m::WriteAndMeasureLaunch(*inputs, &memory);
   std::fill(inputs->secrets_page.begin(), inputs->secrets_page.end(), 0);
