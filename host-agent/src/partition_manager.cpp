@@ -689,6 +689,12 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   auto proxy = std::make_unique<ExitProxyServer>(
       p->name(), std::move(*region), ivshmem->agent_eventfd(), ivshmem->paravisor_eventfd(),
       p.get(), /*reattach=*/false, options_.proxy_idle_spin);
+  {
+    // tee != none: the partition's simulated secure processor answers its guest messages and
+    // the agent's evidence requests (null for a plain partition: the proxy refuses them).
+    absl::MutexLock lock(&mu_);
+    proxy->set_attestation_backend(p->attestation_backend());
+  }
   proxy->Start();
   absl::StatusOr<nlohmann::json> cont = qmp->Execute("cont");
   if (!cont.ok()) {
