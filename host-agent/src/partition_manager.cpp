@@ -552,8 +552,8 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
   if (!backend.ok()) return backend.status();
   std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<MeasuredLaunch> launch = WriteMeasuredLaunch(
-      spec, images, MeasuredLaunchPaths{p.PathOf("guest-ram.mem"), p.PathOf("reset.rom")},
-      secrets, confinement_.uid, confinement_.gid);
+      spec, images, MeasuredLaunchPaths{p.PathOf("guest-ram.mem"), p.PathOf("reset.rom")}, secrets,
+      confinement_.uid, confinement_.gid);
   OPENSSL_cleanse(secrets.data(), secrets.size());
   if (!launch.ok()) return launch.status();
   const attest::measure::LaunchMeasurement* m = &launch->measurement;

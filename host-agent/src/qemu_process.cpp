@@ -73,8 +73,8 @@ std::vector<std::string> BuildQemuArgs(const pv::v1::Partition& partition, const
               });
   if (spec.tee() != pv::v1::TEE_NONE) {
     // Measured launch: RAM file and reset stub written by the agent (measured_launch.h).
-    std::vector<std::string> measured = MeasuredLaunchQemuArgs(
-        spec, MeasuredLaunchFds{fds.launch_ram, fds.reset_rom});
+    std::vector<std::string> measured =
+        MeasuredLaunchQemuArgs(spec, MeasuredLaunchFds{fds.launch_ram, fds.reset_rom});
     args.insert(args.end(), measured.begin(), measured.end());
     return args;
   }

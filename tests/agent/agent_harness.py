@@ -72,12 +72,13 @@ class Agent:
         self.state = os.path.join(root, "state")
         self.log_path = os.path.join(root, "agent.log")
         self.proc = None
+        self.extra_image_dirs = ()  # more --image-dir (e.g. where a fetched kernel lives)
 
     def command(self, *extra):
         """The agent's command line: this test's socket and state, the build's image dirs."""
         dirs = []
         # (PV_AGENT_OLD_CLI: run the suites against an agent from before --image-dir existed.)
-        for d in () if os.environ.get("PV_AGENT_OLD_CLI") else (os.path.dirname(FIRMWARE), GUEST_DIR, AGENT_GUEST_DIR):
+        for d in () if os.environ.get("PV_AGENT_OLD_CLI") else (os.path.dirname(FIRMWARE), GUEST_DIR, AGENT_GUEST_DIR, *self.extra_image_dirs):
             if d and d not in dirs:
                 dirs += ["--image-dir", d]
         return [AGENT, "--socket", self.socket, "--state-dir", self.state, *dirs, *extra]
@@ -162,12 +163,15 @@ class Agent:
 class AgentTestCase(unittest.TestCase):
     """Each test gets its own agent, socket and state directory."""
 
+    image_dirs = ()  # image directories beyond the build's, for a suite's own files
+
     def setUp(self):
         for path, what in ((AGENT, "PV_AGENT_BIN"), (PVCTL, "PVCTL_BIN"),
                            (FIRMWARE, "PV_FIRMWARE")):
             self.assertTrue(path and os.path.exists(path), f"{what} not set or missing: {path}")
         self.tmp = tempfile.TemporaryDirectory(prefix="pvagent-")
         self.agent = Agent(self.tmp.name)
+        self.agent.extra_image_dirs = tuple(self.image_dirs)
         # A cleanup, not tearDown: it also runs when setUp fails after the agent started.
         self.addCleanup(self.clean_up_agent)
         self.agent.start()

@@ -27,8 +27,8 @@
 #include "qemu_process.h"
 #include "qmp_client.h"
 #include "shared_region.h"
-#include "unix_socket.h"
 #include "test_only_secure_processor.h"
+#include "unix_socket.h"
 
 namespace pv::testing_attest {
 namespace {
