@@ -44,8 +44,7 @@ absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Await(uint32_t sequence,
   if (!answered) {
     return absl::DeadlineExceededError(absl::StrCat(
         "the paravisor did not answer evidence request ", sequence, " within ", timeout.count(),
-        " ms (it polls for requests when the guest exits; a guest that never exits cannot be "
-        "asked)"));
+        " ms (it looks for requests at every tick of its timer)"));
   }
   if (status_ < 0) {
     return absl::UnavailableError(

@@ -2,10 +2,10 @@
 // evidence with a REPORT_DATA of its choosing, and waits for the answer.
 //
 // Request: REPORT_DATA into vCPU 0's AgentEvidenceControl (ring_layout.h), then the
-// evidence_request word bumped (release). The paravisor polls that word at every exit it
-// handles, produces the evidence through its attestation client and sends it back as an
+// evidence_request word bumped (release). The paravisor polls that word at every tick of its
+// timer, produces the evidence through its attestation client and sends it back as an
 // AgentEvidence message, which the exit handler delivers here. One request at a time per
-// partition (a second one is refused while the first is in flight); a guest that never exits never
+// partition (a second one is refused while the first is in flight); a paravisor that stopped never
 // answers, so every wait has a deadline. Post and Await are separate so a caller can write the
 // request while it holds whatever keeps the shared memory mapped, and wait without it.
 #ifndef PV_HOST_AGENT_EVIDENCE_MAILBOX_H_

@@ -13,7 +13,7 @@ namespace pv::attest {
 // kUnsupported when this partition cannot attest (no secrets page, VMPCK wiped).
 Result<usize> GuestEvidence(const u8 report_data[64], u8* out, usize cap);
 
-// Called at every exit: if the host agent asked for evidence (`pvctl attest`), produce it and
+// Called at every paravisor timer tick (exits/handle_timer.cpp): if the host agent asked for evidence (`pvctl attest`), produce it and
 // send it back through the exit proxy (agent_evidence.cpp). Costs one shared-memory load
 // otherwise. At most one request is served per call.
 void PollAgentEvidence();

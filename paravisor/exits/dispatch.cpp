@@ -111,8 +111,6 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
 }
 
 ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit) {
-  // One load of a shared word unless the host agent asked for evidence (attest/guest_evidence.h).
-  attest::PollAgentEvidence();
   const ExitAction action = DispatchExit(vcpu, exit);
   if (action != ExitAction::kResumeNext) return action;
   const Result<u64> len = ExitingInstructionLength(vcpu, exit);

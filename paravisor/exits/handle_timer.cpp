@@ -1,6 +1,7 @@
 // The guest's time budget and HLT, both served by the paravisor's timer (arch/event_timer.h).
 #include "arch/event_timer.h"
 #include "arch/host_cpu.h"
+#include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 
 namespace pv {
@@ -22,6 +23,10 @@ ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit&) {
   // The tick that interrupted the guest is still pending (interrupts are off in the paravisor):
   // take it, or the next entry would exit again at once. The guest's RIP did not move.
   arch::AcknowledgeTimerInterrupts();
+  // Host-agent requests (`pvctl attest`) are looked at once per tick, not on every exit: every
+  // guest is interrupted by the tick, so none can keep a request waiting longer than one tick,
+  // and the exits a guest causes (CPUID, I/O, ...) pay nothing for it.
+  attest::PollAgentEvidence();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeSame;
 }
@@ -36,6 +41,7 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   // paravisor's timer, so the vCPU sleeps until its next tick; a guest that halts forever thus
   // spends its budget in time, not in exits, and ends as `timeout`.
   arch::WaitForTimerEvent();
+  attest::PollAgentEvidence();  // the tick that woke the vCPU: see HandleTimerInterrupt
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeNext;
 }

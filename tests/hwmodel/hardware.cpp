@@ -40,9 +40,28 @@ void CpuModel::GuestRuns(Machine& m) {
   m.PoisonRsb();
 }
 
+bool CpuModel::AtBoundary(Machine& m, uint64_t rip) {
+  const bool shadow = sti_shadow_;
+  sti_shadow_ = false;
+  if ((m.Rflags() & kRflagsIf) == 0 || !Gif() || shadow) return true;
+  m.Fail("interruptible inside the world switch before " + Hex(rip) +
+         " (IF=1, GIF=1, no STI shadow): the host's timer interrupt would be taken here");
+  return false;
+}
+
 bool CpuModel::Execute(Machine& m, const Decoded& insn, uint64_t rip) {
   const long index = static_cast<long>(m.trace().size()) - 1;
   switch (insn.kind) {
+    case Insn::kSti:
+      // The shadow exists only if STI changed IF from 0 to 1.
+      sti_shadow_ = (m.Rflags() & kRflagsIf) == 0;
+      m.SetRflags(m.Rflags() | kRflagsIf);
+      m.SetRip(rip + insn.length);
+      return true;
+    case Insn::kCli:
+      m.SetRflags(m.Rflags() & ~kRflagsIf);
+      m.SetRip(rip + insn.length);
+      return true;
     case Insn::kWrmsr: {
       const uint32_t msr = static_cast<uint32_t>(m.Reg(RCX));
       const uint64_t value = (m.Reg(RDX) << 32) | (m.Reg(RAX) & 0xffffffffu);
@@ -120,10 +139,9 @@ bool SvmModel::Vmrun(Machine& m, uint64_t rip) {
     m.Fail("VMRUN with GIF=1 (no CLGI before it)");
     return false;
   }
-  if (m.Rflags() & kRflagsIf) {
-    m.Fail("VMRUN with IF=1");
-    return false;
-  }
+  // IF = 1 is legal here (GIF = 0 keeps the host uninterruptible); it is recorded because it
+  // decides whether the guest can be preempted (checked by the tests against each contract).
+  host_if_at_vmrun = (m.Rflags() & kRflagsIf) != 0;
   if (m.Reg(RAX) != vmcb_pa) {
     m.Fail("VMRUN operand " + Hex(m.Reg(RAX)) + " is not the guest VMCB " + Hex(vmcb_pa));
     return false;
@@ -146,6 +164,10 @@ bool SvmModel::Vmrun(Machine& m, uint64_t rip) {
 
   GuestRuns(m);
   guest_kernel_gs_base = Random();
+  // With host IF = 1 the paravisor's tick may arrive while the guest runs: #VMEXIT(INTR), the
+  // interrupt left pending (GIF = 0 after #VMEXIT holds it off the host; AtBoundary fails the
+  // run wherever the rest of the switch would let it in).
+  if (host_if_at_vmrun && (Random() & 1)) exit_code = 0x60;  // VMEXIT_INTR
   m.Store64(vmcb_pa + kVmcbExitCode, exit_code);
 
   if (sev_es_entry) {

@@ -45,8 +45,14 @@ class CpuModel : public Hardware {
   std::optional<uint64_t> fixed_guest_spec_ctrl;
 
   bool Execute(Machine& m, const Decoded& insn, uint64_t rip) override;
+  // An interrupt is taken at an instruction boundary when RFLAGS.IF = 1, GIF = 1 (SVM; always 1
+  // elsewhere) and no STI shadow is in effect (SDM/APM: after an STI that set IF, interrupts
+  // stay inhibited until the next instruction has executed). A world switch must never be
+  // interruptible: the model fails the run at the first boundary where one could get in.
+  bool AtBoundary(Machine& m, uint64_t rip) override;
 
  protected:
+  virtual bool Gif() const { return true; }
   virtual bool ExecuteVendor(Machine& m, const Decoded& insn, uint64_t rip) = 0;
   // The guest's run between entry and exit: new GPR values, maybe a new SPEC_CTRL, RSB poison.
   void GuestRuns(Machine& m);
@@ -55,6 +61,7 @@ class CpuModel : public Hardware {
 
  private:
   std::mt19937_64& rng_;
+  bool sti_shadow_ = false;  // the instruction after an STI that set IF is not interruptible
 };
 
 // SVM: legacy VMRUN (guest GPRs but RAX/RSP in registers) and SEV-ES VMRUN (chosen by the VMCB's
@@ -84,9 +91,15 @@ class SvmModel : public CpuModel {
   bool gif = true;
   bool sev_es_entry = false;
   uint64_t xcr0 = 0, xss = 0, pkru = 0;  // as #VMEXIT of SEV-ES reloaded them
-  uint64_t exit_code = 0x72;             // CPUID
+  uint64_t exit_code = 0x72;             // CPUID, or INTR when the tick preempted the guest
+  // RFLAGS.IF of the host at VMRUN. With V_INTR_MASKING (the paravisor's VMCBs) it is this
+  // saved host IF, not the guest's, that lets a physical interrupt cause #VMEXIT(INTR): IF = 1
+  // here is what makes the guest preemptible by the paravisor's timer (GIF = 0 still holds the
+  // interrupt off the host itself).
+  bool host_if_at_vmrun = false;
 
  protected:
+  bool Gif() const override { return gif; }
   bool ExecuteVendor(Machine& m, const Decoded& insn, uint64_t rip) override;
 
  private:

@@ -272,6 +272,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(Mutant{"svm_sev_es_run", RunSevEsOnce}),
                        ::testing::Values("touch_vmsa")),
     [](const auto& info) { return std::string("svm_sev_es_run_") + std::get<1>(info.param); });
+// The interrupt rules of svm_run.asm: the guest preemptible by the tick (host IF=1 at VMRUN),
+// the host never interruptible (IF cleared before GIF is set again).
+INSTANTIATE_TEST_SUITE_P(Svm, HwModelMutation,
+                         ::testing::Combine(::testing::Values(Mutant{"svm_run", Svm}),
+                                            ::testing::Values("no_sti", "cli_after_stgi")),
+                         [](const auto& info) {
+                           return std::string("svm_run_") + std::get<1>(info.param);
+                         });
 INSTANTIATE_TEST_SUITE_P(Tdx, HwModelMutation,
                          ::testing::Combine(::testing::Values(Mutant{"tdx_l2_enter", RunTdxOnce}),
                                             ::testing::Values("drop_output")),

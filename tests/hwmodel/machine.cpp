@@ -289,6 +289,7 @@ void Machine::OnCode(uint64_t addr) {
     Fail("more than 100000 instructions: the routine does not return");
     return;
   }
+  if (!hw_->AtBoundary(*this, addr)) return;
   switch (d.kind) {
     case Insn::kCall:
       Rsb(true);
@@ -299,10 +300,6 @@ void Machine::OnCode(uint64_t addr) {
     case Insn::kOther:
     case Insn::kIndirectJump:
     case Insn::kVerw:
-      return;
-    case Insn::kSti:
-    case Insn::kCli:
-      Fail(std::string("the world switch must not execute ") + InsnName(d.kind));
       return;
     default:
       break;
@@ -335,7 +332,7 @@ Machine::CallResult Machine::Call(uint64_t entry, const Gprs& gprs, Hardware& hw
   Store64(r.rsp_before, kReturnSentinel);
   for (int i = 0; i < kGprCount; ++i) SetReg(i, gprs[i]);
   SetReg(RSP, r.rsp_before);
-  SetRflags(0x2);  // IF = 0: the paravisor never enables interrupts
+  SetRflags(0x2);  // IF = 0: every switch's contract is to be called with interrupts off
   const uc_err err = uc_emu_start(uc_, entry, kReturnSentinel, 0, 0);
   if (err != UC_ERR_OK && error_.empty()) {
     error_ = std::string("unicorn: ") + uc_strerror(err);

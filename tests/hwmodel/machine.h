@@ -1,10 +1,10 @@
 // The instruction-level hardware model: Unicorn executes the world-switch routine's own machine
 // code instruction by instruction, and every instruction Unicorn does not implement as the
-// hardware would (VMRUN, VMLOAD, VMSAVE, CLGI, STGI, VMLAUNCH, VMRESUME, VMREAD, VMWRITE,
-// TDCALL, RDMSR, WRMSR, XGETBV, VERW) is handed to a Hardware object that implements it from the
-// AMD APM, the Intel SDM or the TDX module ABI. The Machine also keeps what the properties need:
-// an instruction trace, a 32-entry return-stack-buffer model, and the paravisor code's accesses
-// to watched memory. This is a model standing in for absent hardware, not hardware.
+// hardware would (VMRUN, VMLOAD, VMSAVE, CLGI, STGI, STI, CLI, VMLAUNCH, VMRESUME, VMREAD,
+// VMWRITE, TDCALL, RDMSR, WRMSR, XGETBV, VERW) is handed to a Hardware object that implements it
+// from the AMD APM, the Intel SDM or the TDX module ABI. The Machine also keeps what the properties
+// need: an instruction trace, a 32-entry return-stack-buffer model, and the paravisor code's
+// accesses to watched memory. This is a model standing in for absent hardware, not hardware.
 #ifndef PV_TESTS_HWMODEL_MACHINE_H_
 #define PV_TESTS_HWMODEL_MACHINE_H_
 
@@ -75,13 +75,19 @@ struct MemAccess {
 
 class Machine;
 
-// Executes the instructions Unicorn leaves to the hardware model. Execute() either completes
-// the instruction (registers, memory, RIP) and returns true, or records why the paravisor code
-// broke the architecture's rules with Machine::Fail and returns false (which stops the run).
+// Executes the instructions Unicorn leaves to the hardware model (STI and CLI included: their
+// effect on interruptibility depends on GIF and the STI shadow, which only the model knows).
+// Execute() either completes the instruction (registers, memory, RIP) and returns true, or records
+// why the paravisor code broke the architecture's rules with Machine::Fail and returns false (which
+// stops the run).
 class Hardware {
  public:
   virtual ~Hardware() = default;
   virtual bool Execute(Machine& m, const Decoded& insn, uint64_t rip) = 0;
+  // Called at every instruction boundary, before the instruction at `rip` executes: where the
+  // hardware would deliver a pending interrupt. Returns false (after Machine::Fail) if the
+  // architecture would let an interrupt into the world switch here.
+  virtual bool AtBoundary(Machine& m, uint64_t rip) = 0;
 };
 
 class Machine {

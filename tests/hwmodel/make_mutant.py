@@ -4,7 +4,7 @@
 Usage: make_mutant.py --src <paravisor dir> --gen <dir of pv_asm_offsets.inc> --nasm <nasm>
                       --ld <ld> --routine <svm_run|vmx_run|svm_sev_es_run|tdx_l2_enter>
                       --mutation <no_save|spec_ctrl_before_call|no_rsb_fill|touch_vmsa|
-                                  drop_output> --out <mutant.elf>
+                                  drop_output|no_sti|cli_after_stgi> --out <mutant.elf>
 
 The routine's production source (and entry/world_switch.inc) are copied, one textual edit is
 applied, and the copy is assembled and linked alone into a small ELF executable that the
@@ -43,6 +43,11 @@ EXTRA_EDITS = {
          "    mov rcx, [rax + 0x108]\n    mov rcx, [rcx + 0x318]\n    vmrun\n")],
     # TDX: one module output (R13, the extended exit qualification) not stored
     ("tdx_l2_enter", "drop_output"): [("asm", r"^    mov \[rbx \+ TDX_EXIT_r13\], r13\n", "")],
+    # SVM: no STI under GIF=0, so the saved host IF is 0 and the tick cannot preempt the guest
+    ("svm_run", "no_sti"): [("asm", r"^    sti\n", "")],
+    # SVM: CLI after STGI instead of before it, so the tick pending since an INTR exit gets in
+    ("svm_run", "cli_after_stgi"): [("asm", r"^    cli\n", ""),
+                                    ("asm", r"^    stgi\n", "    stgi\n    cli\n")],
 }
 
 

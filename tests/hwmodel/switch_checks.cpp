@@ -121,7 +121,9 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
         guest_values.count(r.gprs[reg]) == 0,
         std::string("guest value left in ") + GprName(reg) + " at return: " + Hex(r.gprs[reg]));
   }
-  c.Expect((r.rflags & (1u << 9)) == 0, "IF set at return");
+  // The switch leaves IF as it found it: Machine::Call enters with IF = 0, as every contract
+  // requires, so IF = 1 here means an STI without its CLI (or a CLI moved out of the path).
+  c.ExpectEq(r.rflags & (1u << 9), 0, "RFLAGS.IF at return (the call was made with IF=0)");
   c.ExpectEq(hw.entries, expect_entry ? 1 : 0, "entries into the guest");
 
   // SPEC_CTRL.
@@ -246,6 +248,12 @@ Violations RunSvmOnce(const ElfImage& image, ImageKind kind, std::mt19937_64& rn
              "guest VMSAVE state saved after the exit");
   c.ExpectEq(hw.loaded_kernel_gs_base, host_token, "host VMLOAD state live at return");
   c.Expect(hw.gif, "GIF=0 at return (no STGI)");
+  // svm_run.asm's contract since the paravisor's own tick: STI under GIF = 0 before VMRUN, so
+  // the saved host IF lets the timer cause #VMEXIT(INTR) and a guest that never exits is
+  // preempted (the model's AtBoundary proves the host itself stays uninterruptible).
+  c.Expect(hw.host_if_at_vmrun,
+           "VMRUN with host IF=0: the paravisor's timer cannot preempt the "
+           "guest (no STI under GIF=0)");
   if (fixed && fixed->after) *fixed->after = after;
   return c.Take();
 }
@@ -348,6 +356,8 @@ Violations SevEs(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bo
   c.ExpectEq(hw.pkru, type_b.has_pkru ? type_b.pkru : 0, "PKRU in the save area");
   c.ExpectEq(hw.loaded_kernel_gs_base, host_token, "host VMSAVE state reloaded by #VMEXIT");
   c.Expect(hw.gif, "GIF=0 at return (no STGI)");
+  // The SEV-ES contract (KVM's rule): IF stays 0 throughout, no STI before VMRUN.
+  c.Expect(!hw.host_if_at_vmrun, "SEV-ES VMRUN with host IF=1 (its contract keeps IF=0)");
   if (backend) c.ExpectEq(after.host_state_pa, rig.hsave, "run.host_state_pa = the HSAVE page");
   return c.Take();
 }
