@@ -40,7 +40,7 @@ if "$PVCTL" capabilities >/dev/null 2>&1; then
 else
   state_dir="$BUILD_DIR/pv-agent-state"
   echo "== starting pv-agent on $PV_AGENT_SOCKET (state in $state_dir, log in $BUILD_DIR/pv-agent.log)"
-  "$AGENT" --socket "$PV_AGENT_SOCKET" --state-dir "$state_dir" >"$BUILD_DIR/pv-agent.log" 2>&1 &
+  "$AGENT" --socket "$PV_AGENT_SOCKET" --state-dir "$state_dir" --image-dir "$BUILD_DIR" >"$BUILD_DIR/pv-agent.log" 2>&1 &
   agent_pid=$!
   for _ in $(seq 1 100); do
     "$PVCTL" capabilities >/dev/null 2>&1 && break

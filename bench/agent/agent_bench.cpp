@@ -22,7 +22,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -164,6 +166,21 @@ struct Agent {
   std::string dir, socket;
   std::unique_ptr<pv::v1::PartitionManager::Stub> stub;
 
+  std::vector<std::string> image_dirs;
+
+  // Agent CPU time (user + system) so far, in seconds.
+  double CpuSeconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    }
+    return ticks / sysconf(_SC_CLK_TCK);
+  }
+
   bool Launch(const std::string& binary) {
     char tmpl[] = "/tmp/pv-agent-bench-XXXXXX";
     dir = mkdtemp(tmpl);
@@ -173,8 +190,15 @@ struct Agent {
       std::string log = dir + "/agent.log";
       FILE* f = freopen(log.c_str(), "w", stderr);
       (void)f;
-      execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(), "--state-dir",
-            (dir + "/state").c_str(), nullptr);
+      // PV_BENCH_OLD_AGENT=1: an agent from before --image-dir (for before/after numbers).
+      if (getenv("PV_BENCH_OLD_AGENT") != nullptr) {
+        execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(), "--state-dir",
+              (dir + "/state").c_str(), nullptr);
+      } else {
+        execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(), "--state-dir",
+              (dir + "/state").c_str(), "--image-dir", image_dirs[0].c_str(), "--image-dir",
+              image_dirs[1].c_str(), nullptr);
+      }
       _exit(127);
     }
     stub = pv::v1::PartitionManager::NewStub(
@@ -269,6 +293,7 @@ int main(int argc, char** argv) {
   PrintRow("host ring + flatbuffers + agent, agent woken by doorbell", ring_sleep, bare.p50_ns);
 
   Agent agent;
+  agent.image_dirs = {firmware.substr(0, firmware.rfind('/')), probe.substr(0, probe.rfind('/'))};
   if (!agent.Launch(agent_bin)) {
     std::fprintf(stderr, "bench: pv-agent did not start\n");
     agent.Stop();
@@ -338,6 +363,39 @@ int main(int argc, char** argv) {
       "\nagent memory\n  %-52s %9ld KiB, with %d running: %ld KiB => %.0f KiB per partition\n",
       "pv-agent RSS idle", rss0, kRunning, rss1, (rss1 - rss0) / double(kRunning));
   for (int i = 0; i < kRunning; ++i) agent.StopAndDelete(absl::StrCat("mem", i));
+
+  // 7. Busy host: IO-heavy partitions (the ticker guest proxies reads of the test device
+  // without pause). Agent CPU per partition, and GetPartition latency with 8 of them.
+  std::printf("\nbusy host (ticker guests: proxied IN in a loop)\n");
+  auto cpu_over = [&](double seconds) {
+    const double c0 = agent.CpuSeconds();
+    const auto t0 = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    return (agent.CpuSeconds() - c0) / std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  (void)agent.Create("busy0", firmware, ticker);
+  (void)agent.Start("busy0");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const double one = cpu_over(5.0);
+  std::printf("  %-52s %8.1f %% of a core\n", "agent CPU, 1 IO-heavy partition", one * 100);
+  constexpr int kBusy = 8;
+  for (int i = 1; i < kBusy; ++i) {
+    const std::string name = absl::StrCat("busy", i);
+    (void)agent.Create(name, firmware, ticker);
+    (void)agent.Start(name);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const double eight = cpu_over(5.0);
+  std::printf("  %-52s %8.1f %% of a core (%.1f %% per partition)\n",
+              "agent CPU, 8 IO-heavy partitions", eight * 100, eight * 100 / kBusy);
+  std::vector<double> busy_ns;
+  for (int i = 0; i < 2000; ++i) {
+    auto t0 = Clock::now();
+    agent.Get(absl::StrCat("busy", i % kBusy));
+    busy_ns.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+  }
+  PrintRow("GetPartition, 8 IO-heavy partitions running", Summarize(busy_ns), bare.p50_ns);
+  for (int i = 0; i < kBusy; ++i) agent.StopAndDelete(absl::StrCat("busy", i));
   agent.Stop();
   return 0;
 }

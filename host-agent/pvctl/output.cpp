@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace pv::pvctl {
@@ -36,6 +37,59 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
+}
+
+bool FromJson(const std::string& json, google::protobuf::Message* message, std::string* error) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
+  if (!status.ok()) *error = std::string(status.message());
+  return status.ok();
+}
+
+std::string ErrorJson(int code, const std::string& message) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const char* name = code >= 0 && code < 17 ? kNames[code] : "UNKNOWN";
+  // Through the JSON printer of a protobuf string value: correct escaping for any bytes.
+  google::protobuf::Value text;
+  text.set_string_value(message);
+  std::string quoted;
+  (void)google::protobuf::util::MessageToJsonString(text, &quoted);
+  return absl::StrCat("{\"error\": {\"code\": \"", name, "\", \"code_number\": ", code,
+                      ", \"message\": ", quoted, "}}");
+}
+
+bool ReadSmallFile(const std::string& path, size_t max_bytes, std::string* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  out->clear();
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    out->append(buf, n);
+    if (out->size() > max_bytes) {
+      std::fclose(f);
+      return false;
+    }
+  }
+  std::fclose(f);
+  return true;
 }
 
 std::string StateName(pv::v1::PartitionState state) {

@@ -11,6 +11,12 @@
 namespace pv::pvctl {
 
 std::string ToJson(const google::protobuf::Message& message);
+// Parses protobuf JSON (unknown fields are an error); `error` says what is wrong.
+bool FromJson(const std::string& json, google::protobuf::Message* message, std::string* error);
+// {"error": {"code": "NOT_FOUND", "code_number": 5, "message": "..."}}
+std::string ErrorJson(int code, const std::string& message);
+// Whole file, if it exists and has at most `max_bytes`.
+bool ReadSmallFile(const std::string& path, size_t max_bytes, std::string* out);
 std::string StateName(pv::v1::PartitionState state);
 std::string PlatformName(pv::v1::Platform platform);
 std::string EventTypeName(pv::v1::EventType type);

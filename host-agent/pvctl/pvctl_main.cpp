@@ -2,21 +2,33 @@
 //
 // Exit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 already exists, 5 wrong state
 // (failed precondition), 6 invalid argument, 7 agent unreachable / platform unavailable,
-// 8 the partition failed or its guest did not exit with 0 (launch, wait).
+// 8 the partition failed or its guest did not exit with 0 (launch, wait), 9 permission denied,
+// 10 resource exhausted.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "attest_command.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "output.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
@@ -35,7 +47,36 @@ enum ExitCode {
   kInvalidArgument = 6,
   kUnavailable = 7,
   kPartitionFailed = 8,
+  kPermissionDenied = 9,
+  kResourceExhausted = 10,
 };
+
+// Why the agent's socket cannot be reached, for UNAVAILABLE errors: tried directly, so the
+// advice matches the cause (missing, nobody listening, no permission).
+std::string DiagnoseSocket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return "the socket path is too long";
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) return "";
+  switch (err) {
+    case ENOENT:
+      return absl::StrCat("no socket at ", path, ": is pv-agent running?");
+    case ECONNREFUSED:
+      return absl::StrCat("nobody listens on ", path, ": is pv-agent running?");
+    case EACCES:
+    case EPERM:
+      return absl::StrCat("permission denied on ", path,
+                          ": ask to be added to the agent's --socket-group");
+    default:
+      return absl::StrCat(path, ": ", std::strerror(err));
+  }
+}
 
 constexpr char kUsageText[] =
     R"(usage: pvctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]
@@ -46,7 +87,8 @@ commands:
               [--tee none|sev-snp|tdx]  (measured launch, simulated secure processor)
               [--guest-args TEXT]
               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]   (a Linux guest)
-              [--debug] [--no-console]
+              [--debug] [--no-console] [--autostart]
+              [--restart never|on-failure|always]
   start NAME                      start a CREATED, STOPPED or FAILED partition
   stop NAME [--grace-ms MS] [--force]
   delete NAME [--force]           --force stops a running partition first
@@ -60,13 +102,29 @@ commands:
                                   fresh evidence (SNP report / TDX quote) from the running
                                   partition's paravisor with that REPORT_DATA (64 bytes in
                                   hex; default: random); verify it with pvattest
-  launch NAME --firmware FILE [create options] [--replace]
+  launch NAME --firmware FILE [create options] [--replace] [--detach]
                                   create + start + follow the console until the guest ends
+                                  (Ctrl-C: stops following, asks whether to stop the
+                                  partition; --detach: returns once it is RUNNING)
+  create -f SPEC.json [NAME]      the PartitionSpec as protobuf JSON (the API's format)
+  pause NAME | resume NAME        QMP stop / cont (RUNNING <-> PAUSED)
+  reset NAME                      a fresh QEMU on the same spec
+  shutdown NAME                   ACPI power button (the guest decides)
+  wait NAME --state STATE [--within SECONDS]
+                                  until the partition is in STATE (created, running,
+                                  paused, stopped, failed); exit 8 if it ends otherwise
+  health                          grpc.health.v1 check of the agent
+  completion bash                 prints a bash completion script
+
+Options belong to their command (unknown or extra arguments are usage errors); --socket,
+--json and --timeout may appear anywhere. With --json, errors are printed on stdout as
+{"error": {"code": "NOT_FOUND", "message": "..."}} as well.
 
 The socket defaults to $PV_AGENT_SOCKET, else /run/pv-agent/pv-agent.sock (root) or
 $XDG_RUNTIME_DIR/pv-agent.sock. Exit codes: 0 ok, 1 error, 2 usage, 3 not found,
 4 already exists, 5 wrong state, 6 invalid argument, 7 agent unreachable or platform
-unavailable, 8 partition failed / guest exit code not 0.
+unavailable, 8 partition failed / guest exit code not 0, 9 permission denied, 10 resource exhausted
+(e.g. the agent's disk is full).
 )";
 
 std::string DefaultSocket() {
@@ -88,24 +146,61 @@ struct Args {
   }
 };
 
-const std::map<std::string, bool>& KnownOptions() {  // option -> takes a value
-  static const std::map<std::string, bool> known = {
-      {"--firmware", true},   {"--guest", true},         {"--memory", true},
-      {"--vcpus", true},      {"--platform", true},      {"--tee", true},      {"--cmdline", true},
-      {"--guest-args", true}, {"--debug", false},        {"--no-console", false},
-      {"--grace-ms", true},   {"--force", false},        {"--follow", false},
-      {"-f", false},          {"--firmware-log", false}, {"--offset", true},
-      {"--partition", true},  {"--after", true},         {"--replace", false},
-      {"--kernel", true},      {"--initrd", true},        {"--append", true},
-      {"--report-data", true}, {"--out", true},
+// Per command: option -> takes a value. Anything else after the command is a usage error.
+const std::map<std::string, std::map<std::string, bool>>& CommandOptions() {
+  static const std::map<std::string, bool> kCreate = {
+      {"--firmware", true},    {"--guest", true},   {"--memory", true},     {"--vcpus", true},
+      {"--platform", true},    {"--cmdline", true}, {"--guest-args", true}, {"--debug", false},
+      {"--no-console", false}, {"-f", true},        {"--file", true},       {"--autostart", false},
+      {"--restart", true},     {"--tee", true},     {"--kernel", true},     {"--initrd", true},
+      {"--append", true}};
+  static std::map<std::string, bool> launch = [] {
+    std::map<std::string, bool> m = kCreate;
+    m.erase("-f");
+    m.erase("--file");
+    m["--replace"] = false;
+    m["--detach"] = false;
+    return m;
+  }();
+  static const std::map<std::string, std::map<std::string, bool>> options = {
+      {"create", kCreate},
+      {"launch", launch},
+      {"start", {}},
+      {"stop", {{"--grace-ms", true}, {"--force", false}}},
+      {"delete", {{"--force", false}}},
+      {"list", {}},
+      {"get", {}},
+      {"console", {{"-f", false}, {"--follow", false}, {"--firmware", false}, {"--offset", true}}},
+      {"events", {{"--partition", true}, {"--after", true}, {"-f", false}, {"--follow", false}}},
+      {"stats", {}},
+      {"capabilities", {}},
+      {"pause", {}},
+      {"resume", {}},
+      {"reset", {}},
+      {"shutdown", {}},
+      {"wait", {{"--state", true}, {"--within", true}}},
+      {"health", {}},
+      {"completion", {}},
+      {"attest", {{"--report-data", true}, {"--out", true}}},
   };
-  return known;
+  return options;
+}
+
+// Positional arguments each command takes: {min, max}.
+std::pair<size_t, size_t> PositionalRange(const std::string& command, const Args& args) {
+  if (command == "list" || command == "events" || command == "capabilities" ||
+      command == "health") {
+    return {0, 0};
+  }
+  if (command == "create" && (args.Has("-f") || args.Has("--file"))) return {0, 1};
+  return {1, 1};
 }
 
 class Cli {
  public:
   Cli(std::shared_ptr<grpc::Channel> channel, bool json, int timeout_s, std::string socket)
-      : stub_(pv::v1::PartitionManager::NewStub(channel)),
+      : channel_(channel),
+        stub_(pv::v1::PartitionManager::NewStub(channel)),
         json_(json),
         timeout_s_(timeout_s),
         socket_(std::move(socket)) {}
@@ -122,20 +217,29 @@ class Cli {
   }
   int Fail(const grpc::Status& s) {
     std::fprintf(stderr, "pvctl: %s\n", s.error_message().c_str());
+    if (json_) {
+      std::printf("%s\n", pv::pvctl::ErrorJson(s.error_code(), s.error_message()).c_str());
+    }
     switch (s.error_code()) {
       case grpc::StatusCode::NOT_FOUND:
         return kNotFound;
       case grpc::StatusCode::ALREADY_EXISTS:
         return kAlreadyExists;
       case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::ABORTED:  // a start cancelled by a forced stop or delete
         return kWrongState;
       case grpc::StatusCode::INVALID_ARGUMENT:
         return kInvalidArgument;
-      case grpc::StatusCode::UNAVAILABLE:
-        if (s.error_message().find("connect") != std::string::npos) {
-          std::fprintf(stderr, "pvctl: is pv-agent running on %s?\n", socket_.c_str());
-        }
-        return kUnavailable;
+      case grpc::StatusCode::PERMISSION_DENIED:
+        return kPermissionDenied;
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return kResourceExhausted;
+      case grpc::StatusCode::UNAVAILABLE: {
+        const std::string why = DiagnoseSocket(socket_);
+        if (!why.empty()) std::fprintf(stderr, "pvctl: %s\n", why.c_str());
+        return why.find("permission denied") != std::string::npos ? kPermissionDenied
+                                                                  : kUnavailable;
+      }
       default:
         return kError;
     }
@@ -152,10 +256,18 @@ class Cli {
     return kOk;
   }
   int Create(const Args& args, const std::string& name, pv::v1::Partition* out);
+  int CreateFromFile(const Args& args, pv::v1::Partition* out);
+  int Simple(const std::string& command, const std::string& name);
+  int Wait(const Args& args, const std::string& name);
+  int Health();
   int Start(const std::string& name, pv::v1::Partition* out);
-  int Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink);
+  // `cancel_on_sigint`: SIGINT (blocked by main for launch) ends the stream and is reported
+  // through `interrupted`.
+  int Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink,
+              bool cancel_on_sigint = false, bool* interrupted = nullptr);
   int Launch(const Args& args, const std::string& name);
 
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pv::v1::PartitionManager::Stub> stub_;
   bool json_;
   int timeout_s_;
@@ -221,6 +333,19 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
       return kUsage;
     }
   }
+  if (args.Has("--restart")) {
+    static const std::map<std::string, pv::v1::RestartPolicy> kPolicies = {
+        {"never", pv::v1::RESTART_POLICY_NEVER},
+        {"on-failure", pv::v1::RESTART_POLICY_ON_FAILURE},
+        {"always", pv::v1::RESTART_POLICY_ALWAYS}};
+    auto it = kPolicies.find(args.Get("--restart"));
+    if (it == kPolicies.end()) {
+      std::fprintf(stderr, "pvctl: --restart must be never, on-failure or always\n");
+      return kUsage;
+    }
+    spec->set_restart_policy(it->second);
+  }
+  spec->set_autostart(args.Has("--autostart"));
   spec->mutable_policy()->set_debug(args.Has("--debug"));
   spec->mutable_policy()->set_suppress_console(args.Has("--no-console"));
   auto ctx = Context();
@@ -243,13 +368,31 @@ int Cli::Start(const std::string& name, pv::v1::Partition* out) {
   return kOk;
 }
 
-int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink) {
+int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink,
+                 bool cancel_on_sigint, bool* interrupted) {
   pv::v1::StreamConsoleRequest req;
   req.set_name(name);
   req.set_follow(follow);
   req.set_offset(offset);
   req.set_source(firmware ? pv::v1::CONSOLE_SOURCE_FIRMWARE : pv::v1::CONSOLE_SOURCE_GUEST);
   auto ctx = Context(/*streaming=*/true);
+  std::atomic<bool> finished{false}, got_sigint{false};
+  std::thread watcher;
+  if (cancel_on_sigint) {
+    watcher = std::thread([&] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      const timespec tick{0, 100 * 1000 * 1000};
+      while (!finished) {
+        if (sigtimedwait(&set, nullptr, &tick) == SIGINT) {
+          got_sigint = true;
+          ctx->TryCancel();
+          return;
+        }
+      }
+    });
+  }
   auto reader = stub_->StreamConsole(ctx.get(), req);
   pv::v1::ConsoleChunk chunk;
   while (reader->Read(&chunk)) {
@@ -257,6 +400,10 @@ int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t o
     std::fflush(sink);
   }
   grpc::Status s = reader->Finish();
+  finished = true;
+  if (watcher.joinable()) watcher.join();
+  if (interrupted != nullptr) *interrupted = got_sigint;
+  if (got_sigint) return kOk;
   return s.ok() ? kOk : Fail(s);
 }
 
@@ -275,11 +422,35 @@ int Cli::Launch(const Args& args, const std::string& name) {
   if (int rc = Create(args, name, &created); rc != kOk) return rc;
   pv::v1::Partition started;
   if (int rc = Start(name, &started); rc != kOk) return rc;
+  if (args.Has("--detach")) return PrintPartition(started);
   Progress("--- guest console (through the exit proxy) ---");
   // With --json the console goes to stderr so stdout stays one JSON document.
-  if (int rc = Console(name, /*follow=*/true, /*firmware=*/false, 0, json_ ? stderr : stdout);
+  bool interrupted = false;
+  if (int rc = Console(name, /*follow=*/true, /*firmware=*/false, 0, json_ ? stderr : stdout,
+                       /*cancel_on_sigint=*/true, &interrupted);
       rc != kOk) {
     return rc;
+  }
+  if (interrupted) {
+    bool stop = false;
+    if (::isatty(0)) {
+      std::fprintf(stderr, "\nstop partition '%s'? [y/N] ", name.c_str());
+      char answer[16] = {};
+      stop = std::fgets(answer, sizeof(answer), stdin) != nullptr &&
+             (answer[0] == 'y' || answer[0] == 'Y');
+    }
+    if (!stop) {
+      std::fprintf(stderr, "partition '%s' keeps running (pvctl console %s -f; pvctl stop %s)\n",
+                   name.c_str(), name.c_str(), name.c_str());
+      return kOk;
+    }
+    pv::v1::StopPartitionRequest req;
+    req.set_name(name);
+    pv::v1::Partition stopped;
+    auto ctx = Context();
+    grpc::Status s = stub_->StopPartition(ctx.get(), req, &stopped);
+    if (!s.ok()) return Fail(s);
+    return PrintPartition(stopped);
   }
   Progress("--- end of console ---");
   pv::v1::GetPartitionRequest get;
@@ -305,6 +476,159 @@ int Cli::Launch(const Args& args, const std::string& name) {
   return ok ? kOk : kPartitionFailed;
 }
 
+int Cli::CreateFromFile(const Args& args, pv::v1::Partition* out) {
+  const std::string path = args.Has("-f") ? args.Get("-f") : args.Get("--file");
+  for (const char* conflicting :
+       {"--firmware", "--guest", "--memory", "--vcpus", "--platform", "--cmdline", "--guest-args",
+        "--debug", "--no-console", "--autostart", "--restart"}) {
+    if (args.Has(conflicting)) {
+      std::fprintf(stderr, "pvctl create: %s cannot be combined with -f (put it in %s)\n",
+                   conflicting, path.c_str());
+      return kUsage;
+    }
+  }
+  std::string text;
+  if (!pv::pvctl::ReadSmallFile(path, 1 << 20, &text)) {
+    std::fprintf(stderr, "pvctl create: cannot read %s (missing, or over 1 MiB)\n", path.c_str());
+    return kUsage;
+  }
+  pv::v1::CreatePartitionRequest req;
+  std::string error;
+  if (!pv::pvctl::FromJson(text, req.mutable_spec(), &error)) {
+    std::fprintf(stderr, "pvctl create: %s is not a PartitionSpec: %s\n", path.c_str(),
+                 error.c_str());
+    return kInvalidArgument;
+  }
+  if (!args.positional.empty()) req.mutable_spec()->set_name(args.positional[0]);
+  auto ctx = Context();
+  grpc::Status s = stub_->CreatePartition(ctx.get(), req, out);
+  return s.ok() ? kOk : Fail(s);
+}
+
+int Cli::Simple(const std::string& command, const std::string& name) {
+  pv::v1::Partition p;
+  auto ctx = Context();
+  grpc::Status s;
+  if (command == "pause") {
+    pv::v1::PausePartitionRequest req;
+    req.set_name(name);
+    s = stub_->PausePartition(ctx.get(), req, &p);
+  } else if (command == "resume") {
+    pv::v1::ResumePartitionRequest req;
+    req.set_name(name);
+    s = stub_->ResumePartition(ctx.get(), req, &p);
+  } else if (command == "reset") {
+    pv::v1::ResetPartitionRequest req;
+    req.set_name(name);
+    s = stub_->ResetPartition(ctx.get(), req, &p);
+  } else {
+    pv::v1::ShutdownPartitionRequest req;
+    req.set_name(name);
+    s = stub_->ShutdownPartition(ctx.get(), req, &p);
+  }
+  if (!s.ok()) return Fail(s);
+  return PrintPartition(p);
+}
+
+int Cli::Wait(const Args& args, const std::string& name) {
+  static const std::map<std::string, pv::v1::PartitionState> kStates = {
+      {"created", pv::v1::PARTITION_STATE_CREATED},
+      {"running", pv::v1::PARTITION_STATE_RUNNING},
+      {"paused", pv::v1::PARTITION_STATE_PAUSED},
+      {"stopped", pv::v1::PARTITION_STATE_STOPPED},
+      {"failed", pv::v1::PARTITION_STATE_FAILED}};
+  auto it = kStates.find(args.Get("--state"));
+  if (it == kStates.end()) {
+    std::fprintf(stderr,
+                 "pvctl wait: --state must be created, running, paused, stopped or "
+                 "failed\n");
+    return kUsage;
+  }
+  int within = 600;
+  if (args.Has("--within") && (!absl::SimpleAtoi(args.Get("--within"), &within) || within <= 0)) {
+    std::fprintf(stderr, "pvctl wait: --within needs a positive number of seconds\n");
+    return kUsage;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(within);
+  // The event stream says when to look again; GetPartition says where the partition is.
+  uint64_t after = 0;
+  while (true) {
+    pv::v1::GetPartitionRequest get;
+    get.set_name(name);
+    pv::v1::Partition p;
+    auto ctx = Context();
+    grpc::Status s = stub_->GetPartition(ctx.get(), get, &p);
+    if (!s.ok()) return Fail(s);
+    if (p.state() == it->second) return PrintPartition(p);
+    const bool ended =
+        p.state() == pv::v1::PARTITION_STATE_STOPPED || p.state() == pv::v1::PARTITION_STATE_FAILED;
+    const bool can_still_reach = !ended || it->second == pv::v1::PARTITION_STATE_RUNNING;
+    if (!can_still_reach && after > 0) {
+      std::fprintf(stderr, "pvctl wait: partition '%s' is %s, not %s\n", name.c_str(),
+                   StateName(p.state()).c_str(), StateName(it->second).c_str());
+      if (json_) std::printf("%s\n", pv::pvctl::ToJson(p).c_str());
+      return kPartitionFailed;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "pvctl wait: partition '%s' still %s after %d s\n", name.c_str(),
+                   StateName(p.state()).c_str(), within);
+      return kError;
+    }
+    pv::v1::WatchEventsRequest watch;
+    watch.set_partition(name);
+    watch.set_after_sequence(after);
+    watch.set_follow(true);
+    grpc::ClientContext wctx;
+    wctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    auto reader = stub_->WatchEvents(&wctx, watch);
+    pv::v1::Event e;
+    // Replayed events only advance the position; the first new one ends this wait.
+    while (reader->Read(&e)) after = std::max(after, e.sequence());
+    (void)reader->Finish();
+    if (after == 0) after = 1;
+  }
+}
+
+int Cli::Health() {
+  // grpc.health.v1.Health/Check through the generic stub: the request (service "") is empty
+  // and the response is field 1 (status) as a varint, so no generated code is needed.
+  grpc::GenericStub generic(channel_);
+  auto ctx = Context();
+  grpc::Slice empty(std::string(""));
+  grpc::ByteBuffer request(&empty, 1), response;
+  grpc::Status s;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status status) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      s = std::move(status);
+                      done = true;
+                      cv.notify_one();
+                    });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  if (!s.ok()) return Fail(s);
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  // 1 = SERVING, 2 = NOT_SERVING (grpc/health/v1/health.proto).
+  const int status = bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : 0;
+  const char* name = status == 1 ? "SERVING" : status == 2 ? "NOT_SERVING" : "UNKNOWN";
+  if (json_) {
+    std::printf("{\"status\": \"%s\"}\n", name);
+  } else {
+    std::printf("%s\n", name);
+  }
+  return status == 1 ? kOk : kUnavailable;
+}
+
 int Cli::Run(const std::string& command, const Args& args) {
   const auto& pos = args.positional;
   auto need_name = [&]() -> bool {
@@ -315,11 +639,20 @@ int Cli::Run(const std::string& command, const Args& args) {
     return true;
   };
   if (command == "create") {
-    if (!need_name()) return kUsage;
     pv::v1::Partition p;
+    if (args.Has("-f") || args.Has("--file")) {
+      if (int rc = CreateFromFile(args, &p); rc != kOk) return rc;
+      return PrintPartition(p);
+    }
+    if (!need_name()) return kUsage;
     if (int rc = Create(args, pos[0], &p); rc != kOk) return rc;
     return PrintPartition(p);
   }
+  if (command == "pause" || command == "resume" || command == "reset" || command == "shutdown") {
+    return Simple(command, pos[0]);
+  }
+  if (command == "wait") return Wait(args, pos[0]);
+  if (command == "health") return Health();
   if (command == "start") {
     if (!need_name()) return kUsage;
     pv::v1::Partition p;
@@ -395,8 +728,8 @@ int Cli::Run(const std::string& command, const Args& args) {
       std::fprintf(stderr, "pvctl: --offset needs a number\n");
       return kUsage;
     }
-    return Console(pos[0], args.Has("--follow") || args.Has("-f"), args.Has("--firmware-log"),
-                   offset, stdout);
+    return Console(pos[0], args.Has("--follow") || args.Has("-f"), args.Has("--firmware"), offset,
+                   stdout);
   }
   if (command == "events") {
     pv::v1::WatchEventsRequest req;
@@ -478,6 +811,37 @@ int Cli::Run(const std::string& command, const Args& args) {
 
 }  // namespace
 
+int PrintBashCompletion() {
+  std::string commands, cases;
+  for (const auto& [command, options] : CommandOptions()) {
+    absl::StrAppend(&commands, command, " ");
+    std::string opts;
+    for (const auto& [option, takes_value] : options) absl::StrAppend(&opts, option, " ");
+    absl::StrAppend(&cases, "    ", command, ") opts=\"", opts, "\" ;;\n");
+  }
+  std::printf(
+      "# bash completion for pvctl: eval \"$(pvctl completion bash)\"\n"
+      "_pvctl() {\n"
+      "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=\"\" w opts=\"\"\n"
+      "  for w in \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"; do\n"
+      "    case $w in -*) ;; *) cmd=$w; break ;; esac\n"
+      "  done\n"
+      "  if [ -z \"$cmd\" ]; then\n"
+      "    COMPREPLY=($(compgen -W \"%s --socket --json --timeout\" -- \"$cur\")); return\n"
+      "  fi\n"
+      "  case $cmd in\n%s  esac\n"
+      "  if [[ $cur == -* ]]; then\n"
+      "    COMPREPLY=($(compgen -W \"$opts --socket --json --timeout\" -- \"$cur\"))\n"
+      "  else\n"
+      "    COMPREPLY=($(compgen -W \"$(pvctl list 2>/dev/null | awk 'NR>1{print $1}')\" "
+      "-f -- \"$cur\"))\n"
+      "  fi\n"
+      "}\n"
+      "complete -F _pvctl pvctl\n",
+      commands.c_str(), cases.c_str());
+  return kOk;
+}
+
 int main(int argc, char** argv) {
   std::string socket = DefaultSocket();
   bool json = false;
@@ -504,11 +868,22 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "pvctl: --timeout needs a positive number of seconds\n");
         return kUsage;
       }
+    } else if (command.empty()) {
+      if (a.size() > 1 && a[0] == '-') {
+        std::fprintf(stderr, "pvctl: option '%s' before the command (options follow it)\n",
+                     a.c_str());
+        return kUsage;
+      }
+      command = a;
+      if (CommandOptions().count(command) == 0) {
+        std::fprintf(stderr, "pvctl: unknown command '%s'\n%s", command.c_str(), kUsageText);
+        return kUsage;
+      }
     } else if (a.size() > 1 && a[0] == '-') {
-      if (a == "--firmware" && command == "console") a = "--firmware-log";
-      auto it = KnownOptions().find(a);
-      if (it == KnownOptions().end()) {
-        std::fprintf(stderr, "pvctl: unknown option '%s'\n", a.c_str());
+      const auto& known = CommandOptions().at(command);
+      auto it = known.find(a);
+      if (it == known.end()) {
+        std::fprintf(stderr, "pvctl %s: unknown option '%s'\n", command.c_str(), a.c_str());
         return kUsage;
       }
       if (it->second) {
@@ -520,8 +895,6 @@ int main(int argc, char** argv) {
       } else {
         args.options[a] = "";
       }
-    } else if (command.empty()) {
-      command = a;
     } else {
       args.positional.push_back(a);
     }
@@ -529,6 +902,31 @@ int main(int argc, char** argv) {
   if (command.empty()) {
     std::fprintf(stderr, "%s", kUsageText);
     return kUsage;
+  }
+  if (command == "completion") {
+    if (args.positional.size() != 1 || args.positional[0] != "bash") {
+      std::fprintf(stderr, "pvctl completion: only 'bash' is supported\n");
+      return kUsage;
+    }
+    return PrintBashCompletion();
+  }
+  const auto [min_pos, max_pos] = PositionalRange(command, args);
+  if (args.positional.size() < min_pos) {
+    std::fprintf(stderr, "pvctl %s: NAME is required\n", command.c_str());
+    return kUsage;
+  }
+  if (args.positional.size() > max_pos) {
+    std::fprintf(stderr, "pvctl %s: unexpected argument '%s'\n", command.c_str(),
+                 args.positional[max_pos].c_str());
+    return kUsage;
+  }
+  if (command == "launch" && !args.Has("--detach")) {
+    // Ctrl-C while following the console: handled by Console (before any gRPC thread exists,
+    // so every thread inherits the mask).
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
   }
   auto channel =
       grpc::CreateChannel(absl::StrCat("unix:", socket), grpc::InsecureChannelCredentials());

@@ -50,7 +50,7 @@ void Add(pv::v1::CapabilitiesResponse* caps, pv::v1::Platform platform, bool ava
 pv::v1::CapabilitiesResponse ProbeCapabilities(const std::string& qemu_binary) {
   pv::v1::CapabilitiesResponse caps;
   caps.set_agent_version("0.1.0");
-  caps.set_max_vcpus(proxy::kMaxVcpus);
+  caps.set_max_vcpus(1);  // the paravisor runs vCPU 0 only (the rings exist for kMaxVcpus)
   caps.set_exit_proxy_version(proxy::kProtocolVersion);
   const std::string version = QemuVersion(qemu_binary);
   caps.set_qemu_version(version);

@@ -1,6 +1,7 @@
 #include "event_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "absl/strings/str_split.h"
@@ -11,22 +12,23 @@
 
 namespace pv::agent {
 
-namespace {
-constexpr uint64_t kMaxEventFile = 64ull << 20;
-}
-
-absl::Status EventLog::Load() {
-  absl::StatusOr<std::string> text = ReadFileLimited(path_, kMaxEventFile);
-  if (!text.ok()) {
-    if (absl::IsNotFound(text.status())) return absl::OkStatus();
-    return text.status();
-  }
-  absl::MutexLock lock(&mu_);
+void EventLog::LoadTail(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return;
+  const uint64_t size = st.st_size;
+  const uint64_t start = size > kLoadTail ? size - kLoadTail : 0;
+  std::string text(size - start, '\0');
+  ssize_t n = ::pread(fd.get(), text.data(), text.size(), start);
+  text.resize(n > 0 ? n : 0);
+  // Reading from the middle: the first line is cut, skip it.
+  if (start > 0) text.erase(0, std::min(text.size(), text.find('\n') + 1));
   size_t bad = 0;
-  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     pv::v1::Event event;
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
     if (!google::protobuf::util::JsonStringToMessage(std::string(line), &event, options).ok()) {
       ++bad;  // e.g. a line cut short by a crash: skip it, keep numbering from the rest
       continue;
@@ -35,8 +37,28 @@ absl::Status EventLog::Load() {
     events_.push_back(std::move(event));
     if (events_.size() > kKeep) events_.pop_front();
   }
-  if (bad > 0) Log(path_, ": skipped ", bad, " unreadable event lines");
+  if (bad > 0) Log(path, ": skipped ", bad, " unreadable event lines");
+}
+
+absl::Status EventLog::Load() {
+  absl::MutexLock lock(&mu_);
+  LoadTail(path_ + ".1");
+  LoadTail(path_);
+  struct stat st;
+  file_bytes_ = ::stat(path_.c_str(), &st) == 0 ? st.st_size : 0;
   return absl::OkStatus();
+}
+
+void EventLog::RotateIfNeeded(size_t next_line) {
+  if (file_bytes_ == 0 || file_bytes_ + next_line <= max_bytes_) return;
+  for (int i = kRotatedFiles - 1; i >= 1; --i) {
+    (void)::rename(absl::StrCat(path_, ".", i).c_str(), absl::StrCat(path_, ".", i + 1).c_str());
+  }
+  if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0) {
+    Log("cannot rotate ", path_, ": ", strerror(errno));
+    return;
+  }
+  file_bytes_ = 0;
 }
 
 uint64_t EventLog::Append(const std::string& partition, pv::v1::EventType type,
@@ -53,9 +75,10 @@ uint64_t EventLog::Append(const std::string& partition, pv::v1::EventType type,
   google::protobuf::util::JsonPrintOptions options;
   (void)google::protobuf::util::MessageToJsonString(event, &json, options);
   json += "\n";
+  RotateIfNeeded(json.size());
   UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (fd.valid()) {
-    (void)!::write(fd.get(), json.data(), json.size());
+    if (::write(fd.get(), json.data(), json.size()) > 0) file_bytes_ += json.size();
   } else {
     Log("cannot append to ", path_, ": ", strerror(errno));
   }

@@ -10,9 +10,14 @@ namespace pv::agent {
 
 namespace {
 
+// Messages stay well below gRPC's metadata limit, whatever a caller's input made them say.
+constexpr size_t kMaxErrorMessage = 2048;
+
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+  std::string message(s.message().substr(0, kMaxErrorMessage));
+  if (s.message().size() > kMaxErrorMessage) message += "...";
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), message);
 }
 
 template <typename T>
@@ -31,22 +36,28 @@ constexpr size_t kConsoleChunk = 16 * 1024;
 
 }  // namespace
 
-grpc::Status PartitionManagerService::CreatePartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::CreatePartition(grpc::ServerContext* ctx,
                                                       const pv::v1::CreatePartitionRequest* req,
                                                       pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "CreatePartition");
+  if (auto s = Check(ctx, "CreatePartition", true, req->spec().name()); !s.ok()) return s;
   return Assign(manager_->Create(req->spec()), resp);
 }
 
-grpc::Status PartitionManagerService::StartPartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::StartPartition(grpc::ServerContext* ctx,
                                                      const pv::v1::StartPartitionRequest* req,
                                                      pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "StartPartition");
+  if (auto s = Check(ctx, "StartPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Start(req->name()), resp);
 }
 
-grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext* ctx,
                                                     const pv::v1::StopPartitionRequest* req,
                                                     pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "StopPartition");
+  if (auto s = Check(ctx, "StopPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   if (req->grace_ms() > 600000) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "grace_ms exceeds 600000");
@@ -55,23 +66,29 @@ grpc::Status PartitionManagerService::StopPartition(grpc::ServerContext*,
   return Assign(manager_->Stop(req->name(), grace, req->force()), resp);
 }
 
-grpc::Status PartitionManagerService::DeletePartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::DeletePartition(grpc::ServerContext* ctx,
                                                       const pv::v1::DeletePartitionRequest* req,
                                                       pv::v1::DeletePartitionResponse*) {
+  RpcTimer timer(&latencies_, "DeletePartition");
+  if (auto s = Check(ctx, "DeletePartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return ToGrpc(manager_->Delete(req->name(), req->force()));
 }
 
-grpc::Status PartitionManagerService::GetPartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::GetPartition(grpc::ServerContext* ctx,
                                                    const pv::v1::GetPartitionRequest* req,
                                                    pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "GetPartition");
+  if (auto s = Check(ctx, "GetPartition", false, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Get(req->name()), resp);
 }
 
-grpc::Status PartitionManagerService::ListPartitions(grpc::ServerContext*,
+grpc::Status PartitionManagerService::ListPartitions(grpc::ServerContext* ctx,
                                                      const pv::v1::ListPartitionsRequest*,
                                                      pv::v1::ListPartitionsResponse* resp) {
+  RpcTimer timer(&latencies_, "ListPartitions");
+  if (auto s = Check(ctx, "ListPartitions", false, std::string()); !s.ok()) return s;
   for (pv::v1::Partition& p : manager_->List()) *resp->add_partitions() = std::move(p);
   return grpc::Status::OK;
 }
@@ -79,6 +96,7 @@ grpc::Status PartitionManagerService::ListPartitions(grpc::ServerContext*,
 grpc::Status PartitionManagerService::StreamConsole(
     grpc::ServerContext* ctx, const pv::v1::StreamConsoleRequest* req,
     grpc::ServerWriter<pv::v1::ConsoleChunk>* writer) {
+  if (auto s = Check(ctx, "StreamConsole", false, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   absl::StatusOr<std::string> path = manager_->ConsolePath(req->name(), req->source());
   if (!path.ok()) return ToGrpc(path.status());
@@ -112,6 +130,7 @@ grpc::Status PartitionManagerService::StreamConsole(
 grpc::Status PartitionManagerService::WatchEvents(grpc::ServerContext* ctx,
                                                   const pv::v1::WatchEventsRequest* req,
                                                   grpc::ServerWriter<pv::v1::Event>* writer) {
+  if (auto s = Check(ctx, "WatchEvents", false, req->partition()); !s.ok()) return s;
   uint64_t after = req->after_sequence();
   while (!ctx->IsCancelled() && !closing_) {
     const uint64_t last = manager_->events().last_sequence();
@@ -127,23 +146,30 @@ grpc::Status PartitionManagerService::WatchEvents(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status PartitionManagerService::GetStats(grpc::ServerContext*,
+grpc::Status PartitionManagerService::GetStats(grpc::ServerContext* ctx,
                                                const pv::v1::GetStatsRequest* req,
                                                pv::v1::PartitionStats* resp) {
+  RpcTimer timer(&latencies_, "GetStats");
+  if (auto s = Check(ctx, "GetStats", false, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   return Assign(manager_->Stats(req->name()), resp);
 }
 
-grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext*,
+grpc::Status PartitionManagerService::Capabilities(grpc::ServerContext* ctx,
                                                    const pv::v1::CapabilitiesRequest*,
                                                    pv::v1::CapabilitiesResponse* resp) {
+  RpcTimer timer(&latencies_, "Capabilities");
+  if (auto s = Check(ctx, "Capabilities", false, std::string()); !s.ok()) return s;
   *resp = manager_->Capabilities();
   return grpc::Status::OK;
 }
 
-grpc::Status PartitionManagerService::AttestPartition(grpc::ServerContext*,
+grpc::Status PartitionManagerService::AttestPartition(grpc::ServerContext* ctx,
                                                       const pv::v1::AttestPartitionRequest* req,
                                                       pv::v1::AttestPartitionResponse* resp) {
+  RpcTimer timer(&latencies_, "AttestPartition");
+  // Admin: it makes the guest's paravisor do work and consumes its evidence mailbox.
+  if (auto s = Check(ctx, "AttestPartition", true, req->name()); !s.ok()) return s;
   if (auto s = RequireName(req->name()); !s.ok()) return s;
   constexpr uint32_t kDefaultMs = 30000, kMaxMs = 120000;
   if (req->timeout_ms() > kMaxMs) {
@@ -172,6 +198,42 @@ grpc::Status PartitionManagerService::AttestPartition(grpc::ServerContext*,
   resp->set_report_data(report_data);
   resp->set_evidence(std::string(evidence->begin(), evidence->end()));
   return grpc::Status::OK;
+}
+
+grpc::Status PartitionManagerService::PausePartition(grpc::ServerContext* ctx,
+                                                     const pv::v1::PausePartitionRequest* req,
+                                                     pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "PausePartition");
+  if (auto s = Check(ctx, "PausePartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Pause(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ResumePartition(grpc::ServerContext* ctx,
+                                                      const pv::v1::ResumePartitionRequest* req,
+                                                      pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ResumePartition");
+  if (auto s = Check(ctx, "ResumePartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Resume(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ResetPartition(grpc::ServerContext* ctx,
+                                                     const pv::v1::ResetPartitionRequest* req,
+                                                     pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ResetPartition");
+  if (auto s = Check(ctx, "ResetPartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->Reset(req->name()), resp);
+}
+
+grpc::Status PartitionManagerService::ShutdownPartition(grpc::ServerContext* ctx,
+                                                        const pv::v1::ShutdownPartitionRequest* req,
+                                                        pv::v1::Partition* resp) {
+  RpcTimer timer(&latencies_, "ShutdownPartition");
+  if (auto s = Check(ctx, "ShutdownPartition", true, req->name()); !s.ok()) return s;
+  if (auto s = RequireName(req->name()); !s.ok()) return s;
+  return Assign(manager_->RequestShutdown(req->name()), resp);
 }
 
 }  // namespace pv::agent

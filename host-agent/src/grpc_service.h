@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include "access_control.h"
+#include "metrics.h"
 #include "partition_manager.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
 
@@ -12,7 +14,11 @@ namespace pv::agent {
 
 class PartitionManagerService final : public pv::v1::PartitionManager::Service {
  public:
-  explicit PartitionManagerService(PartitionManager* manager) : manager_(manager) {}
+  // `access` (may be null: no checks, for in-process use) authorises and logs every call.
+  explicit PartitionManagerService(PartitionManager* manager, AccessControl* access = nullptr)
+      : manager_(manager), access_(access) {}
+
+  RpcLatencies& latencies() { return latencies_; }
 
   // Makes open streams finish (agent shutdown).
   void CloseStreams() { closing_ = true; }
@@ -37,11 +43,28 @@ class PartitionManagerService final : public pv::v1::PartitionManager::Service {
                         pv::v1::PartitionStats* resp) override;
   grpc::Status Capabilities(grpc::ServerContext*, const pv::v1::CapabilitiesRequest* req,
                             pv::v1::CapabilitiesResponse* resp) override;
-  grpc::Status AttestPartition(grpc::ServerContext*, const pv::v1::AttestPartitionRequest* req,
+  grpc::Status AttestPartition(grpc::ServerContext* ctx, const pv::v1::AttestPartitionRequest* req,
                                pv::v1::AttestPartitionResponse* resp) override;
+  grpc::Status PausePartition(grpc::ServerContext* ctx, const pv::v1::PausePartitionRequest* req,
+                              pv::v1::Partition* resp) override;
+  grpc::Status ResumePartition(grpc::ServerContext* ctx, const pv::v1::ResumePartitionRequest* req,
+                               pv::v1::Partition* resp) override;
+  grpc::Status ResetPartition(grpc::ServerContext* ctx, const pv::v1::ResetPartitionRequest* req,
+                              pv::v1::Partition* resp) override;
+  grpc::Status ShutdownPartition(grpc::ServerContext* ctx,
+                                 const pv::v1::ShutdownPartitionRequest* req,
+                                 pv::v1::Partition* resp) override;
 
  private:
+  grpc::Status Check(const grpc::ServerContext* ctx, const char* method, bool mutating,
+                     const std::string& partition) {
+    return access_ == nullptr ? grpc::Status::OK
+                              : access_->Authorize(ctx, method, mutating, partition);
+  }
+
   PartitionManager* manager_;
+  AccessControl* access_;
+  RpcLatencies latencies_;
   std::atomic<bool> closing_{false};
 };
 

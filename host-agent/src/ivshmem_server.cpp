@@ -64,6 +64,20 @@ absl::StatusOr<IvshmemServer> IvshmemServer::Listen(const std::string& socket_pa
   return IvshmemServer(socket_path, std::move(listener), std::move(agent_efd), std::move(pv_efd));
 }
 
+absl::StatusOr<IvshmemServer> IvshmemServer::Pair(UniqueFd* qemu_end) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return ErrnoStatus("socketpair", "for the ivshmem server");
+  }
+  qemu_end->Reset(sv[1]);
+  UniqueFd agent_efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  UniqueFd pv_efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!agent_efd.valid() || !pv_efd.valid()) return ErrnoStatus("eventfd", "for ivshmem");
+  IvshmemServer server("", UniqueFd(), std::move(agent_efd), std::move(pv_efd));
+  server.connection_.Reset(sv[0]);
+  return server;
+}
+
 absl::Status IvshmemServer::AcceptAndSetup(int shm_fd, std::chrono::milliseconds timeout,
                                            const std::function<bool()>& alive) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -91,7 +105,7 @@ absl::Status IvshmemServer::AcceptAndSetup(int shm_fd, std::chrono::milliseconds
   if (s.ok()) s = SendMessage(sock, proxy::kParavisorPeerId, paravisor_eventfd_.get());
   // Nobody else connects to this partition's server.
   listener_.Reset();
-  ::unlink(path_.c_str());
+  if (!path_.empty()) ::unlink(path_.c_str());
   return s;
 }
 

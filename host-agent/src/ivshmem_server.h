@@ -20,6 +20,9 @@ class IvshmemServer {
  public:
   // Creates the listening socket (replacing a stale one) and both eventfds.
   static absl::StatusOr<IvshmemServer> Listen(const std::string& socket_path);
+  // A server already connected to its client through a socket pair: `qemu_end` is handed to
+  // QEMU as `-chardev socket,fd=N` (a confined QEMU opens no socket path).
+  static absl::StatusOr<IvshmemServer> Pair(UniqueFd* qemu_end);
 
   // Accepts QEMU's connection and sends the setup messages. `alive` is polled so a QEMU that
   // died before connecting fails fast instead of waiting for the timeout.

@@ -9,6 +9,7 @@
 #include "attest/measure/launch_files.h"
 #include "attest/measure/reset_rom.h"
 #include "errno_status.h"
+#include "image_policy.h"
 #include "unique_fd.h"
 
 namespace pv::agent {
@@ -58,6 +59,13 @@ absl::Status WriteWhole(const std::string& path, const std::vector<uint8_t>& byt
 
 absl::Status ValidateMeasuredLaunchSpec(const pv::v1::PartitionSpec& spec) {
   if (spec.tee() == pv::v1::TEE_NONE) return absl::OkStatus();
+  if (!spec.linux_kernel_path().empty()) {
+    // The measured launch writes only the multiboot guest module; a Linux kernel would boot
+    // unmeasured, so it is refused rather than silently left out.
+    return absl::InvalidArgumentError(
+        "spec.linux_kernel_path is not supported with spec.tee (the measured launch has no Linux "
+        "modules yet)");
+  }
   if (spec.platform() != pv::v1::PLATFORM_SVM_TCG &&
       spec.platform() != pv::v1::PLATFORM_KVM_NESTED) {
     return absl::InvalidArgumentError(
@@ -90,14 +98,16 @@ absl::Status ValidateMeasuredLaunchSpec(const pv::v1::PartitionSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<m::LaunchMeasurement> WriteMeasuredLaunch(const pv::v1::PartitionSpec& spec,
-                                                         const MeasuredLaunchPaths& paths,
-                                                         std::span<const uint8_t> secrets_page) {
+absl::StatusOr<MeasuredLaunch> WriteMeasuredLaunch(const pv::v1::PartitionSpec& spec,
+                                                   const MeasuredLaunchImages& images,
+                                                   const MeasuredLaunchPaths& paths,
+                                                   std::span<const uint8_t> secrets_page,
+                                                   int ram_uid, int ram_gid) {
   m::LaunchFiles files;
-  files.firmware = spec.firmware_path();
+  files.firmware = images.firmware;
   files.firmware_cmdline = spec.firmware_cmdline();
-  if (!spec.guest_image_path().empty()) {
-    files.guests.push_back(spec.guest_image_path());
+  if (!images.guest.empty()) {
+    files.guests.push_back(images.guest);
     files.guest_cmdlines.push_back(spec.guest_cmdline());
   }
   files.memory_mib = spec.memory_mib();
@@ -108,28 +118,36 @@ absl::StatusOr<m::LaunchMeasurement> WriteMeasuredLaunch(const pv::v1::Partition
   inputs->secrets_page.assign(secrets_page.begin(), secrets_page.end());
 
   // A fresh, sparse file: every byte the launch does not write reads as zero.
-  UniqueFd ram(::open(paths.ram.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!ram.valid()) return ErrnoStatus("create", paths.ram);
-  if (::ftruncate(ram.get(), static_cast<off_t>(inputs->memory_bytes)) != 0) {
+  MeasuredLaunch launch;
+  launch.ram = UniqueFd(::open(paths.ram.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!launch.ram.valid()) return ErrnoStatus("create", paths.ram);
+  if ((ram_uid >= 0 || ram_gid >= 0) && ::fchown(launch.ram.get(), ram_uid, ram_gid) != 0) {
+    return ErrnoStatus("give the QEMU user", paths.ram);
+  }
+  if (::ftruncate(launch.ram.get(), static_cast<off_t>(inputs->memory_bytes)) != 0) {
     return ErrnoStatus("size", paths.ram);
   }
-  FileLaunchMemory memory(ram.get(), inputs->memory_bytes);
+  FileLaunchMemory memory(launch.ram.get(), inputs->memory_bytes);
   absl::StatusOr<m::LaunchMeasurement> measured = m::WriteAndMeasureLaunch(*inputs, &memory);
   std::fill(inputs->secrets_page.begin(), inputs->secrets_page.end(), 0);
   if (!measured.ok()) return measured.status();
+  launch.measurement = *measured;
   if (absl::Status s = WriteWhole(paths.reset_rom, memory.rom()); !s.ok()) return s;
-  return measured;
+  absl::StatusOr<UniqueFd> rom = SealedMemfd("reset stub ROM", memory.rom());
+  if (!rom.ok()) return rom.status();
+  launch.reset_rom = *std::move(rom);
+  return launch;
 }
 
 std::vector<std::string> MeasuredLaunchQemuArgs(const pv::v1::PartitionSpec& spec,
-                                                const MeasuredLaunchPaths& paths) {
+                                                const MeasuredLaunchFds& fds) {
   return {"-machine",
           "pc,memory-backend=pv-ram",
           "-object",
           absl::StrCat("memory-backend-file,id=pv-ram,size=", spec.memory_mib(),
-                       "M,share=on,mem-path=", paths.ram),
+                       "M,share=on,mem-path=/dev/fd/", fds.ram),
           "-bios",
-          paths.reset_rom};
+          absl::StrCat("/dev/fd/", fds.reset_rom)};
 }
 
 }  // namespace pv::agent

@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,8 +27,10 @@
 #include "absl/synchronization/mutex.h"
 #include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
-#include "qemu_process.h"
+#include "image_policy.h"
+#include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
+#include "qemu_process.h"
 
 namespace pv::agent {
 
@@ -39,6 +42,12 @@ struct AgentOptions {
   bool keep_partitions_on_exit = false;
   // Exit-proxy server: polling time after the last message before sleeping on the doorbell.
   std::chrono::microseconds proxy_idle_spin{200};
+  // Directories partition images must resolve into (image_policy.h).
+  std::vector<std::string> image_dirs;
+  // The account QEMU runs as when the agent is root (created if missing).
+  std::string qemu_user = "pv-qemu";
+  // events.jsonl is rotated to events.jsonl.1 (.2, .3) beyond this size.
+  uint64_t events_max_bytes = 16ull << 20;
 };
 
 class Partition;  // partition_runtime.h
@@ -58,6 +67,13 @@ class PartitionManager {
   absl::StatusOr<pv::v1::Partition> Stop(const std::string& name, std::chrono::milliseconds grace,
                                          bool force);
   absl::Status Delete(const std::string& name, bool force);
+  // QMP stop / cont: RUNNING <-> PAUSED.
+  absl::StatusOr<pv::v1::Partition> Pause(const std::string& name);
+  absl::StatusOr<pv::v1::Partition> Resume(const std::string& name);
+  // A fresh QEMU on the same spec.
+  absl::StatusOr<pv::v1::Partition> Reset(const std::string& name);
+  // ACPI power button: a request the guest may honour.
+  absl::StatusOr<pv::v1::Partition> RequestShutdown(const std::string& name);
   absl::StatusOr<pv::v1::Partition> Get(const std::string& name);
   std::vector<pv::v1::Partition> List();
   absl::StatusOr<pv::v1::PartitionStats> Stats(const std::string& name);
@@ -69,6 +85,8 @@ class PartitionManager {
   absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
                                                      std::span<const uint8_t> report_data,
                                                      std::chrono::milliseconds timeout);
+  // Partitions by state, exits by reason and proxy counters per partition (Prometheus text).
+  std::string MetricsText();
 
   // Console: the log path for a source, and whether the partition may still produce output.
   absl::StatusOr<std::string> ConsolePath(const std::string& name, pv::v1::ConsoleSource source);
@@ -88,15 +106,34 @@ class PartitionManager {
                 const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Launch(std::shared_ptr<Partition> p);
   // tee != none: writes and measures the launch (measured_launch.h), records the measurement.
-  absl::Status PrepareMeasuredLaunch(Partition& p, const QemuPaths& paths);
+  // The images are read from `images` (the sealed copies the start checked); the written RAM
+  // file and ROM come back open, for QEMU to get by descriptor.
+  absl::StatusOr<MeasuredLaunch> PrepareMeasuredLaunch(Partition& p,
+                                                       const MeasuredLaunchImages& images);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
+  // Every kHealthInterval: QMP query-status of each live partition, recorded in `health`.
+  void HealthLoop();
+  void CheckHealth(const std::shared_ptr<Partition>& p);
   void OnQemuExit(std::shared_ptr<Partition> p, int wait_status, bool have_status);
   bool WaitForStateNot(const std::string& name, pv::v1::PartitionState state,
                        std::chrono::milliseconds timeout);
+  absl::Status ValidateSpec(pv::v1::PartitionSpec* spec) const;
+  // One QMP command on a partition in state `from`; on success the state becomes `to`
+  // (UNSPECIFIED: unchanged) with an event saying `what`.
+  absl::StatusOr<pv::v1::Partition> QmpTransition(const std::string& name, const char* call,
+                                                  pv::v1::PartitionState from, const char* command,
+                                                  pv::v1::PartitionState to,
+                                                  const std::string& what);
+  // Reads partition.json (or its previous version) of `name`; quarantines what cannot be
+  // trusted: FAILED with the reason, its QEMU (if any is known) stopped.
+  void LoadPartition(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   AgentOptions options_;
   std::string partitions_dir_;
+  std::unique_ptr<ImagePolicy> images_;
+  Confinement confinement_;
+  uint64_t trash_counter_ ABSL_GUARDED_BY(mu_) = 0;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
   // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
@@ -105,6 +142,10 @@ class PartitionManager {
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread health_thread_;
+  // Starts due under autostart or the restart policy: (when, name), run by HealthLoop.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> restarts_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pv::agent

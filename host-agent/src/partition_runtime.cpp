@@ -38,6 +38,7 @@ void Partition::ResetConsole(bool suppress) {
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
   if (!console_fd_.valid()) Log(name(), ": cannot open ", path, ": ", strerror(errno));
   console_bytes_ = 0;
+  proxy_errors_ = 0;
   total_exits_ = proxied_exits_ = 0;
   exit_counters_.clear();
 }
@@ -97,6 +98,7 @@ void Partition::FillStats(pv::v1::PartitionStats* stats) {
                            : absl::StrCat("reason-", reason));
   }
   stats->set_console_bytes(console_bytes_);
+  stats->set_proxy_errors(proxy_errors_);
 }
 
 void Partition::OnGuestStopped(uint32_t reason, uint32_t code) {
@@ -113,6 +115,7 @@ void Partition::OnProxyError(const std::string& detail) {
   {
     absl::MutexLock lock(&io_mu_);
     n = ++proxy_errors_logged_;
+    ++proxy_errors_;
   }
   if (n <= kLoggedErrors || n % kLogEvery == 0) {
     Log(name(), ": exit proxy rejected a message (#", n, "): ", detail);

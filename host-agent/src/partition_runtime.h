@@ -46,7 +46,7 @@ class Partition : public ExitSink {
   void ResetConsole(bool suppress = false);
   void CloseConsole();
   uint64_t console_bytes();
-  // Fills the paravisor-reported and console parts of `stats`.
+  // Fills the paravisor-reported, console and proxy-error parts of `stats`.
   void FillStats(pv::v1::PartitionStats* stats);
   void WaitForConsole(uint64_t known_size, std::chrono::milliseconds timeout);
 
@@ -64,6 +64,8 @@ class Partition : public ExitSink {
   bool is_child = false;
   std::shared_ptr<UniqueFd> pidfd;
   std::shared_ptr<QmpClient> qmp;
+  // Serialises QMP commands (QmpClient is one request/response stream).
+  absl::Mutex qmp_mu;
   std::unique_ptr<IvshmemServer> ivshmem;
   std::unique_ptr<ExitProxyServer> proxy;
   std::thread supervisor;
@@ -74,6 +76,14 @@ class Partition : public ExitSink {
   std::unique_ptr<AttestationBackend> attestation;
   // What the exit proxy hands attestation traffic to (null: no secure processor).
   AttestationBackend* attestation_backend() { return attestation.get(); }
+  // While STARTING: the QEMU being launched (for a forced stop or delete to kill it) and
+  // whether such a call cancelled the start.
+  std::shared_ptr<UniqueFd> starting_pidfd;
+  bool start_cancelled = false;
+  // Loaded from a state file that could not be trusted: FAILED, may only be deleted.
+  bool quarantined = false;
+  // Restarts in a row under the restart policy (reset once a run lasted kStableRun).
+  int restarts = 0;
 
  private:
   absl::Mutex io_mu_;
@@ -85,6 +95,8 @@ class Partition : public ExitSink {
   uint64_t proxied_exits_ ABSL_GUARDED_BY(io_mu_) = 0;
   std::vector<std::pair<uint32_t, uint64_t>> exit_counters_ ABSL_GUARDED_BY(io_mu_);
   uint64_t proxy_errors_logged_ ABSL_GUARDED_BY(io_mu_) = 0;
+  // Every rejection this run (message- and ring-level), the number GetStats reports.
+  uint64_t proxy_errors_ ABSL_GUARDED_BY(io_mu_) = 0;
 };
 
 }  // namespace pv::agent

@@ -30,11 +30,15 @@ absl::StatusOr<SharedRegion> SharedRegion::Create(const std::string& path, uint3
   }
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) return ErrnoStatus("create", path);
-  if (::ftruncate(fd.get(), kSharedSize) != 0) return ErrnoStatus("size", path);
+  // Allocated, not just extended: a sparse file on a full file system would map fine and then
+  // SIGBUS the agent (or QEMU) at the first touch. ENOSPC becomes RESOURCE_EXHAUSTED.
+  if (int err = ::posix_fallocate(fd.get(), 0, kSharedSize); err != 0) {
+    ::unlink(path.c_str());
+    return ErrnoStatus("allocate the shared memory file", path, err);
+  }
   absl::StatusOr<void*> base = MapShared(fd.get(), path);
   if (!base.ok()) return base.status();
-  // The file was truncated to 0 and extended: it reads as zeros without touching (and so
-  // without making resident) the whole megabyte.
+  // The file was truncated to 0 and allocated: it reads as zeros.
   auto* h = static_cast<proxy::SharedHeader*>(*base);
   h->layout_version = proxy::kLayoutVersion;
   h->header_size = proxy::kHeaderSize;

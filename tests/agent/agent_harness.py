@@ -26,7 +26,7 @@ AGENT_GUEST_DIR = os.environ.get("PV_AGENT_GUEST_DIR", "")
 
 # pvctl exit codes (host-agent/pvctl/pvctl_main.cpp)
 OK, ERROR, USAGE, NOT_FOUND, ALREADY_EXISTS, WRONG_STATE, INVALID_ARGUMENT, UNAVAILABLE, \
-    PARTITION_FAILED = range(9)
+    PARTITION_FAILED, PERMISSION_DENIED, RESOURCE_EXHAUSTED = range(11)
 
 
 def guest(name):
@@ -72,15 +72,39 @@ class Agent:
         self.state = os.path.join(root, "state")
         self.log_path = os.path.join(root, "agent.log")
         self.proc = None
+        self.extra_image_dirs = ()  # more --image-dir (e.g. where a fetched kernel lives)
 
-    def start(self, *extra):
+    def command(self, *extra):
+        """The agent's command line: this test's socket and state, the build's image dirs."""
+        dirs = []
+        # (PV_AGENT_OLD_CLI: run the suites against an agent from before --image-dir existed.)
+        for d in () if os.environ.get("PV_AGENT_OLD_CLI") else (os.path.dirname(FIRMWARE), GUEST_DIR, AGENT_GUEST_DIR, *self.extra_image_dirs):
+            if d and d not in dirs:
+                dirs += ["--image-dir", d]
+        return [AGENT, "--socket", self.socket, "--state-dir", self.state, *dirs, *extra]
+
+    def start(self, *extra, stderr=None):
         with open(self.log_path, "a") as log:
-            self.proc = subprocess.Popen(
-                [AGENT, "--socket", self.socket, "--state-dir", self.state, *extra],
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(self.command(*extra), stdout=log,
+                                         stderr=stderr if stderr is not None else log,
+                                         stdin=subprocess.DEVNULL)
         wait_until(lambda: self.pvctl("capabilities")[0] == OK, timeout=20,
                    what="pv-agent to answer")
         return self
+
+    def uuids(self):
+        """UUIDs of every partition recorded in the state directory (current and backup)."""
+        found = set()
+        pdir = os.path.join(self.state, "partitions")
+        for root, _, files in os.walk(pdir) if os.path.isdir(pdir) else ():
+            for f in files:
+                if f.startswith("partition.json"):
+                    try:
+                        with open(os.path.join(root, f)) as fh:
+                            found.add(json.load(fh)["uuid"])
+                    except (OSError, ValueError, KeyError):
+                        pass
+        return found
 
     def pvctl(self, *args, timeout=60):
         cmd = [PVCTL, "--socket", self.socket, "--json", *args]
@@ -139,17 +163,26 @@ class Agent:
 class AgentTestCase(unittest.TestCase):
     """Each test gets its own agent, socket and state directory."""
 
+    image_dirs = ()  # image directories beyond the build's, for a suite's own files
+
     def setUp(self):
         for path, what in ((AGENT, "PV_AGENT_BIN"), (PVCTL, "PVCTL_BIN"),
                            (FIRMWARE, "PV_FIRMWARE")):
             self.assertTrue(path and os.path.exists(path), f"{what} not set or missing: {path}")
         self.tmp = tempfile.TemporaryDirectory(prefix="pvagent-")
-        self.agent = Agent(self.tmp.name).start()
+        self.agent = Agent(self.tmp.name)
+        self.agent.extra_image_dirs = tuple(self.image_dirs)
+        # A cleanup, not tearDown: it also runs when setUp fails after the agent started.
+        self.addCleanup(self.clean_up_agent)
+        self.agent.start()
 
-    def tearDown(self):
+    def clean_up_agent(self):
         self.agent.kill9()
-        # Any QEMU this test started has the state directory in its command line.
-        for pid in processes_with(self.agent.state):
+        # Any QEMU this test started carries a recorded partition UUID on its command line.
+        pids = set(processes_with(self.agent.state))
+        for uuid in self.agent.uuids():
+            pids.update(processes_with(uuid))
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

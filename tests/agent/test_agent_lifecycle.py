@@ -3,6 +3,7 @@ invalid one (with the gRPC code and a message naming the state or field), two pa
 once, and the event stream."""
 
 import os
+import struct
 import unittest
 
 from agent_harness import (ALREADY_EXISTS, FIRMWARE, INVALID_ARGUMENT, NOT_FOUND, OK,
@@ -91,12 +92,27 @@ class LifecycleTest(AgentTestCase):
                                "--guest", guest("hello.bin"), "--guest-args", "expect=exit7")
         self.assertEqual(rc, 8)
         self.assertFalse(final["exit"]["success"])
+        # FAILED with the paravisor's account, not a raw QEMU status.
+        self.assertEqual(final["state"], "PARTITION_STATE_FAILED")
+        self.assertIn("guest failed: guest 0: stopped: exit0", final["failure_reason"])
+        self.assertIn("PV-RESULT: FAIL", final["failure_reason"])
 
     def test_qemu_that_cannot_start_fails_the_partition_with_its_reason(self):
         a = self.agent
+        a.terminate()
+        a.start("--image-dir", self.tmp.name)
         junk = os.path.join(self.tmp.name, "junk.elf")
         with open(junk, "wb") as f:
             f.write(b"this is not a multiboot image" * 100)
+        # Refused at create: no multiboot header.
+        rc, _, err = a.pvctl("create", "broken", "--firmware", junk)
+        self.assertEqual(rc, INVALID_ARGUMENT, err)
+        self.assertIn("multiboot header", err)
+        # A multiboot header (flags 0) in a file that is neither ELF nor a.out passes the
+        # agent's check, and QEMU refuses to boot it.
+        with open(junk, "wb") as f:
+            f.write(struct.pack("<III", 0x1BADB002, 0, (-0x1BADB002) & 0xffffffff))
+            f.write(b"this is not a kernel" * 100)
         a.ok("create", "broken", "--firmware", junk)
         rc, _, err = a.pvctl("start", "broken")
         self.assertEqual(rc, UNAVAILABLE, err)

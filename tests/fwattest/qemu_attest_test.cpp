@@ -5,6 +5,7 @@
 // 0x8F000. Integrating the real simulated secure processor (attest/simsp) is the next step.
 //
 // Environment (tests/fwattest/CMakeLists.txt): PV_BUILD_DIR (see Env below).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include "qmp_client.h"
 #include "shared_region.h"
 #include "test_only_secure_processor.h"
+#include "unix_socket.h"
 
 namespace pv::testing_attest {
 namespace {
@@ -95,7 +97,8 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
   }
   auto region = agent::SharedRegion::Create(dir + "/shared.mem", 1);
   EXPECT_TRUE(region.ok()) << region.status();
-  auto ivshmem = agent::IvshmemServer::Listen(dir + "/ivshmem.sock");
+  agent::UniqueFd qemu_ivshmem_end;
+  auto ivshmem = agent::IvshmemServer::Pair(&qemu_ivshmem_end);
   EXPECT_TRUE(ivshmem.ok()) << ivshmem.status();
   if (!region.ok() || !ivshmem.ok()) return run;
   // The agent's own QEMU command line for this partition, plus the secrets page.
@@ -111,13 +114,35 @@ PartitionRun RunPartition(const std::string& firmware, const std::string& module
   if (space != std::string::npos) spec->set_guest_cmdline(module.substr(space + 1));
   spec->set_firmware_cmdline("secrets_gpa=" + std::string(kSecretsGpa) + " " + cmdline);
   const agent::QemuPaths paths{"qemu-system-x86_64", dir + "/firmware.log", dir + "/qemu.log",
-                               dir + "/qmp.sock", dir + "/ivshmem.sock"};
-  std::vector<std::string> args = agent::BuildQemuArgs(record, paths);
+                               dir + "/qmp.sock", ""};
+  // The agent's descriptor hand-over (qemu_process.h), with the files opened by the test.
+  agent::UniqueFd firmware_fd(::open(firmware.c_str(), O_RDONLY | O_CLOEXEC));
+  agent::UniqueFd guest_fd(::open(spec->guest_image_path().c_str(), O_RDONLY | O_CLOEXEC));
+  agent::UniqueFd serial_fd(
+      ::open(paths.firmware_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  auto qmp_listener = agent::ListenUnix(paths.qmp_socket, 4);
+  EXPECT_TRUE(firmware_fd.valid() && guest_fd.valid() && serial_fd.valid());
+  EXPECT_TRUE(qmp_listener.ok()) << qmp_listener.status();
+  if (!firmware_fd.valid() || !guest_fd.valid() || !serial_fd.valid() || !qmp_listener.ok()) {
+    return run;
+  }
+  agent::SpawnOptions spawn;
+  spawn.inherit_fds = {firmware_fd.get(), guest_fd.get(), serial_fd.get(), qmp_listener->get(),
+                       qemu_ivshmem_end.get()};
+  agent::QemuFds fds;
+  fds.firmware_image = agent::kFirstInheritedFd;
+  fds.guest_image = agent::kFirstInheritedFd + 1;
+  fds.serial_log = agent::kFirstInheritedFd + 2;
+  fds.qmp_listener = agent::kFirstInheritedFd + 3;
+  fds.ivshmem = agent::kFirstInheritedFd + 4;
+  std::vector<std::string> args = agent::BuildQemuArgs(record, paths, fds);
   args.insert(args.end(), {"-device", "loader,file=" + dir + "/secrets.bin,addr=" + kSecretsGpa +
                                           ",force-raw=on"});
-  auto proc = agent::SpawnProcess(args, dir + "/qemu.log");
+  auto proc = agent::SpawnProcess(args, dir + "/qemu.log", spawn);
   EXPECT_TRUE(proc.ok()) << proc.status();
   if (!proc.ok()) return run;
+  qmp_listener->Reset();
+  qemu_ivshmem_end.Reset();
   const int pidfd = proc->pidfd.get();
   auto alive = [pidfd] { return agent::ProcessAlive(pidfd); };
   absl::Status setup =

@@ -1,8 +1,8 @@
 """`pvctl attest` through the real pv-agent, QEMU and paravisor: the request reaches the running
-paravisor (which polls for it at its exits) and its answer comes back. The agent's partitions have
-no secrets page and no secure processor until the measured launch and the simulated secure
-processor are integrated, so the paravisor's answer here is its clear "attestation unavailable"
-error; the evidence path itself is covered by fwattest_qemu_tests (AgentInitiatedEvidence)."""
+paravisor (which polls for it at its exits) and its answer comes back. A plain (tee = none)
+partition has no secrets page and no secure processor, so the paravisor's answer here is its clear
+"attestation unavailable" error; evidence from the simulated AMD-SP of a tee=sev-snp partition is
+covered by agent_e2e_simulated_attest, the firmware side by fwattest_qemu_tests."""
 
 import os
 import sys

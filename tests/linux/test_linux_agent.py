@@ -17,6 +17,8 @@ INITRAMFS = os.environ.get("PV_LINUX_INITRAMFS", "")
 
 
 class LinuxGuestThroughAgentTest(AgentTestCase):
+    # The fetched kernel and the built initramfs are images too: their directories are allowed.
+    image_dirs = tuple(os.path.dirname(p) for p in (VMLINUZ, INITRAMFS) if p)
 
     def setUp(self):
         for path, what in ((VMLINUZ, "PV_LINUX_VMLINUZ"), (INITRAMFS, "PV_LINUX_INITRAMFS")):
