@@ -65,6 +65,10 @@ const char* StopReasonName(StopReason reason) {
       return "internal-error";
     case StopReason::kTimeout:
       return "timeout";
+    case StopReason::kTerminated:
+      return "terminated";
+    case StopReason::kProtocolViolation:
+      return "protocol-violation";
   }
   return "?";
 }

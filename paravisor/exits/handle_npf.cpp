@@ -13,9 +13,6 @@
 namespace pv {
 namespace {
 
-constexpr u64 kMmioWindowBase = 0xc0000000;
-constexpr u64 kMmioWindowEnd = 0x100000000;
-
 u64 SizeMask(u8 size) {
   return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
@@ -59,10 +56,16 @@ const char* ForwardMmio(Vcpu& vcpu, const NpfExit& f) {
 
 }  // namespace
 
+bool InMmioWindow(u64 gpa, u64 len) {
+  constexpr u64 kMmioWindowBase = 0xc0000000;
+  constexpr u64 kMmioWindowEnd = 0x100000000;
+  return gpa >= kMmioWindowBase && gpa < kMmioWindowEnd && len <= kMmioWindowEnd - gpa;
+}
+
 ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   const NpfExit& f = exit.npf;
   const char* why = "guest accessed memory outside its partition";
-  if (!f.fetch && f.gpa >= kMmioWindowBase && f.gpa < kMmioWindowEnd && proxy_client::Attached()) {
+  if (!f.fetch && InMmioWindow(f.gpa, 1) && proxy_client::Attached()) {
     const char* failure = ForwardMmio(vcpu, f);
     if (failure == nullptr) {
       proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,

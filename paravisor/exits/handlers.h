@@ -39,12 +39,18 @@ ExitAction HandleGeneralProtection(Vcpu& vcpu, const Exit& exit);
 
 // Computes the length of the exiting instruction: from the hardware when it reported the next
 // RIP, otherwise by decoding the guest's instruction bytes at RIP. Fails (and the guest stops)
-// when the bytes cannot be read or are not an instruction of the exit's kind.
-Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit);
+// when the bytes cannot be read or are not an instruction of the exit's kind. `platform`: the
+// emulated platform completes the instruction itself (an encrypted-state guest's GHCB MSR
+// access), reading the bytes as the CPU would (GuestMemory::PlatformReadGva).
+Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit, bool platform = false);
 
 // Copies the guest's instruction bytes at RIP (up to 15; fewer at the end of mapped memory) and
 // returns how many were copied.
-Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[15]);
+Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[15], bool platform = false);
+
+// Whether [gpa, gpa + len) lies in the MMIO window (the PCI hole, 0xC0000000..0xFFFFFFFF), where
+// the host agent's devices live.
+bool InMmioWindow(u64 gpa, u64 len);
 
 // Appends one byte of guest console output; complete lines go to the log as "[guest] ...".
 void ConsolePutByte(Vcpu& vcpu, u8 byte);

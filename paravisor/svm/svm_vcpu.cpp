@@ -1,6 +1,7 @@
 #include "svm/svm_vcpu.h"
 
 #include "arch/cpu.h"
+#include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/abi.h"
@@ -129,6 +130,12 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
                       intercept::kVmsave | intercept::kStgi | intercept::kClgi |
                       intercept::kSkinit | intercept::kMonitor | intercept::kMwait |
                       intercept::kMwaitConditional | intercept::kXsetbv;
+  // An encrypted-state guest's RDTSC, RDTSCP and WBINVD are reflected as #VC, as SEV-ES
+  // hardware does when they are intercepted (exits/encrypted_exit.h).
+  if (vcpu.tee.sev()) {
+    c.intercept_misc1 |= intercept::kRdtsc;
+    c.intercept_misc2 |= intercept::kRdtscp | intercept::kWbinvd;
+  }
   // #GP: SVM instructions at CPL > 0 fault with #GP before any intercept; the handler makes
   // them #UD like on a CPU without SVM and re-injects every other #GP unchanged.
   c.intercept_exceptions = 1u << kVectorGp;
@@ -214,7 +221,8 @@ void RunSvmVcpu(Vcpu& vcpu) {
       vmcb.control.event_inject = kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
       continue;
     }
-    const ExitAction action = ProcessExit(vcpu, exit);
+    const ExitAction action =
+        vcpu.tee.enabled() ? ProcessEncryptedStateExit(vcpu, exit) : ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
     // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
     // after STI exits inside the shadow); keeping it would shadow the wrong instruction.

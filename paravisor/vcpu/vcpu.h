@@ -6,6 +6,7 @@
 #include "exits/exit.h"
 #include "guest/guest_memory.h"
 #include "lib/types.h"
+#include "vcpu/encrypted_state.h"
 #include "vcpu/run_state.h"
 
 namespace pv {
@@ -23,6 +24,8 @@ enum class StopReason : u8 {
   kDecodeFailure,  // the exiting instruction could not be decoded
   kInternalError,  // a paravisor-side failure while handling an exit
   kTimeout,        // the guest used up its time budget (appended: names are on the log)
+  kTerminated,     // an encrypted-state guest asked to be terminated (GHCB/GHCI request)
+  kProtocolViolation,  // an encrypted-state guest broke its protocol in a way nothing can answer
 };
 
 const char* StopReasonName(StopReason reason);
@@ -99,6 +102,7 @@ struct Vcpu {
   ConsoleBuffer console;
   UartState uart;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
+  EncryptedState tee;   // tee=sev-es|sev-snp|tdx: the encrypted-state guest mode
 
   u64& gpr(Gpr r) { return run.gprs[r]; }
 

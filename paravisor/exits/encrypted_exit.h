@@ -1,0 +1,27 @@
+// Exit processing for an encrypted-state guest (vcpu.tee.enabled()), in place of ProcessExit:
+// where SEV-ES hardware would raise #VC in the guest (CPUID, IO, MSR, RDTSC/RDTSCP, WBINVD,
+// INVD, XSETBV, VMMCALL, an NPF in the MMIO window), the exit is reflected as #VC with the exit
+// code as error code and RIP left on the instruction, for the guest's own handler. VMGEXIT goes
+// to the GHCB server; the GHCB MSR is the platform's register. Everything else (HLT, the timer
+// tick, shutdown, other NPFs, entry failures) takes the ordinary path.
+//
+// VMGEXIT is `rep vmmcall` (F3 0F 01 D9); on a CPU without SEV-ES it exits as VMMCALL, and the
+// REP prefix byte at RIP is what tells the two apart. Reading that byte (and the length of the
+// GHCB MSR's RDMSR/WRMSR) is the emulated platform's stand-in for what the CPU knows; no exit
+// handler reads the guest's memory or registers beyond what the guest shared.
+#ifndef PV_EXITS_ENCRYPTED_EXIT_H_
+#define PV_EXITS_ENCRYPTED_EXIT_H_
+
+#include "exits/exit.h"
+#include "vcpu/vcpu.h"
+
+namespace pv {
+
+ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit);
+
+// Logs what the encrypted-state layer did for the guest (after it stopped).
+void ReportEncryptedState(const Vcpu& vcpu);
+
+}  // namespace pv
+
+#endif  // PV_EXITS_ENCRYPTED_EXIT_H_
