@@ -1,6 +1,6 @@
 // libFuzzer: the GHCB protocol as a hostile SEV-ES/SNP guest drives it. Input: 1 byte mode,
 // 8 bytes GHCB MSR value, then up to 4096 bytes of GHCB page. Each run serves one VMGEXIT against
-// a fresh 16 MiB guest whose GHCB page (and one more page) are shared. Checks: the guest's real
+// a fresh 2 MiB guest whose GHCB page (and one more page) are shared. Checks: the guest's real
 // registers are never changed; nothing outside the shared pages is written; a served NAE event
 // that returns always carries a valid SW_EXITINFO1; the stop reasons are the protocol's.
 #include <cstddef>
@@ -15,9 +15,9 @@
 
 namespace {
 
-constexpr uint64_t kRam = 16ull << 20;
-constexpr uint64_t kGhcbGpa = 0x800000;
-constexpr uint64_t kOtherShared = 0x900000;
+constexpr uint64_t kRam = 2ull << 20;
+constexpr uint64_t kGhcbGpa = 0x100000;
+constexpr uint64_t kOtherShared = 0x101000;
 
 std::vector<uint8_t>& Ram() {
   static std::vector<uint8_t> ram(kRam);
