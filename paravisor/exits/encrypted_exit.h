@@ -9,6 +9,13 @@
 // REP prefix byte at RIP is what tells the two apart. Reading that byte (and the length of the
 // GHCB MSR's RDMSR/WRMSR) is the emulated platform's stand-in for what the CPU knows; no exit
 // handler reads the guest's memory or registers beyond what the guest shared.
+//
+// TDX (tee=tdx, either backend): CPUID, IO, RDMSR/WRMSR, INVD, WBINVD, VMCALL/VMMCALL and an NPF
+// in the MMIO window raise #VE (vector 20) with the VE information TDG.VP.VEINFO.GET returns (VMX
+// exit reason, qualification, GPA, instruction length). TDCALL raises #UD on these CPUs; the #UD
+// intercept recognises its bytes (66 0F 01 CC) at RIP and serves it (ghci/tdcall_server.h); any
+// other #UD goes back to the guest. HLT, XSETBV, the timer and the stop exits take the ordinary
+// path (XSETBV's checks are what the TDX module would apply).
 #ifndef PV_EXITS_ENCRYPTED_EXIT_H_
 #define PV_EXITS_ENCRYPTED_EXIT_H_
 

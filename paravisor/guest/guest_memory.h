@@ -49,6 +49,9 @@ class GuestMemory {
   // limit: only the code that plays the CPU's part (recognising VMGEXIT or TDCALL, the length
   // of an instruction the "hardware" completes) uses it, never an exit handler.
   Status PlatformReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const;
+  // The same for guest-physical memory the platform itself reads or writes (the TDX module's
+  // own leaves, TDG.MR.RTMR.EXTEND's data).
+  Status PlatformReadGpa(u64 gpa, void* dst, usize len) const { return RawRead(gpa, dst, len); }
 
  private:
   template <typename Fn>

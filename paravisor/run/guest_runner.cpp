@@ -107,8 +107,8 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
 }
 
 // `tee=sev-es|sev-snp|tdx` in the module string: the encrypted-state guest mode
-// (vcpu/encrypted_state.h). SEV-ES/SNP needs the SVM backend (VMGEXIT arrives as VMMCALL);
-// the TDX side (GHCI) is not written yet.
+// (vcpu/encrypted_state.h). SEV-ES/SNP needs the SVM backend (VMGEXIT arrives as VMMCALL, which
+// raises #UD on VMX); TDX runs on both (TDCALL raises #UD on either).
 Result<TeeMode> GuestTeeMode(const Cmdline& options, Backend backend) {
   StrView tee;
   if (!options.Get("tee", &tee) || tee.Equals("none")) return TeeMode::kNone;
@@ -118,7 +118,7 @@ Result<TeeMode> GuestTeeMode(const Cmdline& options, Backend backend) {
   } else if (tee.Equals("sev-snp")) {
     mode = TeeMode::kSevSnp;
   } else if (tee.Equals("tdx")) {
-    return Status(Err::kUnsupported, "tee=tdx: the GHCI (TDCALL/#VE) side is not implemented");
+    return TeeMode::kTdx;
   } else {
     return Status(Err::kInvalidArgument, "tee: expected none, sev-es, sev-snp or tdx");
   }

@@ -139,6 +139,12 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   // #GP: SVM instructions at CPL > 0 fault with #GP before any intercept; the handler makes
   // them #UD like on a CPU without SVM and re-injects every other #GP unchanged.
   c.intercept_exceptions = 1u << kVectorGp;
+  // A TDX-mode guest: WBINVD raises #VE, and TDCALL raises #UD on this CPU, which the paravisor
+  // serves (exits/encrypted_exit.h).
+  if (vcpu.tee.mode == TeeMode::kTdx) {
+    c.intercept_misc2 |= intercept::kWbinvd;
+    c.intercept_exceptions |= 1u << kVectorUd;
+  }
   c.iopm_base_pa = svm.iopm_pa;
   c.msrpm_base_pa = svm.msrpm_pa;
   c.guest_asid = kGuestAsid;

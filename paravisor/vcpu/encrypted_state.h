@@ -18,6 +18,20 @@ const char* TeeModeName(TeeMode mode);
 constexpr u8 kVectorVe = 20;
 constexpr u8 kVectorVc = 29;
 
+// TDX: what the last #VE reported, for TDG.VP.VEINFO.GET (exit reason and qualification in
+// VMX format, guest-linear and guest-physical address, instruction length).
+struct VeInfo {
+  bool valid = false;
+  u32 exit_reason = 0;
+  u64 qualification = 0;
+  u64 gla = 0;
+  u64 gpa = 0;
+  u32 instruction_length = 0;
+};
+
+inline constexpr usize kRtmrCount = 4;
+inline constexpr usize kRtmrSize = 48;  // SHA-384
+
 struct EncryptedState {
   TeeMode mode = TeeMode::kNone;
   // GHCB MSR (0xC0010130): on hardware a VMCB field the CPU keeps; here the emulated platform
@@ -28,6 +42,11 @@ struct EncryptedState {
   u64 reflected = 0;           // intercepted instructions reflected as #VC/#VE
   u64 protocol_calls = 0;      // VMGEXITs / TDCALLs served
   SharedPages shared;
+  // TDX.
+  VeInfo ve;
+  u8 rtmr[kRtmrCount][kRtmrSize] = {};
+  u32 rtmr_extends = 0;
+  u8 notify_vector = 0;  // SetupEventNotifyInterrupt (0: none)
 
   bool sev() const { return mode == TeeMode::kSevEs || mode == TeeMode::kSevSnp; }
   bool enabled() const { return mode != TeeMode::kNone; }

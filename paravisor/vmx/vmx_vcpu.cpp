@@ -3,6 +3,7 @@
 #include "arch/cpu.h"
 #include "arch/descriptors.h"
 #include "arch/event_timer.h"
+#include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/abi.h"
@@ -313,6 +314,9 @@ Status SetupVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx, const Capabilities& caps,
   vcpu.run.host_rsp = 0;
   const u64 failures_before = VmcsAccessFailures();
   WriteControls(vmx);
+  // A TDX-mode guest: TDCALL raises #UD on this CPU, and the paravisor serves it
+  // (exits/encrypted_exit.h); every other #UD goes back to the guest.
+  if (vcpu.tee.mode == TeeMode::kTdx) VmWrite(field::kExceptionBitmap, 1u << kVectorUd);
   WriteHostState();
   WriteGuestState(vmx, caps, entry);
   if (VmcsAccessFailures() != failures_before) {
@@ -375,7 +379,8 @@ void RunVmxVcpu(Vcpu& vcpu) {
       if (exit.reason == ExitReason::kCrAccess) ReadGuestVisibleCrs(vcpu, vmx);
     }
 
-    const ExitAction action = ProcessExit(vcpu, exit);
+    const ExitAction action =
+        vcpu.tee.enabled() ? ProcessEncryptedStateExit(vcpu, exit) : ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
     if (vcpu.cr.write_pending) ApplyCrWrite(vcpu, vmx);
     if (action == ExitAction::kResumeNext) {
