@@ -1,4 +1,4 @@
-# Encrypted-state guests speaking the GHCB protocol (label `ghcb`, plus the platform's labels):
+# Encrypted-state guests: the GHCB protocol (label `ghcb`) and, below, GHCI (label `ghci`):
 # SEV-ES/SNP test guests with real #VC handlers (paravisor/guests/ghcb_*.asm) on QEMU SVM and
 # Bochs SVM (ryzen), production image. Two boots per platform (a boot holds at most 8 guests):
 #   protocol  hello through #VC + GHCB IOIO/CPUID/VMMCALL and the MSR protocol (SEV-ES and SNP),
@@ -62,3 +62,32 @@ pv_bochs_test(ghcb_refused_on_vmx paravisor vmx RESULT FAIL
   EXPECT "guest 0: tee=sev-es/sev-snp needs the SVM backend" "guest 1: stopped: exit0"
          "1/2 guests ended as expected")
 set_tests_properties(ghcb_refused_on_vmx PROPERTIES LABELS "ghcb;vmx;bochs")
+
+# --- TDX guests speaking GHCI (label `ghci`): tee=tdx on QEMU SVM, Bochs VMX and Bochs SVM ------
+# TDCALL raises #UD on all three; the paravisor serves it. One boot per platform: hello through
+# #VE + TDG.VP.VMCALL, the exits suite (every refusal answered with its status: bad leaf, bad
+# exposure, unknown sub-function, misaligned MapGPA, private GetQuote buffer, no VE info, bad RTMR
+# index, TDG.MR.REPORT, bad notification vector; a real #UD reaches the guest), a fatal-error
+# report, a plain guest. RTMR2 after its one extension with bytes 1..48 is
+# SHA-384(48 zero bytes || 01..30), computed independently (Python hashlib).
+set(ghci_modules "tdx_hello.bin tee=tdx" "tdx_exits.bin tee=tdx"
+    "tdx_fatal.bin tee=tdx expect=terminated" "hello.bin")
+set(ghci_expect
+    "guest 0: encrypted-state guest mode tdx"
+    "\\[guest\\] tdx_hello: CPUID 0x40000000 through TDG.VP.VMCALL says: PvParavisor!"
+    "\\[guest\\] tdx_hello: TDG.VP.INFO: GPAW 48, 1 vCPU" "guest 0: stopped: exit0"
+    "ghci: guest 1: TDCALL refused: leaf the paravisor does not serve"
+    "ghci: guest 1: TDG.VP.VMCALL refused: RCX exposes RAX"
+    "ghci: guest 1: GetQuote refused: no quoting service"
+    "\\[guest\\] tdx_exits: every step passed"
+    "guest 1: [0-9]+ exits: cpuid=[1-9].* io=[1-9].* msr-read=[1-9].* msr-write=[1-9]"
+    "tee: guest 1: RTMR2 d354e1d2a255d3ddf046cb8f87880e2e019a15decda18d7087957c94608dacee702296f19c4d03209f96303513f0d69b"
+    "ghci: guest 2: ReportFatalError, error code 0x1234" "guest 2: stopped: terminated"
+    "guest 3: stopped: exit0" "4/4 guests ended as expected")
+pv_firmware_test(ghci_qemu_svm paravisor LABELS "ghci;svm"
+  MODULES ${ghci_modules} EXPECT ${ghci_expect} FORBID "PANIC")
+foreach(kind vmx svm)
+  pv_bochs_test(ghci_bochs_${kind} paravisor ${kind}
+    MODULES ${ghci_modules} EXPECT ${ghci_expect} FORBID "PANIC")
+  set_tests_properties(ghci_bochs_${kind} PROPERTIES LABELS "ghci;${kind};bochs")
+endforeach()
