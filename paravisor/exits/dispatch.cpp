@@ -67,8 +67,8 @@ const char* StopReasonName(StopReason reason) {
       return "timeout";
     case StopReason::kTerminated:
       return "terminated";
-    case StopReason::kProtocolViolation:
-      return "protocol-violation";
+    case StopReason::kProtocolError:
+      return "protocol-error";
   }
   return "?";
 }

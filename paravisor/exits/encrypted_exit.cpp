@@ -44,7 +44,8 @@ ExitAction GhcbMsrAccess(Vcpu& vcpu, const Exit& exit) {
     vcpu.tee.ghcb_msr = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
   }
   const Result<u64> len = ExitingInstructionLength(vcpu, exit, /*platform=*/true);
-  if (!len.ok()) return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
+  if (!len.ok())
+    return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
   vcpu.rip += len.value();
   return ExitAction::kResumeNext;
 }

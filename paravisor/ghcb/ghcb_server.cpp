@@ -22,7 +22,7 @@ struct Range {
 // The GHCB bytes a request is read from: CPL, RAX, RCX..RDI, SW_EXITCODE..SW_SCRATCH, XCR0 and
 // the valid bitmap, the protocol version and usage. (Copying the whole page with the firmware's
 // byte-loop memcpy costs about 12,000 instructions per VMGEXIT.)
-constexpr Range kGhcbInputs[] = {{0x0c8, 8},  {0x1f8, 8},  {0x308, 0x38},
+constexpr Range kGhcbInputs[] = {{0x0c8, 8},    {0x1f8, 8},    {0x308, 0x38},
                                  {0x390, 0x20}, {0x3e8, 0x18}, {0xff8, 8}};
 // The answer: RAX, RCX, RDX, RBX, SW_EXITINFO1/2 and the valid bitmap.
 constexpr Range kGhcbOutputs[] = {{0x1f8, 8}, {0x308, 0x18}, {0x398, 0x10}, {0x3f0, 0x10}};
@@ -62,13 +62,13 @@ void ReportRefusal(Vcpu& vcpu, const char* what, const char* why) {
 ExitAction Violation(Vcpu& vcpu, u64 code, const char* why) {
   ConsoleFlush(vcpu);
   Log("ghcb: guest %u: %s: stopped", vcpu.guest_index, why);
-  return vcpu.Stop(StopReason::kProtocolViolation, code, vcpu.tee.ghcb_msr, why);
+  return vcpu.Stop(StopReason::kProtocolError, code, vcpu.tee.ghcb_msr, why);
 }
 
 ExitAction Terminate(Vcpu& vcpu, u8 reason_set, u8 reason_code) {
   ConsoleFlush(vcpu);
-  Log("ghcb: guest %u: termination request, reason set %u code 0x%x", vcpu.guest_index,
-      reason_set, reason_code);
+  Log("ghcb: guest %u: termination request, reason set %u code 0x%x", vcpu.guest_index, reason_set,
+      reason_code);
   return vcpu.Stop(StopReason::kTerminated, (static_cast<u64>(reason_set) << 8) | reason_code, 0,
                    "guest requested termination (GHCB)");
 }

@@ -46,16 +46,16 @@ inline constexpr u8 kPscShared = 2;
 inline constexpr u8 kCbitPosition = 51;
 
 enum class MsrRequestKind : u8 {
-  kGhcbGpa,       // full protocol: `gfn` is the GHCB page
+  kGhcbGpa,  // full protocol: `gfn` is the GHCB page
   kSevInfo,
-  kCpuid,         // `function`, `cpuid_register` (0 EAX, 1 EBX, 2 ECX, 3 EDX)
+  kCpuid,  // `function`, `cpuid_register` (0 EAX, 1 EBX, 2 ECX, 3 EDX)
   kApResetHold,
   kPreferredGpa,
-  kRegisterGpa,   // `gfn`
-  kPageState,     // `gfn`, `psc_op`
+  kRegisterGpa,  // `gfn`
+  kPageState,    // `gfn`, `psc_op`
   kHvFeatures,
-  kTermination,   // `reason_set`, `reason_code`
-  kUnknown,       // a GHCBInfo the protocol does not define (or a response code sent as request)
+  kTermination,  // `reason_set`, `reason_code`
+  kUnknown,      // a GHCBInfo the protocol does not define (or a response code sent as request)
 };
 
 struct MsrRequest {

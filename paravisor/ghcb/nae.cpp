@@ -33,7 +33,8 @@ bool ScratchInBuffer(u64 scratch, u64 ghcb_gpa, u64 length, usize* offset) {
 }  // namespace
 
 NaeDecode DecodeNae(const GhcbPage& page, u64 ghcb_gpa, const SharedPages& shared) {
-  if (page.ghcb_usage != kUsageStandard) return Fail(GhcbError::kInvalidUsage, "GHCB usage is not 0");
+  if (page.ghcb_usage != kUsageStandard)
+    return Fail(GhcbError::kInvalidUsage, "GHCB usage is not 0");
   if (page.protocol_version < kProtocolMin || page.protocol_version > kProtocolMax) {
     return Fail(GhcbError::kInvalidUsage, "GHCB protocol version outside 1..2");
   }

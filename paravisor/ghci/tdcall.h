@@ -89,11 +89,11 @@ enum class TdcallKind : u8 {
 struct TdcallRequest {
   TdcallKind kind = TdcallKind::kUnknownLeaf;
   u64 leaf = 0;
-  u64 exposed = 0;  // VMCALL: RCX
-  bool standard = true;  // VMCALL: R10 == 0
-  u64 vendor = 0;        // VMCALL: R10 (non-zero: a vendor-specific call)
-  u64 subfunction = 0;   // VMCALL: R11
-  u64 args[4] = {};      // VMCALL: R12..R15 (0 when not exposed)
+  u64 exposed = 0;               // VMCALL: RCX
+  bool standard = true;          // VMCALL: R10 == 0
+  u64 vendor = 0;                // VMCALL: R10 (non-zero: a vendor-specific call)
+  u64 subfunction = 0;           // VMCALL: R11
+  u64 args[4] = {};              // VMCALL: R12..R15 (0 when not exposed)
   u64 rcx = 0, rdx = 0, r8 = 0;  // other leaves' operands
 };
 

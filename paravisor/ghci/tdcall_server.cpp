@@ -228,7 +228,8 @@ ExitAction ServeParavisorAbi(Vcpu& vcpu, const TdcallRequest& r, VmcallResult* r
 ExitAction ServeVmcall(Vcpu& vcpu, const TdcallRequest& r, VmcallResult* res) {
   if (r.vendor == kVendorParavisorAbi) return ServeParavisorAbi(vcpu, r, res);
   if (!r.standard) {
-    ReportRefusal(vcpu, "TDG.VP.VMCALL", "vendor-specific call (R10) the paravisor does not define");
+    ReportRefusal(vcpu, "TDG.VP.VMCALL",
+                  "vendor-specific call (R10) the paravisor does not define");
     *res = Fail(vmcall_status::kInvalidOperand);
     return ExitAction::kResumeNext;
   }
@@ -310,8 +311,8 @@ ExitAction ServeTdcall(Vcpu& vcpu) {
     }
     case TdcallKind::kVpInfo:
       vcpu.gpr(kRax) = status::kSuccess;
-      vcpu.gpr(kRcx) = kGpaWidth;  // GPAW; no other bits
-      vcpu.gpr(kRdx) = 0;          // TD ATTRIBUTES: not debuggable
+      vcpu.gpr(kRcx) = kGpaWidth;           // GPAW; no other bits
+      vcpu.gpr(kRdx) = 0;                   // TD ATTRIBUTES: not debuggable
       vcpu.gpr(kR8) = 1ull | (1ull << 32);  // NUM_VCPUS 1, MAX_VCPUS 1
       vcpu.gpr(kR9) = 0;                    // VCPU_INDEX
       vcpu.gpr(kR10) = 0;

@@ -25,7 +25,7 @@ enum class StopReason : u8 {
   kInternalError,  // a paravisor-side failure while handling an exit
   kTimeout,        // the guest used up its time budget (appended: names are on the log)
   kTerminated,     // an encrypted-state guest asked to be terminated (GHCB/GHCI request)
-  kProtocolViolation,  // an encrypted-state guest broke its protocol in a way nothing can answer
+  kProtocolError,  // an encrypted-state guest broke its protocol so that no answer exists
 };
 
 const char* StopReasonName(StopReason reason);

@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (a == ExitAction::kStop) {
     const StopReason r = vcpu.stop.reason;
-    if (r != StopReason::kTerminated && r != StopReason::kProtocolViolation &&
+    if (r != StopReason::kTerminated && r != StopReason::kProtocolError &&
         r != StopReason::kHalted && r != StopReason::kExited) {
       __builtin_trap();
     }

@@ -27,22 +27,24 @@ std::vector<uint8_t>& Ram() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pv;  // NOLINT(google-build-using-namespace)
-  if (size < 16 * 8) return 0;
+  constexpr size_t kRegisterBytes = 16 * sizeof(uint64_t);
+  if (size < kRegisterBytes) return 0;
   fake::Reset();
   std::vector<uint8_t>& ram = Ram();
   std::memset(ram.data(), 0x5a, ram.size());
-  const size_t page_len = (size - 128) < 4096 ? (size - 128) : 4096;
-  std::memcpy(ram.data() + kShared, data + 128, page_len);
+  const size_t page_len = (size - kRegisterBytes) < 4096 ? (size - kRegisterBytes) : 4096;
+  std::memcpy(ram.data() + kShared, data + kRegisterBytes, page_len);
 
   Vcpu vcpu;
   vcpu.memory = GuestMemory(ram.data(), 0x4000000, kRam);
   vcpu.tee.mode = TeeMode::kTdx;
   vcpu.tee.shared.Share(kShared / kPageSize);
   vcpu.memory.LimitToShared(&vcpu.tee.shared);
-  std::memcpy(vcpu.run.gprs, data, 128);
+  std::memcpy(vcpu.run.gprs, data, kRegisterBytes);
   vcpu.run.gprs[kRax] &= 0xff;  // mostly defined leaves, some not
   // Steer the VMCALL's arguments toward the shared page and the RAM now and then.
-  if (vcpu.run.gprs[kR12] & 1) vcpu.run.gprs[kR12] = kShared | (vcpu.run.gprs[kR12] & ghci::kSharedBit);
+  if (vcpu.run.gprs[kR12] & 1)
+    vcpu.run.gprs[kR12] = kShared | (vcpu.run.gprs[kR12] & ghci::kSharedBit);
   u64 before[kGprCount];
   std::memcpy(before, vcpu.run.gprs, sizeof(before));
 

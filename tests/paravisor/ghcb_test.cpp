@@ -191,7 +191,7 @@ TEST_F(GhcbTest, TerminationUnknownRequestsAndApResetHoldStopTheGuest) {
   EXPECT_EQ(vcpu_.stop.code, 0x142u);
   vcpu_.tee.ghcb_msr = 0x0ff;
   EXPECT_EQ(Vmgexit(), ExitAction::kStop);
-  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolViolation);
+  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolError);
   vcpu_.tee.ghcb_msr = 0x006;
   EXPECT_EQ(Vmgexit(), ExitAction::kStop);
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kHalted);
@@ -223,10 +223,10 @@ TEST_F(GhcbTest, InterceptedInstructionsAreReflectedAsVc) {
     u32 vc_code;
   };
   const Case cases[] = {
-      {ExitReason::kCpuid, 0x72, 0x72},          {ExitReason::kIo, 0x7b, 0x7b},
-      {ExitReason::kMsrRead, 0x7c, 0x7c},        {ExitReason::kMsrWrite, 0x7c, 0x7c},
+      {ExitReason::kCpuid, 0x72, 0x72},           {ExitReason::kIo, 0x7b, 0x7b},
+      {ExitReason::kMsrRead, 0x7c, 0x7c},         {ExitReason::kMsrWrite, 0x7c, 0x7c},
       {ExitReason::kCacheInvalidate, 0x76, 0x76}, {ExitReason::kUnknown, 0x6e, 0x6e},
-      {ExitReason::kUnknown, 0x87, 0x87},        {ExitReason::kUnknown, 0x89, 0x89},
+      {ExitReason::kUnknown, 0x87, 0x87},         {ExitReason::kUnknown, 0x89, 0x89},
       {ExitReason::kXsetbv, 0x8d, 0x8d},
   };
   for (const Case& c : cases) {
@@ -457,10 +457,10 @@ TEST_F(GhcbTest, ValidationRefusesEveryMalformedRequest) {
 TEST_F(GhcbTest, GhcbOutsideSharedMemoryStopsTheGuest) {
   vcpu_.tee.ghcb_msr = 0x40000000;
   EXPECT_EQ(Vmgexit(), ExitAction::kStop);
-  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolViolation);
+  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolError);
   vcpu_.tee.ghcb_msr = kGhcbGpa;  // in RAM, not shared
   EXPECT_EQ(Vmgexit(), ExitAction::kStop);
-  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolViolation);
+  EXPECT_EQ(vcpu_.stop.reason, StopReason::kProtocolError);
   ASSERT_TRUE(vcpu_.tee.shared.Share(kGhcbGpa / kPageSize));
   vcpu_.tee.mode = TeeMode::kSevSnp;  // shared but not registered
   Begin();

@@ -31,10 +31,10 @@ set(ghcb_protocol_expect
     "ghcb: guest 6: termination request, reason set 2 code 0x17"
     "guest 7: stopped: exit0" "8/8 guests ended as expected")
 set(ghcb_stops_modules
-    "ghcb_stop_bad_gpa.bin tee=sev-es expect=protocol-violation" "hello.bin"
-    "ghcb_stop_private.bin tee=sev-es expect=protocol-violation" "hello.bin"
-    "ghcb_stop_unregistered.bin tee=sev-snp expect=protocol-violation" "hello.bin"
-    "ghcb_stop_unknown_msr.bin tee=sev-es expect=protocol-violation"
+    "ghcb_stop_bad_gpa.bin tee=sev-es expect=protocol-error" "hello.bin"
+    "ghcb_stop_private.bin tee=sev-es expect=protocol-error" "hello.bin"
+    "ghcb_stop_unregistered.bin tee=sev-snp expect=protocol-error" "hello.bin"
+    "ghcb_stop_unknown_msr.bin tee=sev-es expect=protocol-error"
     "ghcb_hello.bin tee=sev-es")
 set(ghcb_stops_expect
     "ghcb: guest 0: GHCB GPA outside guest RAM: stopped" "guest 1: stopped: exit0"

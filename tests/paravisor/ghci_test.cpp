@@ -214,7 +214,8 @@ TEST_F(GhciTest, InterceptsBecomeVeWithTheirInformation) {
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kNoValidVeInfo) << "read once";
   // A second #VE before the first was read is a #DF.
-  EXPECT_EQ(ProcessEncryptedStateExit(vcpu_, MakeExit(ExitReason::kCpuid)), ExitAction::kResumeSame);
+  EXPECT_EQ(ProcessEncryptedStateExit(vcpu_, MakeExit(ExitReason::kCpuid)),
+            ExitAction::kResumeSame);
   vcpu_.pending = {};
   ProcessEncryptedStateExit(vcpu_, MakeExit(ExitReason::kCpuid));
   EXPECT_EQ(vcpu_.pending.vector, 8);
