@@ -9,13 +9,15 @@
 namespace pv {
 namespace {
 
-i64 Print(Vcpu& vcpu, u64 gva, u64 len) {
+// The hypercalls that copy guest memory are out of line (noinline): their buffers would
+// otherwise give every hypercall, the null one included, their stack frame.
+[[gnu::noinline]] i64 Print(Vcpu& vcpu, u64 gva, u64 len) {
   if (len > abi::kPrintMax) return abi::kHcErrInval;
   u8 chunk[128];
   for (u64 done = 0; done < len;) {
     const u64 n = (len - done) < sizeof(chunk) ? (len - done) : sizeof(chunk);
     // Copy once out of guest memory, then use only the copy.
-    if (!vcpu.memory.ReadGva(vcpu.paging, gva + done, chunk, n).ok()) return abi::kHcErrFault;
+    if (!vcpu.memory.ReadGva(vcpu.paging(), gva + done, chunk, n).ok()) return abi::kHcErrFault;
     for (u64 i = 0; i < n; ++i) ConsolePutByte(vcpu, chunk[i]);
     done += n;
   }
@@ -25,9 +27,9 @@ i64 Print(Vcpu& vcpu, u64 gva, u64 len) {
 
 // GET_EVIDENCE: REPORT_DATA copied in once, evidence produced into the paravisor's buffer,
 // then copied out in one all-or-nothing write.
-i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
+[[gnu::noinline]] i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
   u8 report_data[abi::kReportDataSize];
-  if (!vcpu.memory.ReadGva(vcpu.paging, report_data_gva, report_data, sizeof(report_data)).ok()) {
+  if (!vcpu.memory.ReadGva(vcpu.paging(), report_data_gva, report_data, sizeof(report_data)).ok()) {
     return abi::kHcErrFault;
   }
   static u8 evidence[abi::kEvidenceMax];
@@ -36,7 +38,7 @@ i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
     return got.status().code() == Err::kUnsupported ? abi::kHcErrNotSupported : abi::kHcErrIo;
   }
   if (got.value() > out_len) return abi::kHcErrTooBig;
-  if (!vcpu.memory.WriteGva(vcpu.paging, out_gva, evidence, got.value()).ok()) {
+  if (!vcpu.memory.WriteGva(vcpu.paging(), out_gva, evidence, got.value()).ok()) {
     return abi::kHcErrFault;
   }
   return static_cast<i64>(got.value());
@@ -45,7 +47,7 @@ i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
 }  // namespace
 
 ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
-  if (vcpu.cpl != 0) {
+  if (vcpu.cpl() != 0) {
     vcpu.InjectException(kVectorUd, false, 0);
     return ExitAction::kResumeSame;
   }
@@ -72,7 +74,7 @@ ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
       result = abi::kHcErrNoSys;
       break;
   }
-  vcpu.gpr(kRax) = static_cast<u64>(result);
+  vcpu.set_gpr(kRax, static_cast<u64>(result));
   return ExitAction::kResumeNext;
 }
 

@@ -64,8 +64,8 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
       e.io.string = c.exit_info1 & kIoioString;
       e.io.rep = c.exit_info1 & kIoioRep;
       // For IOIO, EXITINFO2 always holds the next RIP, with or without NRIP save.
-      e.next_rip = c.exit_info2;
-      e.next_rip_valid = true;
+      e.instruction_length = c.exit_info2 - vmcb.save.rip;
+      e.length_valid = true;
       instruction_intercept = false;
       break;
     case exit_code::kVmrun:
@@ -103,8 +103,8 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
       break;
   }
   if (instruction_intercept && nrip_save && c.next_rip != 0) {
-    e.next_rip = c.next_rip;
-    e.next_rip_valid = true;
+    e.instruction_length = c.next_rip - vmcb.save.rip;
+    e.length_valid = true;
   }
   return e;
 }

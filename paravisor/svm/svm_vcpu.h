@@ -32,8 +32,13 @@ void TeardownSvmVcpu(SvmVcpu& svm);
 void RunSvmVcpu(Vcpu& vcpu);
 
 // Decodes the VMCB's exit information into the architecture-neutral model. `guest_rcx` supplies
-// the MSR number for MSR exits (the VMCB does not carry it).
+// the MSR number for MSR exits (the VMCB does not carry it). The instruction length is the
+// hardware's next RIP (NRIP save, IOIO's EXITINFO2) minus the VMCB's RIP.
 Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx);
+
+// Reads the `missing` registers (vcpu/registers.h) from the vCPU's VMCB into vcpu.regs (through
+// FillRegisters, which marks them available).
+void ReadGuestRegisters(Vcpu& vcpu, RegMask missing);
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write);
 
