@@ -61,7 +61,8 @@ struct Exit {
   u64 raw_info2 = 0;  // EXITINFO2 / guest-physical address, for reports
   // The exiting instruction's length as the hardware reported it (VMX: VM-exit instruction
   // length; SVM: NRIP save or IOIO's next RIP, minus RIP); valid only if length_valid, else the
-  // instruction is decoded from guest memory when RIP has to move past it.
+  // instruction is decoded from guest memory when RIP has to move past it. 0 whenever
+  // length_valid is false (so a single range check tells the usable case apart).
   u64 instruction_length = 0;
   bool length_valid = false;
   union {

@@ -90,8 +90,9 @@ ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit);
 [[gnu::always_inline]] inline ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit) {
   const ExitAction action = DispatchExit(vcpu, exit);
   if (action != ExitAction::kResumeNext) return action;
-  // The hardware's length, when it gave one in 1..15 (the common case, no decode).
-  if (!exit.length_valid || exit.instruction_length - 1 >= insn::kMaxInstructionLength)
+  // The hardware's length, when it gave one in 1..15 (the common case, no decode). Without one
+  // the length is 0, so one unsigned compare covers both (AdvanceByDecoding tells them apart).
+  if (exit.instruction_length - 1 >= insn::kMaxInstructionLength) [[unlikely]]
     return AdvanceByDecoding(vcpu, exit);
   vcpu.set_rip(vcpu.rip() + exit.instruction_length);
   return ExitAction::kResumeNext;

@@ -87,12 +87,11 @@ Exit ShutdownExit(const Exit& from) {
 }
 
 // The registers a handler changed (vcpu/registers.h) other than the GPRs VMRUN and the world
-// switch load, into the VMCB. CPL is read-only.
+// switch load and RIP (the run loop copies it every time), into the VMCB. CPL is read-only.
 void WriteDirtyRegisters(Vcpu& vcpu, Vmcb& vmcb) {
   RegisterCache& c = vcpu.regs;
   const RegMask dirty = c.dirty;
   if (dirty & GprBit(kRsp)) vmcb.save.rsp = vcpu.run.gprs[kRsp];
-  if (dirty & RegBit(Reg::kRip)) vmcb.save.rip = c.value(Reg::kRip);
   if (dirty & RegBit(Reg::kRflags)) vmcb.save.rflags = c.value(Reg::kRflags);
   if (dirty & RegBit(Reg::kCr0)) vmcb.save.cr0 = c.value(Reg::kCr0);
   if (dirty & RegBit(Reg::kCr3)) vmcb.save.cr3 = c.value(Reg::kCr3);
@@ -194,15 +193,13 @@ void RunSvmVcpu(Vcpu& vcpu) {
   Vmcb& vmcb = *svm.vmcb;
   for (;;) {
     // RAX is switched by VMRUN from the VMCB; every handler family reads or writes it, so it is
-    // copied both ways (two moves) rather than fetched. The other registers a handler changed
-    // go back into the VMCB: RIP after almost every exit in line, the rest in one call.
+    // copied both ways (two moves) rather than fetched; RIP, which the cache always holds on
+    // SVM and almost every exit advances, likewise. The other registers a handler changed go
+    // back into the VMCB in one call that only those exits need.
     vmcb.save.rax = vcpu.run.gprs[kRax];
-    const RegMask dirty = vcpu.regs.dirty & ~kSwitchedGprs;
-    if (dirty == RegBit(Reg::kRip)) {
-      vmcb.save.rip = vcpu.regs.value(Reg::kRip);
-    } else if (dirty != 0) {
+    vmcb.save.rip = vcpu.regs.value(Reg::kRip);
+    if (vcpu.regs.dirty & ~(kSwitchedGprs | RegBit(Reg::kRip))) [[unlikely]]
       WriteDirtyRegisters(vcpu, vmcb);
-    }
     if (vcpu.pending.valid) {
       vmcb.control.event_inject =
           vcpu.pending.vector | kEventTypeException | kEventValid |
@@ -220,9 +217,9 @@ void RunSvmVcpu(Vcpu& vcpu) {
     // loads from the VMCB that nearly every exit uses (the advance, the handlers' privilege
     // checks); everything else is read from the VMCB only when a handler asks.
     vcpu.run.gprs[kRax] = vmcb.save.rax;
-    vcpu.BeginExit(kSwitchedGprs);
-    vcpu.Provide(Reg::kRip, vmcb.save.rip);
-    vcpu.Provide(Reg::kCpl, vmcb.save.cpl);
+    vcpu.regs.value(Reg::kRip) = vmcb.save.rip;
+    vcpu.regs.value(Reg::kCpl) = vmcb.save.cpl;
+    vcpu.BeginExit(kSwitchedGprs | RegBit(Reg::kRip) | RegBit(Reg::kCpl));
 
     const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.run.gprs[kRcx]);
     // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
