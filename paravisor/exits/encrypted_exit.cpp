@@ -25,7 +25,7 @@ ExitAction ReflectVc(Vcpu& vcpu, u64 exit_code) {
 
 bool IsVmgexit(Vcpu& vcpu) {
   u8 bytes[sizeof(kVmgexit)];
-  if (!vcpu.memory.PlatformReadGva(vcpu.paging, vcpu.rip, bytes, sizeof(bytes)).ok()) {
+  if (!vcpu.memory.PlatformReadGva(vcpu.paging(), vcpu.rip(), bytes, sizeof(bytes)).ok()) {
     return false;
   }
   for (usize i = 0; i < sizeof(bytes); ++i) {
@@ -36,17 +36,17 @@ bool IsVmgexit(Vcpu& vcpu) {
 
 // RDMSR/WRMSR of the GHCB MSR: the CPU's own register on SEV-ES hardware.
 ExitAction GhcbMsrAccess(Vcpu& vcpu, const Exit& exit) {
-  ++vcpu.stats.total;
+  ++vcpu.stats.by_reason[static_cast<usize>(exit.reason)];
   if (exit.reason == ExitReason::kMsrRead) {
-    vcpu.gpr(kRax) = vcpu.tee.ghcb_msr & 0xffffffffull;
-    vcpu.gpr(kRdx) = vcpu.tee.ghcb_msr >> 32;
+    vcpu.set_gpr(kRax, vcpu.tee.ghcb_msr & 0xffffffffull);
+    vcpu.set_gpr(kRdx, vcpu.tee.ghcb_msr >> 32);
   } else {
     vcpu.tee.ghcb_msr = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
   }
   const Result<u64> len = ExitingInstructionLength(vcpu, exit, /*platform=*/true);
   if (!len.ok())
     return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
-  vcpu.rip += len.value();
+  vcpu.set_rip(vcpu.rip() + len.value());
   return ExitAction::kResumeNext;
 }
 
@@ -55,9 +55,8 @@ ExitAction ProcessSevExit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::kHypercall: {
       if (!IsVmgexit(vcpu)) return ReflectVc(vcpu, ghcb::exit_code::kVmmcall);
       ++vcpu.tee.protocol_calls;
-      ++vcpu.stats.total;
       const ExitAction a = ghcb::ServeVmgexit(vcpu);
-      if (a == ExitAction::kResumeNext) vcpu.rip += sizeof(kVmgexit);
+      if (a == ExitAction::kResumeNext) vcpu.set_rip(vcpu.rip() + sizeof(kVmgexit));
       return a;
     }
     case ExitReason::kMsrRead:
@@ -130,7 +129,7 @@ u64 IoQualification(const IoExit& io) {
 
 bool IsTdcall(Vcpu& vcpu) {
   u8 bytes[sizeof(ghci::kTdcall)];
-  if (!vcpu.memory.PlatformReadGva(vcpu.paging, vcpu.rip, bytes, sizeof(bytes)).ok()) {
+  if (!vcpu.memory.PlatformReadGva(vcpu.paging(), vcpu.rip(), bytes, sizeof(bytes)).ok()) {
     return false;
   }
   for (usize i = 0; i < sizeof(bytes); ++i) {
@@ -170,9 +169,8 @@ ExitAction ProcessTdxExit(Vcpu& vcpu, const Exit& exit) {
           return ExitAction::kResumeSame;
         }
         ++vcpu.tee.protocol_calls;
-        ++vcpu.stats.total;
-        const ExitAction a = ghci::ServeTdcall(vcpu);
-        if (a == ExitAction::kResumeNext) vcpu.rip += sizeof(ghci::kTdcall);
+          const ExitAction a = ghci::ServeTdcall(vcpu);
+        if (a == ExitAction::kResumeNext) vcpu.set_rip(vcpu.rip() + sizeof(ghci::kTdcall));
         return a;
       }
       if (exit.raw_code == kSvmExitWbinvd || exit.raw_code == kVeWbinvd) {

@@ -37,13 +37,15 @@ Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructio
                                     bool platform) {
   // Up to 15 bytes, fewer if the page after the one holding RIP is not mapped. The guest's
   // bytes are copied once; decoding uses only the copy.
+  const GuestPaging paging = vcpu.paging();
+  const u64 rip = vcpu.rip();
   const auto read = [&](usize n) {
-    return platform ? vcpu.memory.PlatformReadGva(vcpu.paging, vcpu.rip, bytes, n)
-                    : vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, n);
+    return platform ? vcpu.memory.PlatformReadGva(paging, rip, bytes, n)
+                    : vcpu.memory.ReadGva(paging, rip, bytes, n);
   };
   usize available = insn::kMaxInstructionLength;
   if (!read(available).ok()) {
-    const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
+    const u64 to_page_end = kPageSize - (rip & (kPageSize - 1));
     available = to_page_end < available ? to_page_end : available;
     PV_TRY(read(available));
   }
@@ -51,8 +53,8 @@ Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructio
 }
 
 Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit, bool platform) {
-  if (exit.next_rip_valid) {
-    const u64 len = exit.next_rip - vcpu.rip;
+  if (exit.length_valid) {
+    const u64 len = exit.instruction_length;
     if (len == 0 || len > insn::kMaxInstructionLength) {
       return Status(Err::kInvalidArgument, "exit: hardware next-RIP is not after the instruction");
     }

@@ -33,16 +33,16 @@ bool SendsBuffer(const NaeRequest& r) {
 }
 
 // The CPUID registers the handlers left in the view, by the MSR protocol's numbering.
-u64 CpuidRegister(Vcpu& vcpu, u8 which) {
+u64 CpuidRegister(const ProtocolRegisterView& view, u8 which) {
   switch (which) {
     case 0:
-      return vcpu.gpr(kRax);
+      return view.Get(kRax);
     case 1:
-      return vcpu.gpr(kRbx);
+      return view.Get(kRbx);
     case 2:
-      return vcpu.gpr(kRcx);
+      return view.Get(kRcx);
     default:
-      return vcpu.gpr(kRdx);
+      return view.Get(kRdx);
   }
 }
 
@@ -92,11 +92,11 @@ ExitAction ServeMsrProtocol(Vcpu& vcpu, const MsrRequest& r) {
       return ExitAction::kResumeNext;
     case MsrRequestKind::kCpuid: {
       ProtocolRegisterView view(vcpu);
-      vcpu.gpr(kRax) = r.function;
+      view.Set(kRax, r.function);
       const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kCpuid));
       if (a == ExitAction::kStop) return a;
       t.ghcb_msr = EncodeCpuidResponse(r.cpuid_register,
-                                       static_cast<u32>(CpuidRegister(vcpu, r.cpuid_register)));
+                                       static_cast<u32>(CpuidRegister(view, r.cpuid_register)));
       return ExitAction::kResumeNext;
     }
     case MsrRequestKind::kApResetHold:
@@ -154,18 +154,18 @@ ExitAction ServeIoio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buff
     if (r.string && !r.in) {
       u32 v = 0;
       memcpy(&v, element, r.size);
-      vcpu.gpr(kRax) = v;
+      view.Set(kRax, v);
     } else if (!r.in) {
-      vcpu.gpr(kRax) = r.rax;
+      view.Set(kRax, r.rax);
     }
     const ExitAction a = DispatchExit(vcpu, e);
     if (a == ExitAction::kStop) return a;
     if (r.string && r.in) {
-      const u32 v = static_cast<u32>(vcpu.gpr(kRax));
+      const u32 v = static_cast<u32>(view.Get(kRax));
       memcpy(element, &v, r.size);
     }
   }
-  if (r.in && !r.string) SetOutput(resp, Field::kRax, vcpu.gpr(kRax));
+  if (r.in && !r.string) SetOutput(resp, Field::kRax, view.Get(kRax));
   *buffer_out = r.string && r.in;
   AnswerHandlerResult(view, resp);
   return ExitAction::kResumeNext;
@@ -175,14 +175,14 @@ ExitAction ServeMsr(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   ProtocolRegisterView view(vcpu);
   Exit e = ExitOf(r.msr_write ? ExitReason::kMsrWrite : ExitReason::kMsrRead);
   e.msr = static_cast<u32>(r.rcx);
-  vcpu.gpr(kRcx) = r.rcx;
-  vcpu.gpr(kRax) = r.rax;
-  vcpu.gpr(kRdx) = r.rdx;
+  view.Set(kRcx, r.rcx);
+  view.Set(kRax, r.rax);
+  view.Set(kRdx, r.rdx);
   const ExitAction a = DispatchExit(vcpu, e);
   if (a == ExitAction::kStop) return a;
-  if (!r.msr_write && !vcpu.pending.valid) {
-    SetOutput(resp, Field::kRax, vcpu.gpr(kRax));
-    SetOutput(resp, Field::kRdx, vcpu.gpr(kRdx));
+  if (!r.msr_write && !view.ExceptionPending()) {
+    SetOutput(resp, Field::kRax, view.Get(kRax));
+    SetOutput(resp, Field::kRdx, view.Get(kRdx));
   }
   AnswerHandlerResult(view, resp);
   return ExitAction::kResumeNext;
@@ -197,8 +197,8 @@ ExitAction ServeRdtsc(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   e.msr = kMsrTsc;
   const ExitAction a = DispatchExit(vcpu, e);
   if (a == ExitAction::kStop) return a;
-  SetOutput(resp, Field::kRax, vcpu.gpr(kRax));
-  SetOutput(resp, Field::kRdx, vcpu.gpr(kRdx));
+  SetOutput(resp, Field::kRax, view.Get(kRax));
+  SetOutput(resp, Field::kRdx, view.Get(kRdx));
   if (r.kind == NaeKind::kRdtscp) SetOutput(resp, Field::kRcx, 0);
   AnswerHandlerResult(view, resp);
   return ExitAction::kResumeNext;
@@ -206,7 +206,6 @@ ExitAction ServeRdtsc(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
 
 ExitAction ServeMmio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buffer_out) {
   const bool write = r.kind == NaeKind::kMmioWrite;
-  ++vcpu.stats.total;
   ++vcpu.stats.by_reason[static_cast<usize>(ExitReason::kNestedPageFault)];
   if (!InMmioWindow(r.mmio_gpa, r.mmio_length) || !proxy_client::Attached()) {
     ReportRefusal(vcpu, "MMIO", "no device at this address (outside the MMIO window or no agent)");
@@ -221,7 +220,7 @@ ExitAction ServeMmio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buff
     SetError(resp, GhcbError::kInvalidInput);
     return ExitAction::kResumeNext;
   }
-  proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+  proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                               static_cast<u32>(ExitReason::kCount));
   if (!write) {
     value = result.value();
@@ -234,14 +233,14 @@ ExitAction ServeMmio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buff
 
 ExitAction ServeVmmcall(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   ProtocolRegisterView view(vcpu);
-  vcpu.gpr(kRax) = r.rax;
-  vcpu.gpr(kRdi) = r.rdi;
-  vcpu.gpr(kRsi) = r.rsi;
-  vcpu.gpr(kRdx) = r.rdx;
-  vcpu.cpl = r.cpl;
+  view.Set(kRax, r.rax);
+  view.Set(kRdi, r.rdi);
+  view.Set(kRsi, r.rsi);
+  view.Set(kRdx, r.rdx);
+  view.SetCpl(r.cpl);
   const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kHypercall));
   if (a == ExitAction::kStop) return a;
-  if (!vcpu.pending.valid) SetOutput(resp, Field::kRax, vcpu.gpr(kRax));
+  if (!view.ExceptionPending()) SetOutput(resp, Field::kRax, view.Get(kRax));
   AnswerHandlerResult(view, resp);
   return ExitAction::kResumeNext;
 }
@@ -284,14 +283,14 @@ ExitAction ServeNae(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buffe
   switch (r.kind) {
     case NaeKind::kCpuid: {
       ProtocolRegisterView view(vcpu);
-      vcpu.gpr(kRax) = r.rax;
-      vcpu.gpr(kRcx) = r.rcx;
+      view.Set(kRax, r.rax);
+      view.Set(kRcx, r.rcx);
       const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kCpuid));
       if (a == ExitAction::kStop) return a;
-      SetOutput(resp, Field::kRax, vcpu.gpr(kRax));
-      SetOutput(resp, Field::kRbx, vcpu.gpr(kRbx));
-      SetOutput(resp, Field::kRcx, vcpu.gpr(kRcx));
-      SetOutput(resp, Field::kRdx, vcpu.gpr(kRdx));
+      SetOutput(resp, Field::kRax, view.Get(kRax));
+      SetOutput(resp, Field::kRbx, view.Get(kRbx));
+      SetOutput(resp, Field::kRcx, view.Get(kRcx));
+      SetOutput(resp, Field::kRdx, view.Get(kRdx));
       AnswerHandlerResult(view, resp);
       return ExitAction::kResumeNext;
     }

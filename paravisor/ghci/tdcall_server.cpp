@@ -52,8 +52,8 @@ ExitAction ServeThroughHandler(Vcpu& vcpu, const TdcallRequest& r, VmcallResult*
   switch (r.subfunction) {
     case vmcall::kCpuid:
       e = ExitOf(ExitReason::kCpuid);
-      vcpu.gpr(kRax) = r.args[0];
-      vcpu.gpr(kRcx) = r.args[1];
+      view.Set(kRax, r.args[0]);
+      view.Set(kRcx, r.args[1]);
       break;
     case vmcall::kIo: {
       const u64 size = r.args[0];
@@ -63,20 +63,20 @@ ExitAction ServeThroughHandler(Vcpu& vcpu, const TdcallRequest& r, VmcallResult*
       }
       e = ExitOf(ExitReason::kIo);
       e.io = {static_cast<u16>(r.args[2]), static_cast<u8>(size), r.args[1] == 0, false, false};
-      vcpu.gpr(kRax) = r.args[3];
+      view.Set(kRax, r.args[3]);
       break;
     }
     case vmcall::kRdmsr:
       e = ExitOf(ExitReason::kMsrRead);
       e.msr = static_cast<u32>(r.args[0]);
-      vcpu.gpr(kRcx) = r.args[0];
+      view.Set(kRcx, r.args[0]);
       break;
     default:  // kWrmsr
       e = ExitOf(ExitReason::kMsrWrite);
       e.msr = static_cast<u32>(r.args[0]);
-      vcpu.gpr(kRcx) = r.args[0];
-      vcpu.gpr(kRax) = r.args[1] & 0xffffffffull;
-      vcpu.gpr(kRdx) = r.args[1] >> 32;
+      view.Set(kRcx, r.args[0]);
+      view.Set(kRax, r.args[1] & 0xffffffffull);
+      view.Set(kRdx, r.args[1] >> 32);
       break;
   }
   const ExitAction a = DispatchExit(vcpu, e);
@@ -92,21 +92,21 @@ ExitAction ServeThroughHandler(Vcpu& vcpu, const TdcallRequest& r, VmcallResult*
     case vmcall::kCpuid:
       // GHCI CPUID: EAX, EBX, ECX, EDX in R12..R15 (R11 unused).
       res->out[0] = 0;
-      res->out[1] = vcpu.gpr(kRax) & 0xffffffffull;
-      res->out[2] = vcpu.gpr(kRbx) & 0xffffffffull;
-      res->out[3] = vcpu.gpr(kRcx) & 0xffffffffull;
-      res->out[4] = vcpu.gpr(kRdx) & 0xffffffffull;
+      res->out[1] = view.Get(kRax) & 0xffffffffull;
+      res->out[2] = view.Get(kRbx) & 0xffffffffull;
+      res->out[3] = view.Get(kRcx) & 0xffffffffull;
+      res->out[4] = view.Get(kRdx) & 0xffffffffull;
       res->outputs = 5;
       break;
     case vmcall::kIo:
       if (e.io.in) {
         const u64 mask = e.io.size == 4 ? 0xffffffffull : (1ull << (e.io.size * 8)) - 1;
-        res->out[0] = vcpu.gpr(kRax) & mask;
+        res->out[0] = view.Get(kRax) & mask;
         res->outputs = 1;
       }
       break;
     case vmcall::kRdmsr:
-      res->out[0] = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
+      res->out[0] = (view.Get(kRdx) << 32) | (view.Get(kRax) & 0xffffffffull);
       res->outputs = 1;
       break;
     default:
@@ -119,7 +119,6 @@ VmcallResult ServeMmio(Vcpu& vcpu, const TdcallRequest& r) {
   const u64 size = r.args[0];
   const bool write = r.args[1] == 1;
   const u64 gpa = Strip(r.args[2]);
-  ++vcpu.stats.total;
   ++vcpu.stats.by_reason[static_cast<usize>(ExitReason::kNestedPageFault)];
   if ((size != 1 && size != 2 && size != 4 && size != 8) || r.args[1] > 1) {
     return Fail(vmcall_status::kInvalidOperand);
@@ -134,7 +133,7 @@ VmcallResult ServeMmio(Vcpu& vcpu, const TdcallRequest& r) {
     ReportRefusal(vcpu, "MMIO", "no device claims this address");
     return Fail(vmcall_status::kInvalidOperand);
   }
-  proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+  proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                               static_cast<u32>(ExitReason::kCount));
   VmcallResult res;
   if (!write) {
@@ -212,15 +211,15 @@ VmcallResult ServeGetQuote(Vcpu& vcpu, const TdcallRequest& r) {
 // The paravisor's guest ABI as a vendor-specific TDG.VP.VMCALL (R10 = 1).
 ExitAction ServeParavisorAbi(Vcpu& vcpu, const TdcallRequest& r, VmcallResult* res) {
   ProtocolRegisterView view(vcpu);
-  vcpu.gpr(kRax) = r.subfunction;
-  vcpu.gpr(kRdi) = r.args[0];
-  vcpu.gpr(kRsi) = r.args[1];
-  vcpu.gpr(kRdx) = r.args[2];
-  vcpu.cpl = 0;  // TDCALL itself faults above CPL 0
+  view.Set(kRax, r.subfunction);
+  view.Set(kRdi, r.args[0]);
+  view.Set(kRsi, r.args[1]);
+  view.Set(kRdx, r.args[2]);
+  view.SetCpl(0);  // TDCALL itself faults above CPL 0
   const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kHypercall));
   if (a == ExitAction::kStop) return a;
   *res = VmcallResult{};
-  res->out[0] = vcpu.gpr(kRax);
+  res->out[0] = view.Get(kRax);
   res->outputs = 1;
   return ExitAction::kResumeNext;
 }
@@ -300,57 +299,57 @@ ExitAction ServeTdcall(Vcpu& vcpu) {
       VmcallResult res;
       const ExitAction a = ServeVmcall(vcpu, r, &res);
       if (a == ExitAction::kStop) return a;
-      vcpu.gpr(kRax) = status::kSuccess;
+      vcpu.set_gpr(kRax, status::kSuccess);
       // Results go only into registers the guest exposed; the rest keep their values.
-      if ((r.exposed >> kR10) & 1) vcpu.gpr(kR10) = res.status;
+      if ((r.exposed >> kR10) & 1) vcpu.set_gpr(kR10, res.status);
       for (u8 i = 0; i < res.outputs; ++i) {
         const Gpr g = static_cast<Gpr>(kR11 + i);
-        if ((r.exposed >> g) & 1) vcpu.gpr(g) = res.out[i];
+        if ((r.exposed >> g) & 1) vcpu.set_gpr(g, res.out[i]);
       }
       return ExitAction::kResumeNext;
     }
     case TdcallKind::kVpInfo:
-      vcpu.gpr(kRax) = status::kSuccess;
-      vcpu.gpr(kRcx) = kGpaWidth;           // GPAW; no other bits
-      vcpu.gpr(kRdx) = 0;                   // TD ATTRIBUTES: not debuggable
-      vcpu.gpr(kR8) = 1ull | (1ull << 32);  // NUM_VCPUS 1, MAX_VCPUS 1
-      vcpu.gpr(kR9) = 0;                    // VCPU_INDEX
-      vcpu.gpr(kR10) = 0;
-      vcpu.gpr(kR11) = 0;
+      vcpu.set_gpr(kRax, status::kSuccess);
+      vcpu.set_gpr(kRcx, kGpaWidth);           // GPAW; no other bits
+      vcpu.set_gpr(kRdx, 0);                   // TD ATTRIBUTES: not debuggable
+      vcpu.set_gpr(kR8, 1ull | (1ull << 32));  // NUM_VCPUS 1, MAX_VCPUS 1
+      vcpu.set_gpr(kR9, 0);                    // VCPU_INDEX
+      vcpu.set_gpr(kR10, 0);
+      vcpu.set_gpr(kR11, 0);
       return ExitAction::kResumeNext;
     case TdcallKind::kVeinfoGet: {
       VeInfo& ve = vcpu.tee.ve;
       if (!ve.valid) {
-        vcpu.gpr(kRax) = status::kNoValidVeInfo;
+        vcpu.set_gpr(kRax, status::kNoValidVeInfo);
         return ExitAction::kResumeNext;
       }
-      vcpu.gpr(kRax) = status::kSuccess;
-      vcpu.gpr(kRcx) = ve.exit_reason;
-      vcpu.gpr(kRdx) = ve.qualification;
-      vcpu.gpr(kR8) = ve.gla;
-      vcpu.gpr(kR9) = ve.gpa;
-      vcpu.gpr(kR10) = ve.instruction_length;
+      vcpu.set_gpr(kRax, status::kSuccess);
+      vcpu.set_gpr(kRcx, ve.exit_reason);
+      vcpu.set_gpr(kRdx, ve.qualification);
+      vcpu.set_gpr(kR8, ve.gla);
+      vcpu.set_gpr(kR9, ve.gpa);
+      vcpu.set_gpr(kR10, ve.instruction_length);
       ve.valid = false;
       return ExitAction::kResumeNext;
     }
     case TdcallKind::kRtmrExtend:
-      vcpu.gpr(kRax) = ServeRtmrExtend(vcpu, r);
+      vcpu.set_gpr(kRax, ServeRtmrExtend(vcpu, r));
       return ExitAction::kResumeNext;
     case TdcallKind::kMrReport:
       // A TDREPORT is MACed by the CPU for the TD; the simulated platform's TDREPORT path
       // serves the paravisor's own evidence, not an L2 guest's with its RTMRs. Refused.
       ReportRefusal(vcpu, "TDG.MR.REPORT", "no TDREPORT source for an encrypted-state guest");
-      vcpu.gpr(kRax) = status::kOperandInvalid;
+      vcpu.set_gpr(kRax, status::kOperandInvalid);
       return ExitAction::kResumeNext;
     case TdcallKind::kBadExposure:
       ReportRefusal(vcpu, "TDG.VP.VMCALL", "RCX exposes RAX, RCX, RSP or a reserved bit");
-      vcpu.gpr(kRax) = status::kOperandInvalid;
+      vcpu.set_gpr(kRax, status::kOperandInvalid);
       return ExitAction::kResumeNext;
     case TdcallKind::kUnknownLeaf:
       break;
   }
   ReportRefusal(vcpu, "TDCALL", "leaf the paravisor does not serve");
-  vcpu.gpr(kRax) = status::kOperandInvalid;
+  vcpu.set_gpr(kRax, status::kOperandInvalid);
   return ExitAction::kResumeNext;
 }
 

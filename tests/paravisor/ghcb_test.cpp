@@ -27,18 +27,18 @@ class GhcbTest : public GuestFixture {
     GuestFixture::SetUp();
     vcpu_.tee.mode = TeeMode::kSevEs;
     vcpu_.memory.LimitToShared(&vcpu_.tee.shared);
-    entry_rip_ = vcpu_.rip;
+    entry_rip_ = vcpu_.rip();
     PlaceCode({0xf3, 0x0f, 0x01, 0xd9});
   }
 
   // One VMGEXIT from the instruction at the entry RIP; RIP is put back afterwards.
   ExitAction Vmgexit() {
-    vcpu_.rip = entry_rip_;
+    vcpu_.set_rip(entry_rip_);
     const ExitAction a = ProcessEncryptedStateExit(vcpu_, MakeExit(ExitReason::kHypercall));
     if (a == ExitAction::kResumeNext) {
-      EXPECT_EQ(vcpu_.rip, entry_rip_ + 4) << "VMGEXIT is 4 bytes";
+      EXPECT_EQ(vcpu_.rip(), entry_rip_ + 4) << "VMGEXIT is 4 bytes";
     }
-    vcpu_.rip = entry_rip_;
+    vcpu_.set_rip(entry_rip_);
     return a;
   }
   u64 MsrProtocol(u64 request) {
@@ -199,17 +199,18 @@ TEST_F(GhcbTest, TerminationUnknownRequestsAndApResetHoldStopTheGuest) {
 
 TEST_F(GhcbTest, GhcbMsrIsThePlatformsRegister) {
   PlaceCode({0x0f, 0x30});  // WRMSR
-  vcpu_.gpr(kRax) = 0x12345002;
-  vcpu_.gpr(kRdx) = 0x1;
+  vcpu_.set_gpr(kRax, 0x12345002);
+  vcpu_.set_gpr(kRdx, 0x1);
   Exit e = MakeExit(ExitReason::kMsrWrite);
   e.msr = kMsrGhcb;
   EXPECT_EQ(ProcessEncryptedStateExit(vcpu_, e), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.tee.ghcb_msr, 0x112345002ull);
-  EXPECT_EQ(vcpu_.rip, entry_rip_ + 2);
+  EXPECT_EQ(vcpu_.rip(), entry_rip_ + 2);
   EXPECT_FALSE(vcpu_.pending.valid) << "no #VC for the GHCB MSR";
-  vcpu_.rip = entry_rip_;
+  vcpu_.set_rip(entry_rip_);
   PlaceCode({0x0f, 0x32});  // RDMSR
-  vcpu_.gpr(kRax) = vcpu_.gpr(kRdx) = 0;
+  vcpu_.set_gpr(kRax, 0);
+  vcpu_.set_gpr(kRdx, 0);
   e.reason = ExitReason::kMsrRead;
   EXPECT_EQ(ProcessEncryptedStateExit(vcpu_, e), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.gpr(kRax), 0x12345002u);
@@ -231,7 +232,7 @@ TEST_F(GhcbTest, InterceptedInstructionsAreReflectedAsVc) {
   };
   for (const Case& c : cases) {
     vcpu_.pending = {};
-    vcpu_.gpr(kRax) = 0x40000000;
+    vcpu_.set_gpr(kRax, 0x40000000);
     Exit e = MakeExit(c.reason);
     e.raw_code = c.raw_code;
     e.msr = 0x277;
@@ -240,7 +241,7 @@ TEST_F(GhcbTest, InterceptedInstructionsAreReflectedAsVc) {
     EXPECT_EQ(vcpu_.pending.vector, kVectorVc);
     EXPECT_TRUE(vcpu_.pending.has_error_code);
     EXPECT_EQ(vcpu_.pending.error_code, c.vc_code);
-    EXPECT_EQ(vcpu_.rip, entry_rip_) << "the instruction is left for the guest's handler";
+    EXPECT_EQ(vcpu_.rip(), entry_rip_) << "the instruction is left for the guest's handler";
     EXPECT_EQ(vcpu_.gpr(kRax), 0x40000000u) << "no register touched";
   }
   // A plain VMMCALL (no REP prefix) is not a VMGEXIT.
@@ -262,8 +263,8 @@ TEST_F(GhcbTest, InterceptedInstructionsAreReflectedAsVc) {
 
 TEST_F(GhcbTest, CpuidEventReachesTheOneCpuidPolicyWithOnlyTheGhcbsInputs) {
   ShareGhcb();
-  vcpu_.gpr(kRax) = 0;  // the guest's real registers: never what the handler sees
-  vcpu_.gpr(kRbx) = 0x5ec7e7;
+  vcpu_.set_gpr(kRax, 0);  // the guest's real registers: never what the handler sees
+  vcpu_.set_gpr(kRbx, 0x5ec7e7);
   Begin();
   Input(Field::kRax, 0x40000000);
   Input(Field::kRcx, 0);
@@ -313,7 +314,7 @@ TEST_F(GhcbTest, MsrEventsAndTheExceptionAnswer) {
   Input(Field::kRcx, 0x277);
   Nae(exit_code::kMsr, 0, 0);
   ExpectOk();
-  EXPECT_EQ(Page().rax | (Page().rdx << 32), vcpu_.pat);
+  EXPECT_EQ(Page().rax | (Page().rdx << 32), vcpu_.pat());
   Begin();
   Input(Field::kRcx, 0xdead0000);
   Nae(exit_code::kMsr, 0, 0);
@@ -330,7 +331,7 @@ TEST_F(GhcbTest, MsrEventsAndTheExceptionAnswer) {
   Input(Field::kRdx, 0x00070406);
   Nae(exit_code::kMsr, 1, 0);
   ExpectOk();
-  EXPECT_EQ(vcpu_.pat, 0x0007040600070106ull);
+  EXPECT_EQ(vcpu_.pat(), 0x0007040600070106ull);
 }
 
 TEST_F(GhcbTest, VmmcallRdtscCacheAndFeatureEvents) {
@@ -472,9 +473,9 @@ TEST_F(GhcbTest, GuestMemoryOfAnEncryptedGuestIsLimitedToItsSharedPages) {
   u8 b = 0;
   EXPECT_FALSE(vcpu_.memory.ReadGpa(0x100000, &b, 1).ok());
   EXPECT_FALSE(vcpu_.memory.WriteGpa(0x100000, &b, 1).ok());
-  EXPECT_FALSE(vcpu_.memory.Translate(vcpu_.paging, 0x100000).ok());
+  EXPECT_FALSE(vcpu_.memory.Translate(vcpu_.paging(), 0x100000).ok());
   u8 insn[4];
-  ASSERT_TRUE(vcpu_.memory.PlatformReadGva(vcpu_.paging, vcpu_.rip, insn, 4).ok());
+  ASSERT_TRUE(vcpu_.memory.PlatformReadGva(vcpu_.paging(), vcpu_.rip(), insn, 4).ok());
   EXPECT_EQ(insn[0], 0xf3);
   ASSERT_TRUE(vcpu_.tee.shared.Share(0x100));
   EXPECT_TRUE(vcpu_.memory.ReadGpa(0x100ff0, &b, 1).ok());

@@ -25,30 +25,30 @@ class GhciTest : public GuestFixture {
     GuestFixture::SetUp();
     vcpu_.tee.mode = TeeMode::kTdx;
     vcpu_.memory.LimitToShared(&vcpu_.tee.shared);
-    entry_rip_ = vcpu_.rip;
+    entry_rip_ = vcpu_.rip();
     PlaceCode({0x66, 0x0f, 0x01, 0xcc});
   }
   // One TDCALL (an SVM #UD intercept) from the entry RIP; RIP is put back afterwards.
   ExitAction Tdcall() {
-    vcpu_.rip = entry_rip_;
+    vcpu_.set_rip(entry_rip_);
     Exit e = MakeExit(ExitReason::kUnknown);
     e.raw_code = 0x46;
     const ExitAction a = ProcessEncryptedStateExit(vcpu_, e);
     if (a == ExitAction::kResumeNext) {
-      EXPECT_EQ(vcpu_.rip, entry_rip_ + 4);
+      EXPECT_EQ(vcpu_.rip(), entry_rip_ + 4);
     }
-    vcpu_.rip = entry_rip_;
+    vcpu_.set_rip(entry_rip_);
     return a;
   }
   ExitAction Vmcall(u64 sub, u64 r12 = 0, u64 r13 = 0, u64 r14 = 0, u64 r15 = 0) {
-    vcpu_.gpr(kRax) = leaf::kVpVmcall;
-    vcpu_.gpr(kRcx) = kExpose;
-    vcpu_.gpr(kR10) = 0;
-    vcpu_.gpr(kR11) = sub;
-    vcpu_.gpr(kR12) = r12;
-    vcpu_.gpr(kR13) = r13;
-    vcpu_.gpr(kR14) = r14;
-    vcpu_.gpr(kR15) = r15;
+    vcpu_.set_gpr(kRax, leaf::kVpVmcall);
+    vcpu_.set_gpr(kRcx, kExpose);
+    vcpu_.set_gpr(kR10, 0);
+    vcpu_.set_gpr(kR11, sub);
+    vcpu_.set_gpr(kR12, r12);
+    vcpu_.set_gpr(kR13, r13);
+    vcpu_.set_gpr(kR14, r14);
+    vcpu_.set_gpr(kR15, r15);
     return Tdcall();
   }
   u64 entry_rip_ = 0;
@@ -75,7 +75,7 @@ TEST_F(GhciTest, DecodeFollowsTheExposureRules) {
 }
 
 TEST_F(GhciTest, VmcallCpuidIoAndMsrReachTheOrdinaryHandlers) {
-  vcpu_.gpr(kRbx) = 0x5ec7e7;
+  vcpu_.set_gpr(kRbx, 0x5ec7e7);
   ASSERT_EQ(Vmcall(vmcall::kCpuid, 0x40000000, 0), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.gpr(kRax), status::kSuccess);
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kSuccess);
@@ -92,10 +92,10 @@ TEST_F(GhciTest, VmcallCpuidIoAndMsrReachTheOrdinaryHandlers) {
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kInvalidOperand) << "size 3";
 
   Vmcall(vmcall::kRdmsr, 0x277);
-  EXPECT_EQ(vcpu_.gpr(kR11), vcpu_.pat);
+  EXPECT_EQ(vcpu_.gpr(kR11), vcpu_.pat());
   Vmcall(vmcall::kWrmsr, 0x277, 0x0007040600070106);
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kSuccess);
-  EXPECT_EQ(vcpu_.pat, 0x0007040600070106u);
+  EXPECT_EQ(vcpu_.pat(), 0x0007040600070106u);
   Vmcall(vmcall::kRdmsr, 0xdead0000);
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kInvalidOperand);
   EXPECT_FALSE(vcpu_.pending.valid);
@@ -139,13 +139,13 @@ TEST_F(GhciTest, MapGpaGetQuoteAndTheOtherSubfunctions) {
   Vmcall(0x7777);
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kInvalidOperand);
   // The paravisor's ABI as a vendor call (R10 = 1); other vendor calls are refused.
-  vcpu_.gpr(kRax) = 0;
-  vcpu_.gpr(kRcx) = kExpose;
-  vcpu_.gpr(kR10) = kVendorParavisorAbi;
-  vcpu_.gpr(kR11) = abi::kHcGetAbiVersion;
+  vcpu_.set_gpr(kRax, 0);
+  vcpu_.set_gpr(kRcx, kExpose);
+  vcpu_.set_gpr(kR10, kVendorParavisorAbi);
+  vcpu_.set_gpr(kR11, abi::kHcGetAbiVersion);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kR11), abi::kAbiVersion);
-  vcpu_.gpr(kR10) = 7;
+  vcpu_.set_gpr(kR10, 7);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kR10), vmcall_status::kInvalidOperand);
   EXPECT_EQ(Vmcall(vmcall::kReportFatalError, 0x77), ExitAction::kStop);
@@ -154,13 +154,13 @@ TEST_F(GhciTest, MapGpaGetQuoteAndTheOtherSubfunctions) {
 }
 
 TEST_F(GhciTest, ModuleLeavesInfoVeinfoRtmrReport) {
-  vcpu_.gpr(kRax) = leaf::kVpInfo;
+  vcpu_.set_gpr(kRax, leaf::kVpInfo);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kSuccess);
   EXPECT_EQ(vcpu_.gpr(kRcx), 48u);
   EXPECT_EQ(vcpu_.gpr(kR8), (1ull << 32) | 1);
 
-  vcpu_.gpr(kRax) = leaf::kVpVeinfoGet;
+  vcpu_.set_gpr(kRax, leaf::kVpVeinfoGet);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kNoValidVeInfo);
 
@@ -170,9 +170,9 @@ TEST_F(GhciTest, ModuleLeavesInfoVeinfoRtmrReport) {
   std::memcpy(ram_.data() + 0x900000, data, 48);
   u8 expect[48] = {};
   for (int round = 0; round < 2; ++round) {
-    vcpu_.gpr(kRax) = leaf::kMrRtmrExtend;
-    vcpu_.gpr(kRcx) = 0x900000;
-    vcpu_.gpr(kRdx) = 3;
+    vcpu_.set_gpr(kRax, leaf::kMrRtmrExtend);
+    vcpu_.set_gpr(kRcx, 0x900000);
+    vcpu_.set_gpr(kRdx, 3);
     Tdcall();
     EXPECT_EQ(vcpu_.gpr(kRax), status::kSuccess);
     u8 in[96];
@@ -181,14 +181,14 @@ TEST_F(GhciTest, ModuleLeavesInfoVeinfoRtmrReport) {
     SHA384(in, sizeof(in), expect);
   }
   EXPECT_EQ(std::memcmp(vcpu_.tee.rtmr[3], expect, 48), 0);
-  vcpu_.gpr(kRax) = leaf::kMrRtmrExtend;
-  vcpu_.gpr(kRcx) = 0x900010;  // not 64-byte aligned
+  vcpu_.set_gpr(kRax, leaf::kMrRtmrExtend);
+  vcpu_.set_gpr(kRcx, 0x900010);  // not 64-byte aligned
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kOperandInvalid);
-  vcpu_.gpr(kRax) = leaf::kMrReport;
+  vcpu_.set_gpr(kRax, leaf::kMrReport);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kOperandInvalid);
-  vcpu_.gpr(kRax) = 99;
+  vcpu_.set_gpr(kRax, 99);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kOperandInvalid);
 }
@@ -196,21 +196,21 @@ TEST_F(GhciTest, ModuleLeavesInfoVeinfoRtmrReport) {
 TEST_F(GhciTest, InterceptsBecomeVeWithTheirInformation) {
   Exit io = MakeExit(ExitReason::kIo);
   io.io = {0x3f8, 1, false, false, false};
-  io.next_rip = entry_rip_ + 1;
-  io.next_rip_valid = true;
-  vcpu_.gpr(kRax) = 0x41;
+  io.instruction_length = 1;
+  io.length_valid = true;
+  vcpu_.set_gpr(kRax, 0x41);
   EXPECT_EQ(ProcessEncryptedStateExit(vcpu_, io), ExitAction::kResumeSame);
   EXPECT_EQ(vcpu_.pending.vector, kVectorVe);
   EXPECT_FALSE(vcpu_.pending.has_error_code);
-  EXPECT_EQ(vcpu_.rip, entry_rip_);
+  EXPECT_EQ(vcpu_.rip(), entry_rip_);
   vcpu_.pending = {};
-  vcpu_.gpr(kRax) = leaf::kVpVeinfoGet;
+  vcpu_.set_gpr(kRax, leaf::kVpVeinfoGet);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kSuccess);
   EXPECT_EQ(vcpu_.gpr(kRcx), 30u) << "VMX exit reason I/O";
   EXPECT_EQ(vcpu_.gpr(kRdx), 0x3f80000u) << "port 0x3f8, size 1, OUT";
   EXPECT_EQ(vcpu_.gpr(kR10), 1u) << "instruction length";
-  vcpu_.gpr(kRax) = leaf::kVpVeinfoGet;
+  vcpu_.set_gpr(kRax, leaf::kVpVeinfoGet);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kNoValidVeInfo) << "read once";
   // A second #VE before the first was read is a #DF.
