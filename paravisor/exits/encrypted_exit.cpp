@@ -169,7 +169,7 @@ ExitAction ProcessTdxExit(Vcpu& vcpu, const Exit& exit) {
           return ExitAction::kResumeSame;
         }
         ++vcpu.tee.protocol_calls;
-          const ExitAction a = ghci::ServeTdcall(vcpu);
+        const ExitAction a = ghci::ServeTdcall(vcpu);
         if (a == ExitAction::kResumeNext) vcpu.set_rip(vcpu.rip() + sizeof(ghci::kTdcall));
         return a;
       }
@@ -203,6 +203,14 @@ const char* TeeModeName(TeeMode mode) {
 ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit) {
   if (vcpu.tee.sev()) return ProcessSevExit(vcpu, exit);
   return ProcessTdxExit(vcpu, exit);
+}
+
+void ReportProtocolRefusal(Vcpu& vcpu, const char* protocol, const char* what, const char* why) {
+  constexpr u32 kReportLimit = 8;
+  if (++vcpu.tee.protocol_errors <= kReportLimit) {
+    Log("%s: guest %u: %s refused: %s%s", protocol, vcpu.guest_index, what, why,
+        vcpu.tee.protocol_errors == kReportLimit ? " (further refusals not reported)" : "");
+  }
 }
 
 void ReportEncryptedState(const Vcpu& vcpu) {

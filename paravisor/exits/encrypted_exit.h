@@ -26,6 +26,17 @@ namespace pv {
 
 ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit);
 
+// For the GHCB and GHCI servers. An exit of `reason` and nothing else: what a protocol request
+// hands to DispatchExit.
+inline Exit ProtocolExit(ExitReason reason) {
+  Exit e;
+  e.reason = reason;
+  return e;
+}
+// Counts a request refused with the protocol's error and logs the first few
+// ("<protocol>: guest N: <what> refused: <why>").
+void ReportProtocolRefusal(Vcpu& vcpu, const char* protocol, const char* what, const char* why);
+
 // Logs what the encrypted-state layer did for the guest (after it stopped).
 void ReportEncryptedState(const Vcpu& vcpu);
 

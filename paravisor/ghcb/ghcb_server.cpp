@@ -1,5 +1,6 @@
 #include "ghcb/ghcb_server.h"
 
+#include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "ghcb/msr_protocol.h"
 #include "ghcb/nae.h"
@@ -11,7 +12,6 @@
 namespace pv::ghcb {
 namespace {
 
-constexpr u32 kErrorReportLimit = 8;
 constexpr u32 kMsrTsc = 0x10;
 constexpr u8 kAttestationKindGuestRequest = 1;  // AttestationKind::GuestRequest (exit proxy)
 
@@ -46,17 +46,8 @@ u64 CpuidRegister(const ProtocolRegisterView& view, u8 which) {
   }
 }
 
-Exit ExitOf(ExitReason reason) {
-  Exit e;
-  e.reason = reason;
-  return e;
-}
-
 void ReportRefusal(Vcpu& vcpu, const char* what, const char* why) {
-  if (++vcpu.tee.protocol_errors <= kErrorReportLimit) {
-    Log("ghcb: guest %u: %s refused: %s%s", vcpu.guest_index, what, why,
-        vcpu.tee.protocol_errors == kErrorReportLimit ? " (further refusals not reported)" : "");
-  }
+  ReportProtocolRefusal(vcpu, "ghcb", what, why);
 }
 
 ExitAction Violation(Vcpu& vcpu, u64 code, const char* why) {
@@ -93,7 +84,7 @@ ExitAction ServeMsrProtocol(Vcpu& vcpu, const MsrRequest& r) {
     case MsrRequestKind::kCpuid: {
       ProtocolRegisterView view(vcpu);
       view.Set(kRax, r.function);
-      const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kCpuid));
+      const ExitAction a = DispatchExit(vcpu, ProtocolExit(ExitReason::kCpuid));
       if (a == ExitAction::kStop) return a;
       t.ghcb_msr = EncodeCpuidResponse(r.cpuid_register,
                                        static_cast<u32>(CpuidRegister(view, r.cpuid_register)));
@@ -146,7 +137,7 @@ void AnswerHandlerResult(ProtocolRegisterView& view, GhcbPage& resp) {
 
 ExitAction ServeIoio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buffer_out) {
   ProtocolRegisterView view(vcpu);
-  Exit e = ExitOf(ExitReason::kIo);
+  Exit e = ProtocolExit(ExitReason::kIo);
   e.io = {r.port, r.size, r.in, false, false};
   const u32 count = r.string ? r.count : 1;
   for (u32 i = 0; i < count; ++i) {
@@ -173,7 +164,7 @@ ExitAction ServeIoio(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buff
 
 ExitAction ServeMsr(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   ProtocolRegisterView view(vcpu);
-  Exit e = ExitOf(r.msr_write ? ExitReason::kMsrWrite : ExitReason::kMsrRead);
+  Exit e = ProtocolExit(r.msr_write ? ExitReason::kMsrWrite : ExitReason::kMsrRead);
   e.msr = static_cast<u32>(r.rcx);
   view.Set(kRcx, r.rcx);
   view.Set(kRax, r.rax);
@@ -193,7 +184,7 @@ ExitAction ServeMsr(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
 // partition's only vCPU.
 ExitAction ServeRdtsc(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   ProtocolRegisterView view(vcpu);
-  Exit e = ExitOf(ExitReason::kMsrRead);
+  Exit e = ProtocolExit(ExitReason::kMsrRead);
   e.msr = kMsrTsc;
   const ExitAction a = DispatchExit(vcpu, e);
   if (a == ExitAction::kStop) return a;
@@ -238,7 +229,7 @@ ExitAction ServeVmmcall(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
   view.Set(kRsi, r.rsi);
   view.Set(kRdx, r.rdx);
   view.SetCpl(r.cpl);
-  const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kHypercall));
+  const ExitAction a = DispatchExit(vcpu, ProtocolExit(ExitReason::kHypercall));
   if (a == ExitAction::kStop) return a;
   if (!view.ExceptionPending()) SetOutput(resp, Field::kRax, view.Get(kRax));
   AnswerHandlerResult(view, resp);
@@ -285,7 +276,7 @@ ExitAction ServeNae(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buffe
       ProtocolRegisterView view(vcpu);
       view.Set(kRax, r.rax);
       view.Set(kRcx, r.rcx);
-      const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kCpuid));
+      const ExitAction a = DispatchExit(vcpu, ProtocolExit(ExitReason::kCpuid));
       if (a == ExitAction::kStop) return a;
       SetOutput(resp, Field::kRax, view.Get(kRax));
       SetOutput(resp, Field::kRbx, view.Get(kRbx));
@@ -312,7 +303,7 @@ ExitAction ServeNae(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp, bool* buffe
       // lines of memory that is not the guest's; WBINVD of the guest's own lines is not needed
       // for coherence on a platform without non-coherent DMA).
       ProtocolRegisterView view(vcpu);
-      const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kCacheInvalidate));
+      const ExitAction a = DispatchExit(vcpu, ProtocolExit(ExitReason::kCacheInvalidate));
       if (a == ExitAction::kStop) return a;
       AnswerHandlerResult(view, resp);
       return ExitAction::kResumeNext;

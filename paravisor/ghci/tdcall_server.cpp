@@ -1,5 +1,6 @@
 #include "ghci/tdcall_server.h"
 
+#include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "ghci/rtmr.h"
 #include "ghci/tdcall.h"
@@ -11,7 +12,6 @@
 namespace pv::ghci {
 namespace {
 
-constexpr u32 kErrorReportLimit = 8;
 constexpr u8 kAttestationKindGetQuote = 2;  // AttestationKind::GetQuote (exit proxy)
 constexpr u64 kMaxQuoteBuffer = 8 * kPageSize;
 
@@ -29,16 +29,7 @@ VmcallResult Fail(u64 status) {
 }
 
 void ReportRefusal(Vcpu& vcpu, const char* what, const char* why) {
-  if (++vcpu.tee.protocol_errors <= kErrorReportLimit) {
-    Log("ghci: guest %u: %s refused: %s%s", vcpu.guest_index, what, why,
-        vcpu.tee.protocol_errors == kErrorReportLimit ? " (further refusals not reported)" : "");
-  }
-}
-
-Exit ExitOf(ExitReason reason) {
-  Exit e;
-  e.reason = reason;
-  return e;
+  ReportProtocolRefusal(vcpu, "ghci", what, why);
 }
 
 u64 Strip(u64 gpa) {
@@ -51,7 +42,7 @@ ExitAction ServeThroughHandler(Vcpu& vcpu, const TdcallRequest& r, VmcallResult*
   Exit e;
   switch (r.subfunction) {
     case vmcall::kCpuid:
-      e = ExitOf(ExitReason::kCpuid);
+      e = ProtocolExit(ExitReason::kCpuid);
       view.Set(kRax, r.args[0]);
       view.Set(kRcx, r.args[1]);
       break;
@@ -61,18 +52,18 @@ ExitAction ServeThroughHandler(Vcpu& vcpu, const TdcallRequest& r, VmcallResult*
         *res = Fail(vmcall_status::kInvalidOperand);
         return ExitAction::kResumeNext;
       }
-      e = ExitOf(ExitReason::kIo);
+      e = ProtocolExit(ExitReason::kIo);
       e.io = {static_cast<u16>(r.args[2]), static_cast<u8>(size), r.args[1] == 0, false, false};
       view.Set(kRax, r.args[3]);
       break;
     }
     case vmcall::kRdmsr:
-      e = ExitOf(ExitReason::kMsrRead);
+      e = ProtocolExit(ExitReason::kMsrRead);
       e.msr = static_cast<u32>(r.args[0]);
       view.Set(kRcx, r.args[0]);
       break;
     default:  // kWrmsr
-      e = ExitOf(ExitReason::kMsrWrite);
+      e = ProtocolExit(ExitReason::kMsrWrite);
       e.msr = static_cast<u32>(r.args[0]);
       view.Set(kRcx, r.args[0]);
       view.Set(kRax, r.args[1] & 0xffffffffull);
@@ -216,7 +207,7 @@ ExitAction ServeParavisorAbi(Vcpu& vcpu, const TdcallRequest& r, VmcallResult* r
   view.Set(kRsi, r.args[1]);
   view.Set(kRdx, r.args[2]);
   view.SetCpl(0);  // TDCALL itself faults above CPL 0
-  const ExitAction a = DispatchExit(vcpu, ExitOf(ExitReason::kHypercall));
+  const ExitAction a = DispatchExit(vcpu, ProtocolExit(ExitReason::kHypercall));
   if (a == ExitAction::kStop) return a;
   *res = VmcallResult{};
   res->out[0] = view.Get(kRax);

@@ -31,13 +31,7 @@ main:
     call ghcb_begin
     mov qword [abs GHCB_GPA + G_EXIT_CODE], 0x72
     mov word [abs GHCB_GPA + G_VERSION], 2
-    mov eax, GHCB_GPA
-    xor edx, edx
-    mov ecx, GHCB_MSR
-    wrmsr
-    VMGEXIT
-    mov eax, [abs GHCB_GPA + G_EXIT_INFO1]
-    mov rdx, [abs GHCB_GPA + G_EXIT_INFO2]
+    call raw_vmgexit
     EXPECT_ERROR 4, 41
     ; 3. REP OUTSB of 4096 bytes: more than the 2032-byte shared buffer, INVALID_SCRATCH_AREA (3);
     ;    the instruction is not executed (RCX unchanged).

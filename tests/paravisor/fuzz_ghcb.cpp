@@ -9,18 +9,18 @@
 #include <vector>
 
 #include "fake_host.h"
+#include "fuzz_guest_ram.h"
 #include "ghcb/ghcb_page.h"
 #include "ghcb/ghcb_server.h"
 #include "vcpu/vcpu.h"
 
 namespace {
 
-constexpr uint64_t kRam = 2ull << 20;
 constexpr uint64_t kGhcbGpa = 0x100000;
 constexpr uint64_t kOtherShared = 0x101000;
 
-std::vector<uint8_t>& Ram() {
-  static std::vector<uint8_t> ram(kRam);
+pv::fuzz::GuestRam& Ram() {
+  static pv::fuzz::GuestRam ram;
   return ram;
 }
 
@@ -30,14 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pv;  // NOLINT(google-build-using-namespace)
   if (size < 9) return 0;
   fake::Reset();
-  std::vector<uint8_t>& ram = Ram();
-  std::memset(ram.data(), 0x5a, ram.size());
+  uint8_t* ram = Ram().Fill();
   const size_t page_len = (size - 9) < 4096 ? (size - 9) : 4096;
-  std::memset(ram.data() + kGhcbGpa, 0, 4096);
-  std::memcpy(ram.data() + kGhcbGpa, data + 9, page_len);
+  std::memset(ram + kGhcbGpa, 0, 4096);
+  std::memcpy(ram + kGhcbGpa, data + 9, page_len);
 
   Vcpu vcpu;
-  vcpu.memory = GuestMemory(ram.data(), 0x4000000, kRam);
+  vcpu.memory = GuestMemory(ram, 0x4000000, pv::fuzz::GuestRam::kSize);
   vcpu.tee.mode = (data[0] & 1) ? TeeMode::kSevSnp : TeeMode::kSevEs;
   vcpu.tee.shared.Share(kGhcbGpa / kPageSize);
   vcpu.tee.shared.Share(kOtherShared / kPageSize);
@@ -53,11 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (vcpu.run.gprs[i] != 0x1111111111111111ull * (i + 1)) __builtin_trap();
   }
   // Only the two shared pages may have changed.
-  for (uint64_t gpa = 0; gpa < kRam; gpa += 4096) {
-    if (gpa == kGhcbGpa || gpa == kOtherShared) continue;
-    const uint8_t* p = ram.data() + gpa;
-    if (p[0] != 0x5a || std::memcmp(p, p + 1, 4095) != 0) __builtin_trap();
-  }
+  if (!Ram().UnchangedExcept(kGhcbGpa, kOtherShared)) __builtin_trap();
   if (a == ExitAction::kStop) {
     const StopReason r = vcpu.stop.reason;
     if (r != StopReason::kTerminated && r != StopReason::kProtocolError &&
@@ -66,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } else if (vcpu.tee.ghcb_msr == kGhcbGpa && (data[0] & 4)) {
     ghcb::GhcbPage page;
-    std::memcpy(&page, ram.data() + kGhcbGpa, sizeof(page));
+    std::memcpy(&page, ram + kGhcbGpa, sizeof(page));
     if (!ghcb::IsValid(page, ghcb::Field::kSwExitInfo1)) __builtin_trap();
   }
   if (vcpu.pending.valid) __builtin_trap();  // answers never inject

@@ -9,17 +9,17 @@
 #include <vector>
 
 #include "fake_host.h"
+#include "fuzz_guest_ram.h"
 #include "ghci/tdcall.h"
 #include "ghci/tdcall_server.h"
 #include "vcpu/vcpu.h"
 
 namespace {
 
-constexpr uint64_t kRam = 2ull << 20;
 constexpr uint64_t kShared = 0x101000;
 
-std::vector<uint8_t>& Ram() {
-  static std::vector<uint8_t> ram(kRam);
+pv::fuzz::GuestRam& Ram() {
+  static pv::fuzz::GuestRam ram;
   return ram;
 }
 
@@ -30,13 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   constexpr size_t kRegisterBytes = 16 * sizeof(uint64_t);
   if (size < kRegisterBytes) return 0;
   fake::Reset();
-  std::vector<uint8_t>& ram = Ram();
-  std::memset(ram.data(), 0x5a, ram.size());
+  uint8_t* ram = Ram().Fill();
   const size_t page_len = (size - kRegisterBytes) < 4096 ? (size - kRegisterBytes) : 4096;
-  std::memcpy(ram.data() + kShared, data + kRegisterBytes, page_len);
+  std::memcpy(ram + kShared, data + kRegisterBytes, page_len);
 
   Vcpu vcpu;
-  vcpu.memory = GuestMemory(ram.data(), 0x4000000, kRam);
+  vcpu.memory = GuestMemory(ram, 0x4000000, pv::fuzz::GuestRam::kSize);
   vcpu.tee.mode = TeeMode::kTdx;
   vcpu.tee.shared.Share(kShared / kPageSize);
   vcpu.memory.LimitToShared(&vcpu.tee.shared);
@@ -50,11 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const ExitAction a = ghci::ServeTdcall(vcpu);
 
-  for (uint64_t gpa = 0; gpa < kRam; gpa += 4096) {
-    if (gpa == kShared) continue;
-    const uint8_t* p = ram.data() + gpa;
-    if (p[0] != 0x5a || std::memcmp(p, p + 1, 4095) != 0) __builtin_trap();
-  }
+  if (!Ram().UnchangedExcept(kShared, kShared)) __builtin_trap();
   if (vcpu.pending.valid) __builtin_trap();
   if (a == ExitAction::kStop) {
     if (vcpu.stop.reason != StopReason::kTerminated && vcpu.stop.reason != StopReason::kExited) {
