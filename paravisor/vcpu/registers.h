@@ -16,12 +16,14 @@
 //     it does not switch itself (the world switch loads every GPR but RSP from gprs anyway).
 //
 // This is the only way exit handlers touch guest registers, and it is the seam for guests whose
-// registers the paravisor cannot see. A backend for an encrypted-state guest (SEV-ES/SNP through
-// the GHCB, TDX through TDG.VP.VMCALL) marks nothing available after an exit, and its
-// FillRegisters yields only what the guest put in its GHCB (by the GHCB's valid bitmap) and its
-// write-back copies the dirty registers into the GHCB's response fields: the handlers do not
-// change. The register numbering below is therefore the paravisor's own, not any hardware
-// layout; each backend maps it (vmx/vmx_vcpu.cpp, svm/svm_vcpu.cpp).
+// registers the paravisor cannot see. An encrypted-state guest's GHCB or TDG.VP.VMCALL request
+// (tee=sev-es|sev-snp|tdx) is served by the ordinary handlers under a ProtocolRegisterView
+// (vcpu/protocol_registers.h): a cache in which every register is available and holds only the
+// request's inputs (what the guest put in its GHCB by the valid bitmap, or exposed in RCX), so
+// nothing reaches FillRegisters, and the handlers' outputs go into the GHCB's response fields or
+// the exposed registers: the handlers do not change. The register numbering below is therefore
+// the paravisor's own, not any hardware layout; each backend maps it (vmx/vmx_vcpu.cpp,
+// svm/svm_vcpu.cpp).
 #ifndef PV_VCPU_REGISTERS_H_
 #define PV_VCPU_REGISTERS_H_
 
