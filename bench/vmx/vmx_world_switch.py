@@ -23,11 +23,12 @@ import time
 MODELS = [("vmx", "corei7_skylake_x"), ("svm", "ryzen")]
 
 
-def one_run(args, cpu):
+def run_bochs(args, cpu, module):
+    """Boots args.firmware with one guest module on Bochs model `cpu`; returns (log, wall s)."""
     work = tempfile.mkdtemp(prefix="pv-bench-vmx-")
     try:
         subprocess.run([sys.executable, args.mkimage, "--loader", args.loader, "--firmware",
-                        args.firmware, "--module", f"{args.guest} iters={args.iters}",
+                        args.firmware, "--module", module,
                         "--cpu", cpu, "--out-dir", work, "--name", "bench"], check=True)
         with open(f"{work}/c.rc", "w", encoding="utf-8") as f:
             f.write("c\n")
@@ -35,9 +36,13 @@ def one_run(args, cpu):
         out = subprocess.run([args.bochs, "-q", "-f", f"{work}/bench.bochsrc", "-rc", f"{work}/c.rc"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=600).stdout.decode("utf-8", "replace")
-        wall = time.monotonic() - start
+        return out, time.monotonic() - start
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def one_run(args, cpu):
+    out, wall = run_bochs(args, cpu, f"{args.guest} iters={args.iters}")
     full = re.search(r"BENCH full exit path.*?: (\d+) exits in (\d+) TSC ticks", out)
     bare = re.search(r"BENCH bare .*?: (\d+) exits in (\d+) TSC ticks", out)
     if not full or not bare or "PV-RESULT: PASS" not in out:

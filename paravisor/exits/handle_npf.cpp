@@ -13,9 +13,6 @@
 namespace pv {
 namespace {
 
-constexpr u64 kMmioWindowBase = 0xc0000000;
-constexpr u64 kMmioWindowEnd = 0x100000000;
-
 u64 SizeMask(u8 size) {
   return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
@@ -29,14 +26,15 @@ u64 ReadOperand(Vcpu& vcpu, const insn::MmioAccess& a) {
 // A load's result into its register, with x86's width rules: 32-bit destinations zero-extend
 // into the full register, 8- and 16-bit ones keep the bits above.
 void WriteDestination(Vcpu& vcpu, const insn::MmioAccess& a, u64 value) {
-  u64& reg = vcpu.gpr(static_cast<Gpr>(a.reg));
+  const Gpr dest = static_cast<Gpr>(a.reg);
+  const u64 reg = vcpu.gpr(dest);
   value &= SizeMask(a.size);  // MOVZX: the loaded width, zero-extended to dest_size
   if (a.high_byte) {
-    reg = (reg & ~0xff00ull) | (value << 8);
+    vcpu.set_gpr(dest, (reg & ~0xff00ull) | (value << 8));
   } else if (a.dest_size >= 4) {
-    reg = value;
+    vcpu.set_gpr(dest, value);
   } else {
-    reg = (reg & ~SizeMask(a.dest_size)) | value;
+    vcpu.set_gpr(dest, (reg & ~SizeMask(a.dest_size)) | value);
   }
 }
 
@@ -53,19 +51,25 @@ const char* ForwardMmio(Vcpu& vcpu, const NpfExit& f) {
       proxy_client::ForwardMmio(f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0);
   if (!result.ok()) return "mmio: no device claims this address";
   if (!a.write) WriteDestination(vcpu, a, result.value());
-  vcpu.rip += a.length;
+  vcpu.set_rip(vcpu.rip() + a.length);
   return nullptr;
 }
 
 }  // namespace
 
+bool InMmioWindow(u64 gpa, u64 len) {
+  constexpr u64 kMmioWindowBase = 0xc0000000;
+  constexpr u64 kMmioWindowEnd = 0x100000000;
+  return gpa >= kMmioWindowBase && gpa < kMmioWindowEnd && len <= kMmioWindowEnd - gpa;
+}
+
 ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   const NpfExit& f = exit.npf;
   const char* why = "guest accessed memory outside its partition";
-  if (!f.fetch && f.gpa >= kMmioWindowBase && f.gpa < kMmioWindowEnd && proxy_client::Attached()) {
+  if (!f.fetch && InMmioWindow(f.gpa, 1) && proxy_client::Attached()) {
     const char* failure = ForwardMmio(vcpu, f);
     if (failure == nullptr) {
-      proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+      proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                                   static_cast<u32>(ExitReason::kCount));
       return ExitAction::kResumeSame;  // RIP already moved past the completed instruction
     }
@@ -74,7 +78,7 @@ ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   ConsoleFlush(vcpu);
   Log("npf: guest %u %s at GPA 0x%lx outside its memory (0..0x%lx) at RIP 0x%lx: stopped (%s)",
       vcpu.guest_index, f.fetch ? "instruction fetch" : (f.write ? "write" : "read"), f.gpa,
-      vcpu.memory.size(), vcpu.rip, why);
+      vcpu.memory.size(), vcpu.rip(), why);
   return vcpu.Stop(StopReason::kNptViolation, exit.raw_info1, f.gpa, why);
 }
 

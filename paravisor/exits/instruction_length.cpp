@@ -33,28 +33,35 @@ bool KindMatches(ExitReason reason, insn::Kind kind) {
 
 }  // namespace
 
-Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructionLength]) {
+Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructionLength],
+                                    bool platform) {
   // Up to 15 bytes, fewer if the page after the one holding RIP is not mapped. The guest's
   // bytes are copied once; decoding uses only the copy.
+  const GuestPaging paging = vcpu.paging();
+  const u64 rip = vcpu.rip();
+  const auto read = [&](usize n) {
+    return platform ? vcpu.memory.PlatformReadGva(paging, rip, bytes, n)
+                    : vcpu.memory.ReadGva(paging, rip, bytes, n);
+  };
   usize available = insn::kMaxInstructionLength;
-  if (!vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available).ok()) {
-    const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
+  if (!read(available).ok()) {
+    const u64 to_page_end = kPageSize - (rip & (kPageSize - 1));
     available = to_page_end < available ? to_page_end : available;
-    PV_TRY(vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available));
+    PV_TRY(read(available));
   }
   return available;
 }
 
-Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit) {
-  if (exit.next_rip_valid) {
-    const u64 len = exit.next_rip - vcpu.rip;
+Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit, bool platform) {
+  if (exit.length_valid) {
+    const u64 len = exit.instruction_length;
     if (len == 0 || len > insn::kMaxInstructionLength) {
       return Status(Err::kInvalidArgument, "exit: hardware next-RIP is not after the instruction");
     }
     return len;
   }
   u8 bytes[insn::kMaxInstructionLength];
-  PV_TRY_ASSIGN(const usize available, FetchInstructionBytes(vcpu, bytes));
+  PV_TRY_ASSIGN(const usize available, FetchInstructionBytes(vcpu, bytes, platform));
   PV_TRY_ASSIGN(insn::Decoded d, insn::Decode(bytes, available));
   if (!KindMatches(exit.reason, d.kind)) {
     return Status(Err::kInvalidArgument, "exit: instruction at RIP does not match the exit reason");

@@ -16,19 +16,40 @@ constexpr u64 kPteAddr = 0x000ffffffffff000ull;
 
 }  // namespace
 
-Status GuestMemory::ReadGpa(u64 gpa, void* dst, usize len) const {
+Status GuestMemory::RawRead(u64 gpa, void* dst, usize len) const {
   if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: read outside guest RAM");
   memcpy(dst, base_ + gpa, len);
   return Status::Ok();
 }
 
+Status GuestMemory::CheckShared(u64 gpa, usize len) const {
+  if (shared_ != nullptr && !shared_->ContainsRange(gpa, len)) {
+    return Status(Err::kOutOfRange, "guest memory: page is private to an encrypted-state guest");
+  }
+  return Status::Ok();
+}
+
+Status GuestMemory::ReadGpa(u64 gpa, void* dst, usize len) const {
+  PV_TRY(CheckShared(gpa, len));
+  return RawRead(gpa, dst, len);
+}
+
 Status GuestMemory::WriteGpa(u64 gpa, const void* src, usize len) {
   if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: write outside guest RAM");
+  PV_TRY(CheckShared(gpa, len));
   memcpy(base_ + gpa, src, len);
   return Status::Ok();
 }
 
 Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
+  if (shared_ != nullptr) {
+    return Status(Err::kUnsupported,
+                  "guest page walk: an encrypted-state guest's page tables are private");
+  }
+  return Walk(paging, gva);
+}
+
+Result<u64> GuestMemory::Walk(const GuestPaging& paging, u64 gva) const {
   if ((paging.cr0 & kCr0Pg) == 0) return gva;
   if ((paging.efer & kEferLma) == 0 || (paging.cr4 & kCr4Pae) == 0) {
     return Status(Err::kUnsupported, "guest page walk: only 4-level long-mode paging is supported");
@@ -47,7 +68,7 @@ Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
   for (int level = 4; level >= 1; --level) {
     const u64 index = (gva >> (12 + 9 * (level - 1))) & 511;
     u64 entry;
-    if (!ReadGpa(table + index * 8, &entry, sizeof(entry)).ok()) {
+    if (!RawRead(table + index * 8, &entry, sizeof(entry)).ok()) {
       return Status(Err::kOutOfRange, "guest page walk: a page table lies outside guest RAM");
     }
     if ((entry & kPtePresent) == 0) {
@@ -77,11 +98,12 @@ Result<u64> GuestMemory::Translate(const GuestPaging& paging, u64 gva) const {
 
 // Calls `fn(gpa, offset, chunk)` for each piece of [gva, gva + len) that stays in one page.
 template <typename Fn>
-Status GuestMemory::ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn) const {
+Status GuestMemory::ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn,
+                                bool platform) const {
   for (usize done = 0; done < len;) {
     const usize chunk_max = kPageSize - ((gva + done) & (kPageSize - 1));
     const usize chunk = (len - done) < chunk_max ? (len - done) : chunk_max;
-    PV_TRY_ASSIGN(u64 gpa, Translate(paging, gva + done));
+    PV_TRY_ASSIGN(u64 gpa, platform ? Walk(paging, gva + done) : Translate(paging, gva + done));
     PV_TRY(fn(gpa, done, chunk));
     done += chunk;
   }
@@ -105,6 +127,15 @@ Status GuestMemory::WriteGva(const GuestPaging& paging, u64 gva, const void* src
   return ForEachPage(paging, gva, len, [&](u64 gpa, usize offset, usize chunk) {
     return WriteGpa(gpa, in + offset, chunk);
   });
+}
+
+Status GuestMemory::PlatformReadGva(const GuestPaging& paging, u64 gva, void* dst,
+                                    usize len) const {
+  auto* out = static_cast<u8*>(dst);
+  return ForEachPage(
+      paging, gva, len,
+      [&](u64 gpa, usize offset, usize chunk) { return RawRead(gpa, out + offset, chunk); },
+      /*platform=*/true);
 }
 
 }  // namespace pv

@@ -5,6 +5,7 @@
 #ifndef PV_GUEST_GUEST_MEMORY_H_
 #define PV_GUEST_GUEST_MEMORY_H_
 
+#include "guest/shared_pages.h"
 #include "lib/status.h"
 #include "lib/types.h"
 
@@ -39,9 +40,28 @@ class GuestMemory {
   // that is not entirely mapped is not written at all.
   Status WriteGva(const GuestPaging& paging, u64 gva, const void* src, usize len);
 
+  // Encrypted-state guest (tee=sev-es|sev-snp|tdx): from now on every access above is limited to
+  // the pages in `shared` and guest-virtual translation fails (the guest's page tables are
+  // private), as the hardware's memory encryption would have it. Null lifts the limit.
+  void LimitToShared(const SharedPages* shared) { shared_ = shared; }
+  bool limited() const { return shared_ != nullptr; }
+  // The emulated platform's own instruction fetch at a guest-virtual address, ignoring the
+  // limit: only the code that plays the CPU's part (recognising VMGEXIT or TDCALL, the length
+  // of an instruction the "hardware" completes) uses it, never an exit handler.
+  Status PlatformReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const;
+  // The same for guest-physical memory the platform itself reads or writes (the TDX module's
+  // own leaves, TDG.MR.RTMR.EXTEND's data).
+  Status PlatformReadGpa(u64 gpa, void* dst, usize len) const { return RawRead(gpa, dst, len); }
+
  private:
   template <typename Fn>
-  Status ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn) const;
+  Status ForEachPage(const GuestPaging& paging, u64 gva, usize len, Fn fn,
+                     bool platform = false) const;
+  Result<u64> Walk(const GuestPaging& paging, u64 gva) const;
+  Status RawRead(u64 gpa, void* dst, usize len) const;
+  Status CheckShared(u64 gpa, usize len) const;
+
+  const SharedPages* shared_ = nullptr;
 
   u8* base_ = nullptr;
   u64 host_pa_ = 0;

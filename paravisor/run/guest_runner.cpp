@@ -4,6 +4,7 @@
 #include "arch/event_timer.h"
 #include "arch/registers.h"
 #include "arch/shared_cpu_state.h"
+#include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/boot_state.h"
@@ -60,7 +61,8 @@ bool OutcomeAsExpected(const char* outcome, const Cmdline& guest_cmdline) {
 
 void ReportStats(const Vcpu& vcpu) {
   char line[200];
-  usize n = Format(line, sizeof(line), "guest %u: %lu exits:", vcpu.guest_index, vcpu.stats.total);
+  usize n =
+      Format(line, sizeof(line), "guest %u: %lu exits:", vcpu.guest_index, vcpu.stats.Total());
   for (usize r = 0; r < static_cast<usize>(ExitReason::kCount) && n < sizeof(line); ++r) {
     if (vcpu.stats.by_reason[r] == 0) continue;
     n += Format(line + n, sizeof(line) - n, " %s=%lu", ExitReasonName(static_cast<ExitReason>(r)),
@@ -105,6 +107,29 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
   return entry;
 }
 
+// `tee=sev-es|sev-snp|tdx` in the module string: the encrypted-state guest mode
+// (vcpu/encrypted_state.h). SEV-ES/SNP needs the SVM backend (VMGEXIT arrives as VMMCALL, which
+// raises #UD on VMX); TDX runs on both (TDCALL raises #UD on either).
+Result<TeeMode> GuestTeeMode(const Cmdline& options, Backend backend) {
+  StrView tee;
+  if (!options.Get("tee", &tee) || tee.Equals("none")) return TeeMode::kNone;
+  TeeMode mode;
+  if (tee.Equals("sev-es")) {
+    mode = TeeMode::kSevEs;
+  } else if (tee.Equals("sev-snp")) {
+    mode = TeeMode::kSevSnp;
+  } else if (tee.Equals("tdx")) {
+    return TeeMode::kTdx;
+  } else {
+    return Status(Err::kInvalidArgument, "tee: expected none, sev-es, sev-snp or tdx");
+  }
+  if (backend != Backend::kSvm) {
+    return Status(Err::kUnsupported,
+                  "tee=sev-es/sev-snp needs the SVM backend (VMGEXIT exits as VMMCALL)");
+  }
+  return mode;
+}
+
 bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {
   const boot::Module& module = boot.modules[index];
   linux_boot::ModuleString parts;
@@ -133,12 +158,24 @@ bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirt
       Log("guest %u: image rejected: %s", index, entry.status().message());
       break;
     }
+    const Result<TeeMode> tee = GuestTeeMode(guest_cmdline, virt.backend);
+    if (!tee.ok()) {
+      Log("guest %u: %s", index, tee.status().message());
+      break;
+    }
+    vcpu.tee.mode = tee.value();
     const Status setup =
         use_vmx ? vmx::SetupVmxVcpu(vcpu, vmx, virt.vmx_caps, entry.value())
                 : svm::SetupSvmVcpu(vcpu, svm, virt.svm_caps, virt.svm_host, entry.value());
     if (!setup.ok()) {
       Log("guest %u: vCPU setup: %s", index, setup.message());
       break;
+    }
+    if (vcpu.tee.enabled()) {
+      // From here on the guest's memory is private except what it shares.
+      vcpu.memory.LimitToShared(&vcpu.tee.shared);
+      Log("guest %u: encrypted-state guest mode %s: registers and private memory are not read",
+          index, TeeModeName(vcpu.tee.mode));
     }
     vcpu.run.spec_ctrl_present = SpecCtrlPresent();
     if (vcpu.run.spec_ctrl_present) vcpu.run.host_spec_ctrl = arch::Rdmsr(kSpecCtrlMsr);
@@ -174,6 +211,7 @@ bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirt
     Log("guest %u: stopped: %s (%s), code 0x%lx, detail 0x%lx, at RIP 0x%lx", index, outcome,
         vcpu.stop.message, vcpu.stop.code, vcpu.stop.detail, vcpu.stop.rip);
     ReportStats(vcpu);
+    ReportEncryptedState(vcpu);
     const bool expected = OutcomeAsExpected(outcome, guest_cmdline);
     const bool scenario_ok = testing::CheckAfterStop(vcpu);
     if (!expected) Log("guest %u: outcome %s is not what was expected", index, outcome);
