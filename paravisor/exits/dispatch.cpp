@@ -37,6 +37,8 @@ const char* ExitReasonName(ExitReason reason) {
       return "cr-access";
     case ExitReason::kGeneralProtection:
       return "general-protection";
+    case ExitReason::kInterruptWindow:
+      return "interrupt-window";
     case ExitReason::kCount:
       break;
   }
@@ -103,6 +105,8 @@ ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
       return HandleCrAccess(vcpu, exit);
     case ExitReason::kGeneralProtection:
       return HandleGeneralProtection(vcpu, exit);
+    case ExitReason::kInterruptWindow:
+      return ExitAction::kResumeSame;  // the backend injects on the way back in
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

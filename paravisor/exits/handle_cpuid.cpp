@@ -6,7 +6,8 @@ namespace pv {
 ExitAction HandleCpuid(Vcpu& vcpu, const Exit&) {
   const u32 leaf = static_cast<u32>(vcpu.gpr(kRax));
   const u32 subleaf = static_cast<u32>(vcpu.gpr(kRcx));
-  const arch::CpuidResult r = GuestCpuid(leaf, subleaf, vcpu.paging.cr4);
+  arch::CpuidResult r = GuestCpuid(leaf, subleaf, vcpu.paging.cr4);
+  if (vcpu.irq.enabled) r = GuestApicCpuid(leaf, subleaf, r, vcpu.irq.tsc_khz);
   // CPUID writes 32-bit results, which zero-extend into the 64-bit registers.
   vcpu.gpr(kRax) = r.eax;
   vcpu.gpr(kRbx) = r.ebx;

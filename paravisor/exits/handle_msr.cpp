@@ -1,6 +1,7 @@
 // Intercepted RDMSR/WRMSR against the allow-list in exits/msr_policy.h.
 #include "arch/host_cpu.h"
 #include "arch/registers.h"
+#include "exits/handle_apic.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 
@@ -54,7 +55,14 @@ ExitAction InjectGp(Vcpu& vcpu) {
 }  // namespace
 
 ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
-  u64 value;
+  u64 value = 0;
+  const ApicMsrResult apic = ApicMsrRead(vcpu, exit.msr, &value);
+  if (apic == ApicMsrResult::kFault) return InjectGp(vcpu);
+  if (apic == ApicMsrResult::kDone) {
+    vcpu.gpr(kRax) = value & 0xffffffffull;
+    vcpu.gpr(kRdx) = value >> 32;
+    return ExitAction::kResumeNext;
+  }
   switch (exit.msr) {
     case kMsrTsc:
       value = arch::HostTsc();
@@ -89,6 +97,9 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
 
 ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
   const u64 value = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
+  const ApicMsrResult apic = ApicMsrWrite(vcpu, exit.msr, value);
+  if (apic == ApicMsrResult::kFault) return InjectGp(vcpu);
+  if (apic == ApicMsrResult::kDone) return ExitAction::kResumeNext;
   switch (exit.msr) {
     case kMsrPat:
       if (!ValidPat(value)) return InjectGp(vcpu);

@@ -4,11 +4,14 @@
 #include "arch/event_timer.h"
 #include "arch/registers.h"
 #include "arch/shared_cpu_state.h"
+#include "arch/tsc.h"
+#include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/boot_state.h"
 #include "guest/linux_module.h"
 #include "guest/loader.h"
+#include "guest/mp_table.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
@@ -26,6 +29,9 @@ constexpr u64 kMaxGuestMiB = 1024;
 // healthy test guest under a loaded emulator, short enough that a stuck one cannot stall a run.
 constexpr u64 kDefaultBudgetMs = 60000;
 constexpr u64 kMaxBudgetMs = 3600000;
+// Kernel parameters the paravisor puts before a Linux guest's own (README "Linux guests"); the
+// TSC rate in kHz follows the prefix.
+constexpr char kLinuxPlatformParamsPrefix[] = "noapic reboot=t tsc_early_khz=";
 
 // Whether the host has IA32_SPEC_CTRL (Intel: CPUID.7.0:EDX[26]; AMD: CPUID.80000008:EBX[14]).
 // The test image's stand-in (TSC_AUX) exists on every platform it runs on.
@@ -81,8 +87,15 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
   const boot::Module& module = boot.modules[index];
   if (options.Has("linux")) {
     PV_TRY_ASSIGN(const boot::Module* initrd, linux_boot::FindInitrdModule(boot, index, options));
+    // What the partition's platform is, told on the command line ahead of the user's text (which
+    // can override it): the TSC rate, so Linux needs no PIT calibration; no I/O APIC; reboot by
+    // triple fault (there is no keyboard controller or ACPI reset register).
+    const u32 tsc_khz = static_cast<u32>(arch::TscHz() / 1000);
+    static char cmdline[linux_boot::kCmdlineMax + 64];
+    Format(cmdline, sizeof(cmdline), "%s%u %s", kLinuxPlatformParamsPrefix, tsc_khz,
+           kernel_cmdline);
     linux_boot::LinuxBootInputs in{ModuleBytes(module.start), module.end - module.start, nullptr, 0,
-                                   kernel_cmdline};
+                                   cmdline};
     if (initrd != nullptr) {
       in.initrd = ModuleBytes(initrd->start);
       in.initrd_size = initrd->end - initrd->start;
@@ -90,6 +103,8 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
     linux_boot::LinuxBootLayout layout;
     PV_TRY_ASSIGN(const GuestEntryState entry,
                   linux_boot::WriteLinuxBootState(vcpu.memory, in, &layout));
+    PV_TRY(mp_table::WriteMpTables(vcpu.memory));
+    EnableGuestInterruptControllers(vcpu, tsc_khz);
     Log("guest %u: Linux bzImage at 0x%lx..0x%lx, entry 0x%lx, initrd 0x%lx (%lu bytes), "
         "cmdline \"%s\"",
         index, layout.kernel_load, layout.kernel_end, entry.rip, layout.initrd_start,

@@ -52,6 +52,11 @@ Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
       e.reason = ExitReason::kTimerInterrupt;
       instruction_intercept = false;
       break;
+    case exit_code::kVintr:
+      // The guest can take the interrupt the paravisor holds for it (V_IRQ): no instruction.
+      e.reason = ExitReason::kInterruptWindow;
+      instruction_intercept = false;
+      break;
     case exit_code::kMsr:
       e.reason = (c.exit_info1 & 1) ? ExitReason::kMsrWrite : ExitReason::kMsrRead;
       e.msr = static_cast<u32>(guest_rcx);

@@ -3,6 +3,9 @@
 #ifndef PV_VCPU_VCPU_H_
 #define PV_VCPU_VCPU_H_
 
+#include "apic/local_apic.h"
+#include "devices/pic8259.h"
+#include "devices/uart16550.h"
 #include "exits/exit.h"
 #include "guest/guest_memory.h"
 #include "lib/types.h"
@@ -55,10 +58,19 @@ struct GuestCrState {
   u64 write_value = 0;
 };
 
-// COM1's 16550 registers that hold values (exits/handle_io.cpp).
-struct UartState {
-  u8 ier = 0, lcr = 0, mcr = 0, scr = 0, fcr = 0;
-  u8 dll = 0x0c, dlm = 0;  // 9600 baud, a typical firmware default
+// The interrupt controllers a Linux guest gets (exits/guest_interrupts.h): its own local APIC
+// (x2APIC MSRs, TSC-deadline timer) and the legacy PIC pair behind LINT0. Guests of the
+// paravisor's own ABI have neither (`enabled` false): their APIC MSRs fault as before.
+struct GuestInterruptState {
+  bool enabled = false;
+  u32 tsc_khz = 0;  // the TSC rate CPUID reports (leaf 0x40000010)
+  apic::LocalApic lapic;
+  devices::Pic8259Pair pic;
+  u64 injected = 0;        // interrupts delivered to the guest
+  u64 injected_timer = 0;  // of which the local APIC timer's
+  u64 injected_pic = 0;    // of which through the PIC (ExtINT)
+  u64 first_injection_tsc = 0, last_injection_tsc = 0;
+  u64 refused_msrs = 0;  // APIC MSR accesses refused with #GP (the first few are logged)
 };
 
 struct ExitStats {
@@ -97,7 +109,8 @@ struct Vcpu {
   StopInfo stop;
   ExitStats stats;
   ConsoleBuffer console;
-  UartState uart;
+  devices::Uart16550 uart;  // COM1 (exits/handle_io.cpp)
+  GuestInterruptState irq;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
 
   u64& gpr(Gpr r) { return run.gprs[r]; }

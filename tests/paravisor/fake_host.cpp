@@ -87,6 +87,11 @@ void WaitForTimerEvent() {
   ++fake::Timer().waits;
   fake::Tsc() += fake::Timer().tsc_per_wait;  // time passes while the vCPU sleeps
 }
+void WaitForTimerEventOrTsc(u64 deadline_tsc) {
+  ++fake::Timer().waits;
+  const u64 slept = fake::Tsc() + fake::Timer().tsc_per_wait;
+  fake::Tsc() = deadline_tsc > fake::Tsc() && deadline_tsc < slept ? deadline_tsc : slept;
+}
 }  // namespace arch
 
 void SetMsrInterception(Vcpu&, u32 msr, bool read, bool write) {
