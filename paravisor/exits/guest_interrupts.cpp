@@ -8,6 +8,8 @@ void EnableGuestInterruptControllers(Vcpu& vcpu, u32 tsc_khz) {
   vcpu.irq = GuestInterruptState{};
   vcpu.irq.enabled = true;
   vcpu.irq.tsc_khz = tsc_khz;
+  vcpu.irq.pit.SetClock(u64{tsc_khz} * 1000);
+  vcpu.irq.rtc.Start(arch::HostTsc(), u64{tsc_khz} * 1000);
 }
 
 GuestInterrupt PendingGuestInterrupt(Vcpu& vcpu) {

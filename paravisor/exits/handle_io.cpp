@@ -1,8 +1,10 @@
 // Port I/O. The paravisor owns the guest's console (COM1 at 0x3f8, the 16550A model of
 // devices/uart16550.h, and Bochs' debug port 0xe9): output goes to the log and the exit proxy.
-// Linux guests also get the legacy PIC pair (devices/pic8259.h), which COM1's IRQ 4 drives. Every other port is refused: reads return all
-// ones (what an absent device returns on a PC) and writes are dropped, with a rate-limited report.
+// Linux guests also get the PC's legacy devices: the PIC pair (devices/pic8259.h, which COM1's
+// IRQ 4 drives), the PIT and the CMOS RTC. Every other port is refused: reads return all ones
+// (what an absent device returns on a PC) and writes are dropped, with a rate-limited report.
 // String I/O (INS/OUTS) is not emulated: the guest receives #GP.
+#include "arch/host_cpu.h"
 #include "exits/handlers.h"
 #include "lib/log.h"
 #include "proxy/exit_proxy.h"
@@ -34,6 +36,35 @@ void UpdateUartInterrupt(Vcpu& vcpu) {
   if (vcpu.irq.enabled) {
     vcpu.irq.pic.SetLine(devices::Uart16550::kCom1Irq, vcpu.uart.interrupt_line());
   }
+}
+
+// The PIC, PIT and RTC of a Linux guest's platform (byte-wide registers: the low byte of a wider
+// access). Returns false for any other port.
+bool PlatformDeviceIo(Vcpu& vcpu, const IoExit& io) {
+  GuestInterruptState& p = vcpu.irq;
+  const u8 out = static_cast<u8>(vcpu.gpr(kRax));
+  if (devices::Pic8259Pair::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.pic.Read(io.port));
+    } else {
+      p.pic.Write(io.port, out);
+    }
+  } else if (devices::Pit8254::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.pit.Read(io.port, arch::HostTsc()));
+    } else {
+      p.pit.Write(io.port, out, arch::HostTsc());
+    }
+  } else if (devices::CmosRtc::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.rtc.Read(io.port, arch::HostTsc()));
+    } else {
+      p.rtc.Write(io.port, out);
+    }
+  } else {
+    return false;
+  }
+  return true;
 }
 
 bool IsConsolePort(u16 port) {
@@ -68,14 +99,7 @@ ExitAction HandleIo(Vcpu& vcpu, const Exit& exit) {
     vcpu.InjectException(kVectorGp, true, 0);
     return ExitAction::kResumeSame;
   }
-  if (vcpu.irq.enabled && devices::Pic8259Pair::IsPort(io.port)) {
-    if (io.in) {
-      CompleteIn(vcpu, io.size, vcpu.irq.pic.Read(io.port));
-    } else {
-      vcpu.irq.pic.Write(io.port, static_cast<u8>(vcpu.gpr(kRax)));
-    }
-    return ExitAction::kResumeNext;
-  }
+  if (vcpu.irq.enabled && PlatformDeviceIo(vcpu, io)) return ExitAction::kResumeNext;
   if (IsConsolePort(io.port)) {
     if (io.in) {
       CompleteIn(vcpu, io.size, ConsoleRead(vcpu, io.port));

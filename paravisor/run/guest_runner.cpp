@@ -73,6 +73,14 @@ void ReportStats(const Vcpu& vcpu) {
                 vcpu.stats.by_reason[r]);
   }
   Log("%s", line);
+  const GuestInterruptState& irq = vcpu.irq;
+  if (irq.enabled) {
+    const u64 span_ms = (irq.last_injection_tsc - irq.first_injection_tsc) / arch::TscTicksPerMs();
+    Log("guest %u: %lu interrupts injected (local APIC timer %lu, PIC %lu) over %lu ms: %lu timer "
+        "interrupts/s",
+        vcpu.guest_index, irq.injected, irq.injected_timer, irq.injected_pic, span_ms,
+        span_ms == 0 ? 0 : irq.injected_timer * 1000 / span_ms);
+  }
 }
 
 // Runs one guest; true if it ended as expected (and its test scenario, if any, passed).

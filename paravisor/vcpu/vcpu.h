@@ -4,7 +4,9 @@
 #define PV_VCPU_VCPU_H_
 
 #include "apic/local_apic.h"
+#include "devices/cmos_rtc.h"
 #include "devices/pic8259.h"
+#include "devices/pit8254.h"
 #include "devices/uart16550.h"
 #include "exits/exit.h"
 #include "guest/guest_memory.h"
@@ -58,14 +60,17 @@ struct GuestCrState {
   u64 write_value = 0;
 };
 
-// The interrupt controllers a Linux guest gets (exits/guest_interrupts.h): its own local APIC
-// (x2APIC MSRs, TSC-deadline timer) and the legacy PIC pair behind LINT0. Guests of the
-// paravisor's own ABI have neither (`enabled` false): their APIC MSRs fault as before.
+// The PC platform a Linux guest gets (exits/guest_interrupts.h): its own local APIC (xAPIC page,
+// x2APIC MSRs, TSC-deadline timer), the legacy PIC pair behind LINT0, and the PIT and CMOS RTC
+// (counting from the TSC, wired to no interrupt). Guests of the paravisor's own ABI have none
+// of them (`enabled` false): their APIC accesses and those ports fault or are refused as before.
 struct GuestInterruptState {
   bool enabled = false;
   u32 tsc_khz = 0;  // the TSC rate CPUID reports (leaf 0x40000010)
   apic::LocalApic lapic;
   devices::Pic8259Pair pic;
+  devices::Pit8254 pit;
+  devices::CmosRtc rtc;
   u64 injected = 0;        // interrupts delivered to the guest
   u64 injected_timer = 0;  // of which the local APIC timer's
   u64 injected_pic = 0;    // of which through the PIC (ExtINT)
