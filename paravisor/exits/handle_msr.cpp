@@ -4,6 +4,7 @@
 #include "exits/handle_apic.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
+#include "lib/log.h"
 
 namespace pv {
 namespace {
@@ -52,6 +53,18 @@ ExitAction InjectGp(Vcpu& vcpu) {
   return ExitAction::kResumeSame;
 }
 
+// An MSR outside the allow-list: #GP, as for an MSR the CPU lacks; the first few are logged so
+// an operator sees what a guest kernel probed (Linux reads several AMD/Intel model MSRs).
+constexpr u64 kRefusalReportLimit = 8;
+ExitAction Refuse(Vcpu& vcpu, u32 msr, bool write) {
+  if (++vcpu.stats.refused_msrs <= kRefusalReportLimit) {
+    Log("msr: guest %u %s of MSR 0x%x refused (#GP): not in the allow-list%s", vcpu.guest_index,
+        write ? "write" : "read", msr,
+        vcpu.stats.refused_msrs == kRefusalReportLimit ? " (further refusals not reported)" : "");
+  }
+  return InjectGp(vcpu);
+}
+
 }  // namespace
 
 ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
@@ -88,7 +101,7 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
       value = vcpu.run.guest_spec_ctrl;
       break;
     default:
-      return InjectGp(vcpu);
+      return Refuse(vcpu, exit.msr, false);
   }
   vcpu.gpr(kRax) = value & 0xffffffffull;
   vcpu.gpr(kRdx) = value >> 32;
@@ -127,7 +140,7 @@ ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
       vcpu.run.guest_spec_ctrl = value;
       break;
     default:
-      return InjectGp(vcpu);
+      return Refuse(vcpu, exit.msr, true);
   }
   return ExitAction::kResumeNext;
 }

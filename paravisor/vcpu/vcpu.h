@@ -83,6 +83,7 @@ struct ExitStats {
   u64 by_reason[static_cast<usize>(ExitReason::kCount)] = {};
   u64 injected_exceptions = 0;
   u64 refused_io = 0;
+  u64 refused_msrs = 0;
 };
 
 // Guest console: bytes written to the console ports, flushed to the log line by line.

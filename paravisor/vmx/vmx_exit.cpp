@@ -61,6 +61,11 @@ Exit DecodeVmxExit(const ExitInfo& info) {
       e.reason = ExitReason::kTimerInterrupt;
       instruction_exit = false;
       break;
+    case exit_reason::kInterruptWindow:
+      // The guest can take the interrupt the paravisor holds for it; no guest instruction.
+      e.reason = ExitReason::kInterruptWindow;
+      instruction_exit = false;
+      break;
     case exit_reason::kMwait:
     case exit_reason::kMonitor:
       // Hidden by CPUID: #UD, like the virtualisation instructions.

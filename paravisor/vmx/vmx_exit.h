@@ -13,6 +13,7 @@ namespace exit_reason {
 constexpr u32 kExceptionOrNmi = 0;
 constexpr u32 kExternalInterrupt = 1;
 constexpr u32 kTripleFault = 2;
+constexpr u32 kInterruptWindow = 7;
 constexpr u32 kCpuid = 10;
 constexpr u32 kHlt = 12;
 constexpr u32 kInvd = 13;

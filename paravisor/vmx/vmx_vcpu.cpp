@@ -351,6 +351,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
   for (;;) {
     LoadGuestState(vcpu, vmx);
+    if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
     const int fail = pv_vmx_run(&vcpu.run);
 

@@ -28,6 +28,7 @@ struct VmxVcpu {
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
   u64 loaded_efer = 0;  // GUEST_EFER / GUEST_PAT as last written or read: rewritten on change
   u64 loaded_pat = 0;
+  bool interrupt_window = false;  // interrupt-window exiting is on (vmx/vmx_interrupts.cpp)
 };
 
 // Builds the VMCS and makes it current (one vCPU runs at a time on this CPU).
@@ -39,6 +40,11 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx);
 void RunVmxVcpu(Vcpu& vcpu);
 
 void SetMsrIntercept(VmxVcpu& vmx, u32 msr, bool read, bool write);
+
+// Before each entry: injects the guest's pending interrupt, or turns on interrupt-window
+// exiting until it can (vmx/vmx_interrupts.cpp). Nothing for guests without interrupt
+// controllers.
+void PrepareVmxInterrupt(Vcpu& vcpu, VmxVcpu& vmx);
 void InterceptRdtsc(VmxVcpu& vmx);
 
 // Benchmark baseline: `count` bare VMRESUME/VMCALL round trips with the guest at `rip` executing
