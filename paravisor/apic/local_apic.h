@@ -9,10 +9,10 @@
 // as unsupported), the x2APIC SELF_IPI register, the LVT entries with their masks (forced while
 // the APIC is software-disabled), and the timer in one-shot and periodic mode with its divide
 // configuration, and TSC-deadline mode (IA32_TSC_DEADLINE, MSR 0x6e0). Time is the TSC: the
-// timer's input clock (before the divider) runs at the TSC frequency. Every value comes from the guest and is untrusted: reserved bits
-// are cleared, and an access the architecture faults (a reserved x2APIC MSR, a write to a
-// read-only one, a non-zero EOI or ESR write in x2APIC mode) returns an error for the caller to
-// turn into #GP.
+// timer's input clock (before the divider) runs at the TSC frequency. Every value comes from the
+// guest and is untrusted: reserved bits are cleared, and an access the architecture faults (a
+// reserved x2APIC MSR, a write to a read-only one, a non-zero EOI or ESR write in x2APIC mode)
+// returns an error for the caller to turn into #GP.
 #ifndef PV_APIC_LOCAL_APIC_H_
 #define PV_APIC_LOCAL_APIC_H_
 

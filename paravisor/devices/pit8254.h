@@ -34,10 +34,10 @@ class Pit8254 {
 
  private:
   struct Channel {
-    u8 access = 3;        // 1 LSB, 2 MSB, 3 LSB then MSB
+    u8 access = 3;  // 1 LSB, 2 MSB, 3 LSB then MSB
     u8 mode = 0;
-    u16 reload = 0;       // 0 means 65536
-    u64 start = 0;        // PIT ticks when counting began
+    u16 reload = 0;  // 0 means 65536
+    u64 start = 0;   // PIT ticks when counting began
     bool counting = false;
     bool write_msb_next = false, read_msb_next = false;
     bool latched = false;

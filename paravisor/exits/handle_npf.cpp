@@ -56,7 +56,8 @@ const char* EmulateMmio(Vcpu& vcpu, const NpfExit& f, bool guest_apic) {
       guest_apic
           ? ApicMmioAccess(vcpu, f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0)
           : proxy_client::ForwardMmio(f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0);
-  if (!result.ok()) return guest_apic ? result.status().message() : "mmio: no device claims this address";
+  if (!result.ok())
+    return guest_apic ? result.status().message() : "mmio: no device claims this address";
   if (!a.write) WriteDestination(vcpu, a, result.value());
   vcpu.rip += a.length;
   return nullptr;
@@ -68,8 +69,9 @@ ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   const NpfExit& f = exit.npf;
   const char* why = "guest accessed memory outside its partition";
   const bool guest_apic = IsGuestApicPage(vcpu, f.gpa);
-  if (!f.fetch && ((f.gpa >= kMmioWindowBase && f.gpa < kMmioWindowEnd && proxy_client::Attached()) ||
-                   guest_apic)) {
+  if (!f.fetch &&
+      ((f.gpa >= kMmioWindowBase && f.gpa < kMmioWindowEnd && proxy_client::Attached()) ||
+       guest_apic)) {
     const char* failure = EmulateMmio(vcpu, f, guest_apic);
     if (failure == nullptr) {
       proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,

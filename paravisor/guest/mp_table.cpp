@@ -17,6 +17,12 @@ void Put(u8* p, usize off, T v) {
   memcpy(p + off, &v, sizeof(v));
 }
 
+// A fixed-width text field (signature, OEM and product IDs, bus type): no terminating NUL.
+template <usize N>
+void PutText(u8* p, const char (&text)[N]) {
+  for (usize i = 0; i + 1 < N; ++i) p[i] = static_cast<u8>(text[i]);
+}
+
 // Every MP structure sums to zero over its bytes.
 u8 Checksum(const u8* p, usize n) {
   u8 sum = 0;
@@ -28,7 +34,7 @@ u8 Checksum(const u8* p, usize n) {
 
 Status WriteMpTables(GuestMemory& memory) {
   u8 fp[16] = {};
-  memcpy(fp, "_MP_", 4);
+  PutText(fp, "_MP_");
   Put<u32>(fp, 4, static_cast<u32>(kConfigTableGpa));
   fp[8] = 1;  // length in 16-byte units
   fp[9] = kSpecRevision;
@@ -37,12 +43,12 @@ Status WriteMpTables(GuestMemory& memory) {
   fp[10] = Checksum(fp, sizeof(fp));
 
   u8 t[kTableSize] = {};
-  memcpy(t, "PCMP", 4);
+  PutText(t, "PCMP");
   Put<u16>(t, 4, static_cast<u16>(kTableSize));
   t[6] = kSpecRevision;
-  memcpy(t + 8, "PVCVM   ", 8);           // OEM ID
-  memcpy(t + 16, "PARAVISOR   ", 12);     // product ID
-  Put<u16>(t, 34, 2);                     // entry count
+  PutText(t + 8, "PVCVM   ");       // OEM ID
+  PutText(t + 16, "PARAVISOR   ");  // product ID
+  Put<u16>(t, 34, 2);               // entry count
   Put<u32>(t, 36, static_cast<u32>(kLocalApicAddress));
   u8* cpu = t + kHeaderSize;
   cpu[0] = kEntryProcessor;
@@ -52,7 +58,7 @@ Status WriteMpTables(GuestMemory& memory) {
   u8* bus = cpu + kProcessorSize;
   bus[0] = kEntryBus;
   bus[1] = 0;
-  memcpy(bus + 2, "ISA   ", 6);
+  PutText(bus + 2, "ISA   ");
   t[7] = Checksum(t, sizeof(t));
 
   PV_TRY(memory.WriteGpa(kFloatingPointerGpa, fp, sizeof(fp)));

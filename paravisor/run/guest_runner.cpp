@@ -31,7 +31,7 @@ constexpr u64 kDefaultBudgetMs = 60000;
 constexpr u64 kMaxBudgetMs = 3600000;
 // Kernel parameters the paravisor puts before a Linux guest's own (README "Linux guests"); the
 // TSC rate in kHz follows the prefix.
-constexpr char kLinuxPlatformParamsPrefix[] = "noapic reboot=t tsc_early_khz=";
+constexpr char kLinuxPlatformParamsPrefix[] = "noapic pci=off reboot=t tsc_early_khz=";
 
 // Whether the host has IA32_SPEC_CTRL (Intel: CPUID.7.0:EDX[26]; AMD: CPUID.80000008:EBX[14]).
 // The test image's stand-in (TSC_AUX) exists on every platform it runs on.
@@ -96,8 +96,9 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
   if (options.Has("linux")) {
     PV_TRY_ASSIGN(const boot::Module* initrd, linux_boot::FindInitrdModule(boot, index, options));
     // What the partition's platform is, told on the command line ahead of the user's text (which
-    // can override it): the TSC rate, so Linux needs no PIT calibration; no I/O APIC; reboot by
-    // triple fault (there is no keyboard controller or ACPI reset register).
+    // can override it): no I/O APIC; no PCI bus (no configuration space to probe); reboot by
+    // triple fault (there is no keyboard controller or ACPI reset register); the TSC rate, so
+    // Linux needs no PIT calibration.
     const u32 tsc_khz = static_cast<u32>(arch::TscHz() / 1000);
     static char cmdline[linux_boot::kCmdlineMax + 64];
     Format(cmdline, sizeof(cmdline), "%s%u %s", kLinuxPlatformParamsPrefix, tsc_khz,

@@ -126,7 +126,7 @@ static_assert(offsetof(Vmcb, save) == 0x400);
 
 // Intercept bits (APM vol. 2, table B-1).
 namespace intercept {
-constexpr u32 kIntr = 1u << 0;  // misc1: physical interrupt while the guest runs
+constexpr u32 kIntr = 1u << 0;   // misc1: physical interrupt while the guest runs
 constexpr u32 kVintr = 1u << 4;  // misc1: the guest can take the virtual interrupt (V_IRQ)
 constexpr u32 kRdtsc = 1u << 14;
 constexpr u32 kCpuid = 1u << 18;

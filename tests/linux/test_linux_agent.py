@@ -57,7 +57,7 @@ class LinuxGuestThroughAgentTest(AgentTestCase):
         self.assertEqual(console.returncode, OK, console.stderr)
         out = console.stdout
         self.assertRegex(out, r"Linux version 6\.[0-9]+\.[0-9]+-[0-9]+-amd64")
-        self.assertRegex(out, r"Command line: noapic reboot=t tsc_early_khz=[0-9]+ "
+        self.assertRegex(out, r"Command line: noapic pci=off reboot=t tsc_early_khz=[0-9]+ "
                               r"console=ttyS0,115200 panic=-1")
         for line in ("pv-init: hello from userspace through the console",
                      "pv-init: uname: ok", "pv-init: mount /proc: ok",

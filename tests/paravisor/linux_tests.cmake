@@ -37,7 +37,7 @@ pv_linux_test(linux_svm_kernel_to_init
   "console=ttyS0 panic=-1" ""
   APPEND "guest_mem=256"
   EXPECT "guest 0: Linux bzImage at 0x1000000\\.\\.0x[0-9a-f]+, entry 0x1000200, initrd 0x[0-9a-f]+"
-         "cmdline \"noapic reboot=t tsc_early_khz=[0-9]+ console=ttyS0 panic=-1\""
+         "cmdline \"noapic pci=off reboot=t tsc_early_khz=[0-9]+ console=ttyS0 panic=-1\""
          "\\[guest\\] .*Linux version 6\\.[0-9]+\\.[0-9]+-[0-9]+-amd64"
          "BIOS-e820: \\[mem 0x0000000000100000-0x000000000fffffff\\] usable"
          "found SMP MP-table at \\[mem 0x0009fc00-0x0009fc0f\\]"
@@ -85,7 +85,7 @@ pv_linux_test(linux_svm_hostile_kernel_cmdline
   "console=ttyS0 panic=-1 no.such.param=1 mem=12M init=/nonexistent quiet=="
   "expect=shutdown"
   APPEND "guest_mem=256" MODULES "hello.bin"
-  EXPECT "cmdline \"noapic reboot=t tsc_early_khz=[0-9]+ console=ttyS0 .* mem=12M"
+  EXPECT "cmdline \"noapic pci=off reboot=t tsc_early_khz=[0-9]+ console=ttyS0 .* mem=12M"
          "Kernel panic - not syncing" "guest 0: stopped: shutdown"
          "guest 2: stopped: exit0" "2/2 guests ended as expected"
   FORBID "PANIC")

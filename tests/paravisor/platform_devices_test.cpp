@@ -109,7 +109,7 @@ TEST(Uart16550Test, ProbeRegistersAndLoopback) {
   EXPECT_EQ(u.Read(0), 0x01);
   EXPECT_FALSE(u.Write(3, 0x03, &tx));
   EXPECT_FALSE(u.Write(4, 0x1a, &tx));  // loopback, RTS, OUT2
-  EXPECT_EQ(u.Read(6) & 0xf0, 0x90);   // CTS, DCD: what the 8250 probe checks
+  EXPECT_EQ(u.Read(6) & 0xf0, 0x90);    // CTS, DCD: what the 8250 probe checks
   EXPECT_FALSE(u.Write(2, 0xc7, &tx));
   EXPECT_EQ(u.Read(2) & 0xc0, 0xc0);  // FIFOs enabled: a 16550A
   EXPECT_EQ(u.Read(5), 0x60);
@@ -139,10 +139,10 @@ TEST(Pit8254Test, Channel2CountsDownFromTheTsc) {
   Pit8254 pit;
   constexpr u64 kHz = Pit8254::kInputHz * 10;  // 10 TSC ticks per PIT tick
   pit.SetClock(kHz);
-  pit.Write(0x61, 0x01, 0);        // gate high
-  pit.Write(0x43, 0xb0, 0);        // channel 2, LSB+MSB, mode 0
+  pit.Write(0x61, 0x01, 0);  // gate high
+  pit.Write(0x43, 0xb0, 0);  // channel 2, LSB+MSB, mode 0
   pit.Write(0x42, 0xff, 0);
-  pit.Write(0x42, 0xff, 1000);     // counting starts at PIT tick 100
+  pit.Write(0x42, 0xff, 1000);                         // counting starts at PIT tick 100
   EXPECT_EQ(pit.Read(0x42, 1000 + 10 * 0x100), 0xff);  // LSB of 0xfeff
   EXPECT_EQ(pit.Read(0x42, 1000 + 10 * 0x100), 0xfe);  // MSB
   EXPECT_EQ(pit.Read(0x61, 1000) & 0x20, 0);           // OUT2 low while counting
@@ -152,7 +152,7 @@ TEST(Pit8254Test, Channel2CountsDownFromTheTsc) {
   EXPECT_EQ(pit.Read(0x42, 1000 + 10 * 0x300), 0xfd);  // the latched 0xfdff, not the live one
   EXPECT_EQ(pit.Read(0x42, 1000 + 10 * 0x300), 0xff);
   EXPECT_EQ(pit.Read(0x42, 1000 + 10 * 0x300), 0xfc);  // live again: 0xfcff
-  pit.Write(0x43, 0x34, 0);  // channel 0, mode 2, reload 100
+  pit.Write(0x43, 0x34, 0);                            // channel 0, mode 2, reload 100
   pit.Write(0x40, 100, 0);
   pit.Write(0x40, 0, 0);
   EXPECT_EQ(pit.Read(0x40, 10 * 250), 50);  // periodic: 250 ticks = 2.5 periods
@@ -275,11 +275,11 @@ struct PlatformFixture : ::testing::Test {
 };
 
 TEST_F(PlatformFixture, UartInterruptReachesThePicAndLint0) {
-  const u8 pic_init[][2] = {{0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
-                            {0x21, 0xef}};  // IRQ 4 unmasked
+  const u8 pic_init[][2] = {
+      {0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xef}};  // IRQ 4 unmasked
   for (const auto& w : pic_init) Out(w[0], w[1]);
-  Out(0x3fc, 0x08);  // OUT2
-  Out(0x3f9, 0x02);  // ETBEI
+  Out(0x3fc, 0x08);                                   // OUT2
+  Out(0x3f9, 0x02);                                   // ETBEI
   EXPECT_EQ(PendingGuestInterrupt(vcpu).vector, -1);  // LINT0 still masked
   ASSERT_TRUE(vcpu.irq.lapic.WriteMmio(apic::kRegSvr, 0x1ff, 0).ok());
   ASSERT_TRUE(vcpu.irq.lapic.WriteMmio(apic::kRegLvtLint0, 0x700, 0).ok());  // ExtINT
@@ -295,8 +295,8 @@ TEST_F(PlatformFixture, UartInterruptReachesThePicAndLint0) {
 
 TEST_F(PlatformFixture, TimerInterruptAndHltWakeUp) {
   ASSERT_TRUE(vcpu.irq.lapic.WriteMmio(apic::kRegSvr, 0x1ff, 0).ok());
-  ASSERT_TRUE(vcpu.irq.lapic.WriteMmio(apic::kRegLvtTimer, apic::kLvtTimerTscDeadline | 0xec, 0)
-                  .ok());
+  ASSERT_TRUE(
+      vcpu.irq.lapic.WriteMmio(apic::kRegLvtTimer, apic::kLvtTimerTscDeadline | 0xec, 0).ok());
   Exit wr;
   wr.reason = ExitReason::kMsrWrite;
   wr.msr = apic::kTscDeadlineMsr;
