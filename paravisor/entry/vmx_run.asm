@@ -23,7 +23,9 @@
 ;  - After the exit every guest GPR is saved, then every GPR is cleared, then the return stack
 ;    buffer is filled before the first RET, then the host SPEC_CTRL is restored (guest value read
 ;    back only when guest writes are not intercepted; host value written only if different),
-;    then LFENCE. VM-Fail returns through the same clearing/RSB/SPEC_CTRL tail.
+;    then LFENCE. VM-Fail of VMLAUNCH/VMRESUME returns through the same clearing/RSB/SPEC_CTRL
+;    tail; a VM-Fail of the HOST_RSP VMWRITE (nothing of the guest's loaded yet, SPEC_CTRL still
+;    the host's) returns at once with the result.
 ; The sequences shared with the SVM path are macros in entry/world_switch.inc.
 
 bits 64
@@ -45,7 +47,7 @@ pv_vmx_run:
     je .host_rsp_done
     mov eax, VMCS_HOST_RSP          ; field encoding, generated from vmx/vmcs.h
     vmwrite rax, rsp
-    jna ..@vmfail                   ; flags say which VM-Fail; nothing guest-owned is loaded yet
+    jna ..@host_rsp_failed            ; flags say which VM-Fail; nothing guest-owned is loaded yet
     mov [rdi + RUN_host_rsp], rsp
 .host_rsp_done:
 
@@ -90,10 +92,23 @@ pv_vmx_exit_label:
     mov rdi, [rsp]                  ; @run, from the stack (not a guest value)
     WS_RESTORE_HOST_SPEC_CTRL
 
+..@return:
     mov eax, ebx
     xor ecx, ecx
     xor edx, edx
     WS_EPILOGUE
+
+; VM-Fail of the HOST_RSP VMWRITE, before anything of the guest's was loaded: SPEC_CTRL still
+; holds the host value, so the common tail must not run. It would read the MSR back as the
+; guest's value (when guest writes are not intercepted) and overwrite run->guest_spec_ctrl with
+; the host's. No guest GPR was loaded and no guest ran (the RSB holds only the paravisor's
+; entries), so there is nothing to clear or refill either: only the result (ZF = VMfailValid,
+; CF = VMfailInvalid, as above; the MOVs keep the flags).
+..@host_rsp_failed:
+    mov ebx, 1
+    jnc ..@return
+    mov ebx, 2
+    jmp ..@return
 
 ; ---- VMREAD/VMWRITE failure trampolines (see vmx/vmcs.h) -------------------------------------
 ; Entered by CALL from an inline-asm failure stub, with the stub's arguments on the stack above

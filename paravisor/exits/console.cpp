@@ -14,7 +14,7 @@ void ConsoleFlush(Vcpu& vcpu) {
   // The same line to the host agent's console (exit proxy), when attached.
   vcpu.console.line[vcpu.console.len] = '\n';
   proxy_client::SendConsole(vcpu.console.line, vcpu.console.len + 1);
-  proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+  proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                               static_cast<u32>(ExitReason::kCount));
   vcpu.console.len = 0;
 }

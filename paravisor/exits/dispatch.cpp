@@ -1,4 +1,3 @@
-#include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 
 namespace pv {
@@ -71,56 +70,11 @@ const char* StopReasonName(StopReason reason) {
   return "?";
 }
 
-ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
-  ++vcpu.stats.total;
-  if (exit.reason < ExitReason::kCount) ++vcpu.stats.by_reason[static_cast<usize>(exit.reason)];
-  switch (exit.reason) {
-    case ExitReason::kCpuid:
-      return HandleCpuid(vcpu, exit);
-    case ExitReason::kIo:
-      return HandleIo(vcpu, exit);
-    case ExitReason::kMsrRead:
-      return HandleMsrRead(vcpu, exit);
-    case ExitReason::kMsrWrite:
-      return HandleMsrWrite(vcpu, exit);
-    case ExitReason::kHlt:
-      return HandleHlt(vcpu, exit);
-    case ExitReason::kHypercall:
-      return HandleHypercall(vcpu, exit);
-    case ExitReason::kNestedPageFault:
-      return HandleNestedPageFault(vcpu, exit);
-    case ExitReason::kShutdown:
-      return HandleShutdown(vcpu, exit);
-    case ExitReason::kVirtInstruction:
-      return HandleVirtInstruction(vcpu, exit);
-    case ExitReason::kEntryFailure:
-      return HandleEntryFailure(vcpu, exit);
-    case ExitReason::kCacheInvalidate:
-      return HandleCacheInvalidate(vcpu, exit);
-    case ExitReason::kXsetbv:
-      return HandleXsetbv(vcpu, exit);
-    case ExitReason::kTimerInterrupt:
-      return HandleTimerInterrupt(vcpu, exit);
-    case ExitReason::kCrAccess:
-      return HandleCrAccess(vcpu, exit);
-    case ExitReason::kGeneralProtection:
-      return HandleGeneralProtection(vcpu, exit);
-    case ExitReason::kInterruptWindow:
-      return ExitAction::kResumeSame;  // the backend injects on the way back in
-    case ExitReason::kUnknown:
-    case ExitReason::kCount:
-      break;
-  }
-  return HandleUnknownExit(vcpu, exit);
-}
-
-ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit) {
-  const ExitAction action = DispatchExit(vcpu, exit);
-  if (action != ExitAction::kResumeNext) return action;
+ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit) {
   const Result<u64> len = ExitingInstructionLength(vcpu, exit);
   if (!len.ok())
     return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
-  vcpu.rip += len.value();
+  vcpu.set_rip(vcpu.rip() + len.value());
   return ExitAction::kResumeNext;
 }
 

@@ -60,8 +60,12 @@ struct Exit {
   u64 raw_code = 0;   // hardware exit code / basic exit reason, for reports
   u64 raw_info1 = 0;  // EXITINFO1 / exit qualification, for reports
   u64 raw_info2 = 0;  // EXITINFO2 / guest-physical address, for reports
-  u64 next_rip = 0;   // valid only if next_rip_valid (NRIP save, IOIO info, VMX length)
-  bool next_rip_valid = false;
+  // The exiting instruction's length as the hardware reported it (VMX: VM-exit instruction
+  // length; SVM: NRIP save or IOIO's next RIP, minus RIP); valid only if length_valid, else the
+  // instruction is decoded from guest memory when RIP has to move past it. 0 whenever
+  // length_valid is false (so a single range check tells the usable case apart).
+  u64 instruction_length = 0;
+  bool length_valid = false;
   union {
     IoExit io;
     u32 msr;

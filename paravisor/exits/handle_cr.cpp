@@ -1,7 +1,8 @@
 // Control-register accesses that exit (VMX: MOV to CR0/CR4 touching a bit of the guest/host
-// masks, LMSW). The write is checked against the CR policy; a legal one is recorded in
-// vcpu.cr for the backend to apply (the guest's value in the read shadow, the hardware value
-// with the bits VMX forces), an illegal one raises #GP as the CPU would.
+// masks, LMSW). The write is checked against the CR policy; a legal one goes into the register
+// cache (vcpu.set_reg), and the backend loads it before the next entry (the guest's value in the
+// read shadow, the hardware value with the bits VMX forces); an illegal one raises #GP as the
+// CPU would.
 #include "exits/cr_policy.h"
 #include "exits/handlers.h"
 
@@ -16,13 +17,11 @@ ExitAction InjectGp(Vcpu& vcpu) {
 }
 
 ExitAction WriteCr(Vcpu& vcpu, u8 cr, u64 value) {
-  const CrContext ctx{vcpu.cr.cr0, vcpu.paging.cr3, vcpu.cr.cr4, vcpu.paging.efer,
-                      vcpu.cr.cr4_supported};
+  const GuestPaging p = vcpu.paging();
+  const CrContext ctx{p.cr0, p.cr3, p.cr4, p.efer, vcpu.cr.cr4_supported};
   const bool allowed = cr == 0 ? Cr0WriteAllowed(ctx, value) : Cr4WriteAllowed(ctx, value);
   if (!allowed) return InjectGp(vcpu);
-  vcpu.cr.write_pending = true;
-  vcpu.cr.write_cr = cr;
-  vcpu.cr.write_value = value;
+  vcpu.set_reg(cr == 0 ? Reg::kCr0 : Reg::kCr4, value);
   return ExitAction::kResumeNext;
 }
 
@@ -30,7 +29,7 @@ ExitAction WriteCr(Vcpu& vcpu, u8 cr, u64 value) {
 
 ExitAction HandleCrAccess(Vcpu& vcpu, const Exit& exit) {
   const CrExit& c = exit.cr;
-  if (vcpu.cpl != 0) return InjectGp(vcpu);  // the CPU checks this first; kept for safety
+  if (vcpu.cpl() != 0) return InjectGp(vcpu);  // the CPU checks this first; kept for safety
   if (c.cr == 8 && c.type == CrAccessType::kMovToCr) {
     // The task priority, held here: the guest has no interrupt sources it could mask yet, and
     // the physical TPR must stay the paravisor's (its timer tick).
@@ -40,7 +39,7 @@ ExitAction HandleCrAccess(Vcpu& vcpu, const Exit& exit) {
     return ExitAction::kResumeNext;
   }
   if (c.cr == 8 && c.type == CrAccessType::kMovFromCr) {
-    vcpu.gpr(static_cast<Gpr>(c.gpr & 15)) = vcpu.cr.cr8;
+    vcpu.set_gpr(static_cast<Gpr>(c.gpr & 15), vcpu.cr.cr8);
     return ExitAction::kResumeNext;
   }
   switch (c.type) {
@@ -49,11 +48,12 @@ ExitAction HandleCrAccess(Vcpu& vcpu, const Exit& exit) {
       return WriteCr(vcpu, c.cr, vcpu.gpr(static_cast<Gpr>(c.gpr & 15)));
     case CrAccessType::kLmsw: {
       // LMSW loads CR0[3:0] but cannot clear PE.
-      const u64 value = (vcpu.cr.cr0 & ~kLmswBits) | (c.lmsw_data & kLmswBits) | (vcpu.cr.cr0 & 1);
+      const u64 cr0 = vcpu.cr0();
+      const u64 value = (cr0 & ~kLmswBits) | (c.lmsw_data & kLmswBits) | (cr0 & 1);
       return WriteCr(vcpu, 0, value);
     }
     case CrAccessType::kClts:
-      return WriteCr(vcpu, 0, vcpu.cr.cr0 & ~(1ull << 3));
+      return WriteCr(vcpu, 0, vcpu.cr0() & ~(1ull << 3));
     case CrAccessType::kMovFromCr:
       break;
   }

@@ -22,12 +22,11 @@ u64 SizeMask(u8 size) {
 
 // IN writes AL/AX/EAX. A 32-bit result zero-extends into RAX; 8/16-bit ones keep the rest.
 void CompleteIn(Vcpu& vcpu, u8 size, u32 value) {
-  u64& rax = vcpu.gpr(kRax);
   if (size == 4) {
-    rax = value;
+    vcpu.set_gpr(kRax, value);
   } else {
     const u64 mask = SizeMask(size);
-    rax = (rax & ~mask) | (value & mask);
+    vcpu.set_gpr(kRax, (vcpu.gpr(kRax) & ~mask) | (value & mask));
   }
 }
 
@@ -116,7 +115,7 @@ ExitAction HandleIo(Vcpu& vcpu, const Exit& exit) {
     const u32 out_value = io.in ? 0 : static_cast<u32>(vcpu.gpr(kRax) & SizeMask(io.size));
     const Result<u32> forwarded = proxy_client::ForwardIo(io.port, io.size, !io.in, out_value);
     if (forwarded.ok()) {
-      proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+      proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                                   static_cast<u32>(ExitReason::kCount));
       if (io.in) CompleteIn(vcpu, io.size, static_cast<u32>(forwarded.value() & SizeMask(io.size)));
       return ExitAction::kResumeNext;

@@ -72,8 +72,8 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
   const ApicMsrResult apic = ApicMsrRead(vcpu, exit.msr, &value);
   if (apic == ApicMsrResult::kFault) return InjectGp(vcpu);
   if (apic == ApicMsrResult::kDone) {
-    vcpu.gpr(kRax) = value & 0xffffffffull;
-    vcpu.gpr(kRdx) = value >> 32;
+    vcpu.set_gpr(kRax, value & 0xffffffffull);
+    vcpu.set_gpr(kRdx, value >> 32);
     return ExitAction::kResumeNext;
   }
   switch (exit.msr) {
@@ -84,10 +84,10 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
       value = kApicBaseValue;
       break;
     case kMsrPat:
-      value = vcpu.pat;
+      value = vcpu.pat();
       break;
     case kMsrEfer:
-      value = vcpu.paging.efer & ~kEferSvme;
+      value = vcpu.efer() & ~kEferSvme;
       break;
     case kMsrMtrrCap:
     case kMsrMcgCap:
@@ -103,8 +103,8 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
     default:
       return Refuse(vcpu, exit.msr, false);
   }
-  vcpu.gpr(kRax) = value & 0xffffffffull;
-  vcpu.gpr(kRdx) = value >> 32;
+  vcpu.set_gpr(kRax, value & 0xffffffffull);
+  vcpu.set_gpr(kRdx, value >> 32);
   return ExitAction::kResumeNext;
 }
 
@@ -116,12 +116,12 @@ ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
   switch (exit.msr) {
     case kMsrPat:
       if (!ValidPat(value)) return InjectGp(vcpu);
-      vcpu.pat = value;
+      vcpu.set_pat(value);
       break;
     case kMsrEfer: {
-      const u64 current = vcpu.paging.efer & ~kEferSvme;
+      const u64 current = vcpu.efer() & ~kEferSvme;
       if (((value ^ current) & ~kEferGuestWritable) != 0) return InjectGp(vcpu);
-      vcpu.paging.efer = (value & (kEferGuestWritable | kEferLme | kEferLma)) | kEferSvme;
+      vcpu.set_efer((value & (kEferGuestWritable | kEferLme | kEferLma)) | kEferSvme);
       break;
     }
     case kMsrMtrrDefType:

@@ -31,14 +31,15 @@ u64 ReadOperand(Vcpu& vcpu, const insn::MmioAccess& a) {
 // A load's result into its register, with x86's width rules: 32-bit destinations zero-extend
 // into the full register, 8- and 16-bit ones keep the bits above.
 void WriteDestination(Vcpu& vcpu, const insn::MmioAccess& a, u64 value) {
-  u64& reg = vcpu.gpr(static_cast<Gpr>(a.reg));
+  const Gpr dest = static_cast<Gpr>(a.reg);
+  const u64 reg = vcpu.gpr(dest);
   value &= SizeMask(a.size);  // MOVZX: the loaded width, zero-extended to dest_size
   if (a.high_byte) {
-    reg = (reg & ~0xff00ull) | (value << 8);
+    vcpu.set_gpr(dest, (reg & ~0xff00ull) | (value << 8));
   } else if (a.dest_size >= 4) {
-    reg = value;
+    vcpu.set_gpr(dest, value);
   } else {
-    reg = (reg & ~SizeMask(a.dest_size)) | value;
+    vcpu.set_gpr(dest, (reg & ~SizeMask(a.dest_size)) | value);
   }
 }
 
@@ -59,7 +60,7 @@ const char* EmulateMmio(Vcpu& vcpu, const NpfExit& f, bool guest_apic) {
   if (!result.ok())
     return guest_apic ? result.status().message() : "mmio: no device claims this address";
   if (!a.write) WriteDestination(vcpu, a, result.value());
-  vcpu.rip += a.length;
+  vcpu.set_rip(vcpu.rip() + a.length);
   return nullptr;
 }
 
@@ -74,7 +75,7 @@ ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
        guest_apic)) {
     const char* failure = EmulateMmio(vcpu, f, guest_apic);
     if (failure == nullptr) {
-      proxy_client::NoteExitStats(vcpu.stats.total, vcpu.stats.by_reason,
+      proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                                   static_cast<u32>(ExitReason::kCount));
       return ExitAction::kResumeSame;  // RIP already moved past the completed instruction
     }
@@ -83,7 +84,7 @@ ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   ConsoleFlush(vcpu);
   Log("npf: guest %u %s at GPA 0x%lx outside its memory (0..0x%lx) at RIP 0x%lx: stopped (%s)",
       vcpu.guest_index, f.fetch ? "instruction fetch" : (f.write ? "write" : "read"), f.gpa,
-      vcpu.memory.size(), vcpu.rip, why);
+      vcpu.memory.size(), vcpu.rip(), why);
   return vcpu.Stop(StopReason::kNptViolation, exit.raw_info1, f.gpa, why);
 }
 

@@ -48,7 +48,7 @@ ExitAction HandleEntryFailure(Vcpu& vcpu, const Exit& exit) {
 ExitAction HandleUnknownExit(Vcpu& vcpu, const Exit& exit) {
   ConsoleFlush(vcpu);
   Log("exit: guest %u: unhandled exit code 0x%lx (info1 0x%lx info2 0x%lx) at RIP 0x%lx: stopped",
-      vcpu.guest_index, exit.raw_code, exit.raw_info1, exit.raw_info2, vcpu.rip);
+      vcpu.guest_index, exit.raw_code, exit.raw_info1, exit.raw_info2, vcpu.rip());
   return vcpu.Stop(StopReason::kUnknownExit, exit.raw_code, exit.raw_info1,
                    "exit the paravisor does not handle");
 }

@@ -51,7 +51,7 @@ ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit&) {
 
 ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   // With interrupts disabled nothing could ever wake the CPU, so the guest is finished.
-  if ((vcpu.rflags & (1ull << 9)) == 0) {
+  if ((vcpu.rflags() & (1ull << 9)) == 0) {
     ConsoleFlush(vcpu);
     return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
   }

@@ -38,10 +38,10 @@ bool ValidXcr0(u64 value, u64 supported) {
 ExitAction HandleXsetbv(Vcpu& vcpu, const Exit&) {
   const u32 index = static_cast<u32>(vcpu.gpr(kRcx));
   const u64 value = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
-  const arch::CpuidResult leaf = GuestCpuid(0xd, 0, vcpu.paging.cr4);
+  const arch::CpuidResult leaf = GuestCpuid(0xd, 0, vcpu.cr4());
   const u64 supported = (static_cast<u64>(leaf.edx) << 32) | leaf.eax;
   // The CPU checks CR4.OSXSAVE (#UD) before the intercept; CPL and the value are ours to check.
-  if (vcpu.cpl != 0 || index != 0 || !ValidXcr0(value, supported)) {
+  if (vcpu.cpl() != 0 || index != 0 || !ValidXcr0(value, supported)) {
     vcpu.InjectException(kVectorGp, true, 0);
     return ExitAction::kResumeSame;
   }

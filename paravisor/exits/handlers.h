@@ -5,20 +5,17 @@
 //
 // Dispatch is a switch compiled with -fno-jump-tables and direct calls only, so the exit path
 // has no indirect branches (tests/paravisor/check_no_indirect_branches.py checks the binary).
+// DispatchExit and ProcessExit are inline: each backend's run loop has them in its own body, so
+// an exit costs one call (the handler). Nothing runs on every exit that only some exits need:
+// counters per reason only (the total is their sum), timer and host-agent work on the tick.
 #ifndef PV_EXITS_HANDLERS_H_
 #define PV_EXITS_HANDLERS_H_
 
 #include "exits/exit.h"
+#include "insn/decode.h"
 #include "vcpu/vcpu.h"
 
 namespace pv {
-
-ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit);
-
-// Dispatches one exit and applies the handler's action to RIP: after kResumeNext, RIP has moved
-// past the exiting instruction (the backend then ends any STI/MOV SS interrupt shadow, which is
-// its own state). A failure to find the instruction's length stops the guest (kStop).
-ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit);
 
 ExitAction HandleCpuid(Vcpu& vcpu, const Exit& exit);
 ExitAction HandleIo(Vcpu& vcpu, const Exit& exit);
@@ -41,6 +38,67 @@ ExitAction HandleGeneralProtection(Vcpu& vcpu, const Exit& exit);
 // RIP, otherwise by decoding the guest's instruction bytes at RIP. Fails (and the guest stops)
 // when the bytes cannot be read or are not an instruction of the exit's kind.
 Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit);
+
+// RIP past the exiting instruction when the hardware did not say how long it is (or said
+// nonsense): decoded from guest memory; a failure stops the guest (kStop).
+ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit);
+
+[[gnu::always_inline]] inline ExitAction DispatchExit(Vcpu& vcpu, const Exit& exit) {
+  ++vcpu.stats.by_reason[static_cast<usize>(exit.reason)];
+  switch (exit.reason) {
+    case ExitReason::kCpuid:
+      return HandleCpuid(vcpu, exit);
+    case ExitReason::kIo:
+      return HandleIo(vcpu, exit);
+    case ExitReason::kMsrRead:
+      return HandleMsrRead(vcpu, exit);
+    case ExitReason::kMsrWrite:
+      return HandleMsrWrite(vcpu, exit);
+    case ExitReason::kHlt:
+      return HandleHlt(vcpu, exit);
+    case ExitReason::kHypercall:
+      return HandleHypercall(vcpu, exit);
+    case ExitReason::kNestedPageFault:
+      return HandleNestedPageFault(vcpu, exit);
+    case ExitReason::kShutdown:
+      return HandleShutdown(vcpu, exit);
+    case ExitReason::kVirtInstruction:
+      return HandleVirtInstruction(vcpu, exit);
+    case ExitReason::kEntryFailure:
+      return HandleEntryFailure(vcpu, exit);
+    case ExitReason::kCacheInvalidate:
+      return HandleCacheInvalidate(vcpu, exit);
+    case ExitReason::kXsetbv:
+      return HandleXsetbv(vcpu, exit);
+    case ExitReason::kTimerInterrupt:
+      return HandleTimerInterrupt(vcpu, exit);
+    case ExitReason::kCrAccess:
+      return HandleCrAccess(vcpu, exit);
+    case ExitReason::kGeneralProtection:
+      return HandleGeneralProtection(vcpu, exit);
+    case ExitReason::kInterruptWindow:
+      return ExitAction::kResumeSame;  // the backend injects on the way back in
+    case ExitReason::kUnknown:
+    case ExitReason::kCount:
+      break;
+  }
+  return HandleUnknownExit(vcpu, exit);
+}
+
+// Dispatches one exit and applies the handler's action to RIP: after kResumeNext, RIP has moved
+// past the exiting instruction (through vcpu.set_rip, so the backend writes it back; the backend
+// then ends any STI/MOV SS interrupt shadow, which is its own state). A failure to find the
+// instruction's length stops the guest (kStop).
+[[gnu::always_inline]] inline ExitAction ProcessExit(Vcpu& vcpu, const Exit& exit) {
+  const ExitAction action = DispatchExit(vcpu, exit);
+  if (action != ExitAction::kResumeNext) return action;
+  // The hardware's length, when it gave one in 1..15 (the common case, no decode). Without one
+  // the length is 0, so one unsigned compare covers both (AdvanceByDecoding tells them apart).
+  if (exit.instruction_length - 1 >= insn::kMaxInstructionLength) [[unlikely]]
+    return AdvanceByDecoding(vcpu, exit);
+  vcpu.set_rip(vcpu.rip() + exit.instruction_length);
+  return ExitAction::kResumeNext;
+}
 
 // Copies the guest's instruction bytes at RIP (up to 15; fewer at the end of mapped memory) and
 // returns how many were copied.

@@ -37,17 +37,19 @@ Result<usize> FetchInstructionBytes(Vcpu& vcpu, u8 (&bytes)[insn::kMaxInstructio
   // Up to 15 bytes, fewer if the page after the one holding RIP is not mapped. The guest's
   // bytes are copied once; decoding uses only the copy.
   usize available = insn::kMaxInstructionLength;
-  if (!vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available).ok()) {
-    const u64 to_page_end = kPageSize - (vcpu.rip & (kPageSize - 1));
+  const GuestPaging paging = vcpu.paging();
+  const u64 rip = vcpu.rip();
+  if (!vcpu.memory.ReadGva(paging, rip, bytes, available).ok()) {
+    const u64 to_page_end = kPageSize - (rip & (kPageSize - 1));
     available = to_page_end < available ? to_page_end : available;
-    PV_TRY(vcpu.memory.ReadGva(vcpu.paging, vcpu.rip, bytes, available));
+    PV_TRY(vcpu.memory.ReadGva(paging, rip, bytes, available));
   }
   return available;
 }
 
 Result<u64> ExitingInstructionLength(Vcpu& vcpu, const Exit& exit) {
-  if (exit.next_rip_valid) {
-    const u64 len = exit.next_rip - vcpu.rip;
+  if (exit.length_valid) {
+    const u64 len = exit.instruction_length;
     if (len == 0 || len > insn::kMaxInstructionLength) {
       return Status(Err::kInvalidArgument, "exit: hardware next-RIP is not after the instruction");
     }

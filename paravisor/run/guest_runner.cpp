@@ -66,7 +66,8 @@ bool OutcomeAsExpected(const char* outcome, const Cmdline& guest_cmdline) {
 
 void ReportStats(const Vcpu& vcpu) {
   char line[200];
-  usize n = Format(line, sizeof(line), "guest %u: %lu exits:", vcpu.guest_index, vcpu.stats.total);
+  usize n =
+      Format(line, sizeof(line), "guest %u: %lu exits:", vcpu.guest_index, vcpu.stats.Total());
   for (usize r = 0; r < static_cast<usize>(ExitReason::kCount) && n < sizeof(line); ++r) {
     if (vcpu.stats.by_reason[r] == 0) continue;
     n += Format(line + n, sizeof(line) - n, " %s=%lu", ExitReasonName(static_cast<ExitReason>(r)),

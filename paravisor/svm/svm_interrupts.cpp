@@ -25,7 +25,7 @@ void PrepareSvmInterrupt(Vcpu& vcpu, Vmcb& vmcb) {
   c.intercept_misc1 &= ~intercept::kVintr;
   const GuestInterrupt irq = PendingGuestInterrupt(vcpu);
   if (irq.vector < 0) return;
-  const bool can_take = (vcpu.rflags & kRflagsIf) != 0 &&
+  const bool can_take = (vcpu.rflags() & kRflagsIf) != 0 &&
                         (c.interrupt_shadow & kInterruptShadow) == 0 &&
                         (c.event_inject & kEventValid) == 0;
   if (can_take) {

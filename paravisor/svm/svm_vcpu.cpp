@@ -7,6 +7,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
+#include "vcpu/backend_ops.h"
 
 namespace pv::svm {
 namespace {
@@ -85,7 +86,36 @@ Exit ShutdownExit(const Exit& from) {
   return e;
 }
 
+// The registers a handler changed (vcpu/registers.h) other than the GPRs VMRUN and the world
+// switch load and RIP (the run loop copies it every time), into the VMCB. CPL is read-only.
+void WriteDirtyRegisters(Vcpu& vcpu, Vmcb& vmcb) {
+  RegisterCache& c = vcpu.regs;
+  const RegMask dirty = c.dirty;
+  if (dirty & GprBit(kRsp)) vmcb.save.rsp = vcpu.run.gprs[kRsp];
+  if (dirty & RegBit(Reg::kRflags)) vmcb.save.rflags = c.value(Reg::kRflags);
+  if (dirty & RegBit(Reg::kCr0)) vmcb.save.cr0 = c.value(Reg::kCr0);
+  if (dirty & RegBit(Reg::kCr3)) vmcb.save.cr3 = c.value(Reg::kCr3);
+  if (dirty & RegBit(Reg::kCr4)) vmcb.save.cr4 = c.value(Reg::kCr4);
+  if (dirty & RegBit(Reg::kEfer)) vmcb.save.efer = c.value(Reg::kEfer);
+  if (dirty & RegBit(Reg::kPat)) vmcb.save.g_pat = c.value(Reg::kPat);
+}
+
 }  // namespace
+
+void ReadGuestRegisters(Vcpu& vcpu, RegMask missing) {
+  const VmcbSave& s = static_cast<const SvmVcpu*>(vcpu.backend_state)->vmcb->save;
+  RegisterCache& c = vcpu.regs;
+  c.available |= missing;
+  if (missing & GprBit(kRsp)) vcpu.run.gprs[kRsp] = s.rsp;
+  if (missing & RegBit(Reg::kRip)) c.value(Reg::kRip) = s.rip;
+  if (missing & RegBit(Reg::kRflags)) c.value(Reg::kRflags) = s.rflags;
+  if (missing & RegBit(Reg::kCr0)) c.value(Reg::kCr0) = s.cr0;
+  if (missing & RegBit(Reg::kCr3)) c.value(Reg::kCr3) = s.cr3;
+  if (missing & RegBit(Reg::kCr4)) c.value(Reg::kCr4) = s.cr4;
+  if (missing & RegBit(Reg::kEfer)) c.value(Reg::kEfer) = s.efer;
+  if (missing & RegBit(Reg::kPat)) c.value(Reg::kPat) = s.g_pat;
+  if (missing & RegBit(Reg::kCpl)) c.value(Reg::kCpl) = s.cpl;
+}
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write) {
   u8* map = mm::PhysToVirt<u8>(svm.msrpm_pa);
@@ -146,13 +176,7 @@ Status SetupSvmVcpu(Vcpu& vcpu, SvmVcpu& svm, const Capabilities& caps, const Ho
   vcpu.run.guest_state_pa = svm.vmcb_pa;
   vcpu.run.host_state_pa = host.vmsave_area_pa;
   vcpu.run.spec_ctrl_intercepted = 0;
-  vcpu.gpr(kRdi) = entry.rdi;
-  vcpu.gpr(kRsi) = entry.rsi;
-  vcpu.gpr(kRsp) = entry.rsp;
-  vcpu.rip = entry.rip;
-  vcpu.rflags = 0x2;
-  vcpu.paging = {entry.cr0, entry.cr3, entry.cr4, entry.efer | arch::kEferSvme};
-  vcpu.pat = entry.pat;
+  LoadEntryRegisters(vcpu, entry, entry.efer | arch::kEferSvme);
   return Status::Ok();
 }
 
@@ -168,13 +192,14 @@ void RunSvmVcpu(Vcpu& vcpu) {
   SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
   Vmcb& vmcb = *svm.vmcb;
   for (;;) {
-    // Handler-visible state back into the VMCB (RAX and RSP are switched by VMRUN from here).
-    vmcb.save.rax = vcpu.gpr(kRax);
-    vmcb.save.rsp = vcpu.gpr(kRsp);
-    vmcb.save.rip = vcpu.rip;
-    vmcb.save.rflags = vcpu.rflags;
-    vmcb.save.efer = vcpu.paging.efer;
-    vmcb.save.g_pat = vcpu.pat;
+    // RAX is switched by VMRUN from the VMCB; every handler family reads or writes it, so it is
+    // copied both ways (two moves) rather than fetched; RIP, which the cache always holds on
+    // SVM and almost every exit advances, likewise. The other registers a handler changed go
+    // back into the VMCB in one call that only those exits need.
+    vmcb.save.rax = vcpu.run.gprs[kRax];
+    vmcb.save.rip = vcpu.regs.value(Reg::kRip);
+    if (vcpu.regs.dirty & ~(kSwitchedGprs | RegBit(Reg::kRip))) [[unlikely]]
+      WriteDirtyRegisters(vcpu, vmcb);
     if (vcpu.pending.valid) {
       vmcb.control.event_inject =
           vcpu.pending.vector | kEventTypeException | kEventValid |
@@ -189,31 +214,31 @@ void RunSvmVcpu(Vcpu& vcpu) {
 
     vmcb.control.tlb_control = 0;
     vmcb.control.event_inject = 0;
+    // After the exit the cache holds the switched GPRs, RAX, and RIP and CPL, which are two
+    // loads from the VMCB that nearly every exit uses (the advance, the handlers' privilege
+    // checks); everything else is read from the VMCB only when a handler asks.
+    vcpu.run.gprs[kRax] = vmcb.save.rax;
+    vcpu.regs.value(Reg::kRip) = vmcb.save.rip;
+    vcpu.regs.value(Reg::kCpl) = vmcb.save.cpl;
+    vcpu.BeginExit(kSwitchedGprs | RegBit(Reg::kRip) | RegBit(Reg::kCpl));
+
+    const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.run.gprs[kRcx]);
     // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
     // EXITINTINFO; it must be delivered again on the next entry or the guest loses it.
     if (vmcb.control.exit_int_info & kEventValid) {
-      vmcb.control.event_inject = vmcb.control.exit_int_info;
-    }
-    vcpu.gpr(kRax) = vmcb.save.rax;
-    vcpu.gpr(kRsp) = vmcb.save.rsp;
-    vcpu.rip = vmcb.save.rip;
-    vcpu.rflags = vmcb.save.rflags;
-    vcpu.paging = {vmcb.save.cr0, vmcb.save.cr3, vmcb.save.cr4, vmcb.save.efer};
-    vcpu.pat = vmcb.save.g_pat;
-    vcpu.cpl = vmcb.save.cpl;
-
-    const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.gpr(kRcx));
-    // A #GP raised while delivering another event (intercepted only to tell SVM instructions
-    // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
-    // here instead of re-injecting #GP, which would fault again forever.
-    if (exit.reason == ExitReason::kGeneralProtection &&
-        (vmcb.control.exit_int_info & kEventValid)) {
-      if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
-        ProcessExit(vcpu, ShutdownExit(exit));
-        return;
+      // A #GP raised while delivering another event (intercepted only to tell SVM instructions
+      // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
+      // here instead of re-injecting #GP, which would fault again forever.
+      if (exit.reason == ExitReason::kGeneralProtection) {
+        if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
+          ProcessExit(vcpu, ShutdownExit(exit));
+          return;
+        }
+        vmcb.control.event_inject =
+            kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
+        continue;
       }
-      vmcb.control.event_inject = kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
-      continue;
+      vmcb.control.event_inject = vmcb.control.exit_int_info;
     }
     const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
@@ -233,7 +258,9 @@ u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
     vmcb.save.rip += 3;  // VMMCALL is 0F 01 D9
   }
   const u64 ticks = arch::Rdtsc() - start;
-  vcpu.rip = vmcb.save.rip;
+  // The guest ran since the registers were cached: forget all but what the switch saved.
+  vcpu.BeginExit(kSwitchedGprs);
+  vcpu.set_rip(vmcb.save.rip);
   return ticks;
 }
 

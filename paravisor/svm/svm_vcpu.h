@@ -8,6 +8,7 @@
 #include "lib/status.h"
 #include "svm/npt.h"
 #include "svm/svm.h"
+#include "svm/svm_exit.h"
 #include "svm/vmcb.h"
 #include "vcpu/vcpu.h"
 
@@ -31,9 +32,9 @@ void TeardownSvmVcpu(SvmVcpu& svm);
 // Runs the guest until a handler stops it (vcpu.stop says why).
 void RunSvmVcpu(Vcpu& vcpu);
 
-// Decodes the VMCB's exit information into the architecture-neutral model. `guest_rcx` supplies
-// the MSR number for MSR exits (the VMCB does not carry it).
-Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx);
+// Reads the `missing` registers (vcpu/registers.h) from the vCPU's VMCB into vcpu.regs (through
+// FillRegisters, which marks them available).
+void ReadGuestRegisters(Vcpu& vcpu, RegMask missing);
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write);
 

@@ -29,7 +29,6 @@ Exit DecodeTdxExit(const TdxExitRecord& exit, const L2EnterGuestState& state) {
   vmx::ExitInfo info;
   info.reason = static_cast<u32>(exit.rax & kExitReasonMask);
   info.qualification = exit.rcx;
-  info.guest_rip = state.rip;
   info.instruction_length = static_cast<u32>(exit.r11 >> 32);
   info.guest_physical = exit.r8;
   info.guest_rcx = state.gprs[kRcx];

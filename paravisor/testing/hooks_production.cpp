@@ -5,7 +5,7 @@
 namespace pv::testing {
 
 ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
-  vcpu.gpr(kRax) = static_cast<u64>(abi::kHcErrNoSys);
+  vcpu.set_gpr(kRax, static_cast<u64>(abi::kHcErrNoSys));
   return ExitAction::kResumeNext;
 }
 

@@ -45,7 +45,7 @@ void Expect(bool ok, const char* what, u64 seen, u64 expected) {
 }
 
 ExitAction Return(Vcpu& vcpu, u64 value) {
-  vcpu.gpr(kRax) = value;
+  vcpu.set_gpr(kRax, value);
   return ExitAction::kResumeNext;
 }
 
@@ -54,12 +54,13 @@ ExitAction CheckAndReplaceGprs(Vcpu& vcpu) {
   u64 matched = 0;
   for (unsigned r = 0; r < kGprCount; ++r) {
     if (r == kRsp) continue;
-    if (vcpu.run.gprs[r] == GprPattern(r)) {
+    const Gpr reg = static_cast<Gpr>(r);
+    if (vcpu.gpr(reg) == GprPattern(r)) {
       ++matched;
     } else {
-      Fail("gpr: paravisor's copy of a guest register", vcpu.run.gprs[r], GprPattern(r));
+      Fail("gpr: paravisor's copy of a guest register", vcpu.gpr(reg), GprPattern(r));
     }
-    vcpu.run.gprs[r] = ~GprPattern(r);
+    vcpu.set_gpr(reg, ~GprPattern(r));
   }
   Log("gpr: guest -> paravisor: %lu/15 registers match", matched);
   g_state.gpr_checked = true;
@@ -104,7 +105,7 @@ ExitAction SpecCtrlPhase(Vcpu& vcpu, u64 phase) {
              g_state.counters_at_phase[2]);
       Expect(host_now == run.host_spec_ctrl, "spec_ctrl phase 3: host value restored", host_now,
              run.host_spec_ctrl);
-      vcpu.gpr(kRax) = run.host_spec_ctrl;
+      vcpu.set_gpr(kRax, run.host_spec_ctrl);
       return ExitAction::kResumeNext;
     case 4:
       Expect(run.guest_spec_ctrl == run.host_spec_ctrl, "spec_ctrl phase 4: guest value = host",
@@ -120,7 +121,7 @@ ExitAction SpecCtrlPhase(Vcpu& vcpu, u64 phase) {
              g_state.counters_at_phase[1]);
       Log("spec_ctrl: counters guest-writes %lu host-writes %lu guest-reads %lu after %lu exits",
           run.spec_ctrl_guest_writes, run.spec_ctrl_host_writes, run.spec_ctrl_guest_reads,
-          vcpu.stats.total);
+          vcpu.stats.Total());
       break;
     default:
       Fail("spec_ctrl: unknown phase", phase, 0);
@@ -137,9 +138,9 @@ void PrintRate(const char* what, u64 count, u64 ticks, u64 hz) {
 
 ExitAction BenchBare(Vcpu& vcpu, u64 bare_rip) {
   const u64 n = g_state.iters;
-  const u64 resume_rip = vcpu.rip;
+  const u64 resume_rip = vcpu.rip();
   const u64 bare_ticks = BareRoundTrips(vcpu, bare_rip, n);
-  vcpu.rip = resume_rip;
+  vcpu.set_rip(resume_rip);
   const u64 hz = arch::TscHz();
   Log("BENCH tsc_hz %lu", hz);
   PrintRate("full exit path (null hypercall: decode, dispatch, handler, RIP advance)", n,
@@ -161,7 +162,7 @@ ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
     case kHcTestGpr:
       return CheckAndReplaceGprs(vcpu);
     case kHcTestRip:
-      return Return(vcpu, vcpu.rip);
+      return Return(vcpu, vcpu.rip());
     case kHcTestSpecCtrl:
       return SpecCtrlPhase(vcpu, arg);
     case kHcTestCanary:
@@ -183,7 +184,7 @@ ExitAction HandleTestHypercall(Vcpu& vcpu, const Exit&) {
     case kHcTestBenchBare:
       return BenchBare(vcpu, arg);
     case kHcTestExitCount:
-      return Return(vcpu, vcpu.stats.total);
+      return Return(vcpu, vcpu.stats.Total());
     default:
       return Return(vcpu, static_cast<u64>(abi::kHcErrNoSys));
   }

@@ -4,9 +4,14 @@
 #ifndef PV_VCPU_BACKEND_OPS_H_
 #define PV_VCPU_BACKEND_OPS_H_
 
+#include "guest/boot_state.h"
 #include "vcpu/vcpu.h"
 
 namespace pv {
+
+// A new guest's registers from its entry state, all available and clean (the backend has just
+// written the same values into its VMCB/VMCS). `efer` is the value the backend runs it with.
+void LoadEntryRegisters(Vcpu& vcpu, const GuestEntryState& entry, u64 efer);
 
 void SetMsrInterception(Vcpu& vcpu, u32 msr, bool read, bool write);
 

@@ -11,6 +11,7 @@
 #include "exits/exit.h"
 #include "guest/guest_memory.h"
 #include "lib/types.h"
+#include "vcpu/registers.h"
 #include "vcpu/run_state.h"
 
 namespace pv {
@@ -47,17 +48,12 @@ struct PendingException {
   u32 error_code = 0;
 };
 
-// VMX: CR0/CR4 as the guest sees them (read shadows merged in), read by the backend only for a
-// control-register exit; and a write a handler decided, which the backend applies (hardware
-// value with the bits VMX forces, read shadow with the guest's value) before the next entry.
+// VMX control-register state the paravisor keeps itself: which CR4 bits the CPU can set (the
+// CR policy's input) and the guest's task priority (CR8 accesses exit; the physical TPR stays the
+// paravisor's).
 struct GuestCrState {
-  u64 cr0 = 0;
-  u64 cr4 = 0;
   u64 cr4_supported = 0;  // CR4 bits the CPU can set (IA32_VMX_CR4_FIXED1)
-  u64 cr8 = 0;            // VMX: the guest's task priority (CR8 accesses exit)
-  bool write_pending = false;
-  u8 write_cr = 0;
-  u64 write_value = 0;
+  u64 cr8 = 0;
 };
 
 // The PC platform a Linux guest gets (exits/guest_interrupts.h): its own local APIC (xAPIC page,
@@ -79,11 +75,19 @@ struct GuestInterruptState {
 };
 
 struct ExitStats {
-  u64 total = 0;
-  u64 by_reason[static_cast<usize>(ExitReason::kCount)] = {};
+  // One slot per reason, plus one for kCount, which no decoder produces: the per-exit increment
+  // needs no bounds check.
+  u64 by_reason[static_cast<usize>(ExitReason::kCount) + 1] = {};
   u64 injected_exceptions = 0;
   u64 refused_io = 0;
   u64 refused_msrs = 0;
+
+  // All exits: summed when reported, so the exit path counts each exit once (by reason).
+  u64 Total() const {
+    u64 total = 0;
+    for (u64 n : by_reason) total += n;
+    return total;
+  }
 };
 
 // Guest console: bytes written to the console ports, flushed to the log line by line.
@@ -93,18 +97,23 @@ struct ConsoleBuffer {
   usize len = 0;
 };
 
+struct Vcpu;
+
+// Fetches the `missing` registers from the vCPU's backend into vcpu.regs, which marks them
+// available (vcpu/backend_ops.cpp: a switch on the backend, direct tail calls only). Out of
+// line: a fetch is the uncommon case, and each backend reads only what it is asked for.
+void FillRegisters(Vcpu& vcpu, RegMask missing);
+
 struct Vcpu {
   VcpuRunState run;  // first: the world-switch code addresses it from the Vcpu pointer
 
   Backend backend = Backend::kSvm;
   void* backend_state = nullptr;
 
-  // Guest state the handlers read or change; the backend syncs it with the VMCB/VMCS.
-  u64 rip = 0;
-  u64 rflags = 0;
-  GuestPaging paging;
-  u64 pat = 0;
-  u8 cpl = 0;
+  // The guest's registers, only through the accessors below (vcpu/registers.h: availability and
+  // dirty bits; the backend fetches on first use and writes back what changed).
+  RegisterCache regs;
+
   u64 mtrr_def_type = 0x806;    // MTRRs enabled, default write-back (exits/handle_msr.cpp)
   u64 xcr0 = 0;                 // the XCR0 the guest runs with (reset per guest; XSETBV exits)
   u64 budget_deadline_tsc = 0;  // host TSC at which the guest's time budget ends; 0 = none
@@ -119,15 +128,70 @@ struct Vcpu {
   GuestInterruptState irq;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
 
-  u64& gpr(Gpr r) { return run.gprs[r]; }
+  // --- guest registers (vcpu/registers.h) ---
+  u64 gpr(Gpr r) {
+    Need(GprBit(r));
+    return run.gprs[r];
+  }
+  void set_gpr(Gpr r, u64 value) {
+    run.gprs[r] = value;
+    Wrote(GprBit(r));
+  }
+  u64 reg(Reg r) {
+    Need(RegBit(r));
+    return regs.value(r);
+  }
+  void set_reg(Reg r, u64 value) {
+    regs.value(r) = value;
+    Wrote(RegBit(r));
+  }
+  u64 rip() { return reg(Reg::kRip); }
+  void set_rip(u64 value) { set_reg(Reg::kRip, value); }
+  u64 rflags() { return reg(Reg::kRflags); }
+  u64 cr0() { return reg(Reg::kCr0); }
+  u64 cr3() { return reg(Reg::kCr3); }
+  u64 cr4() { return reg(Reg::kCr4); }
+  u64 efer() { return reg(Reg::kEfer); }
+  void set_efer(u64 value) { set_reg(Reg::kEfer, value); }
+  u64 pat() { return reg(Reg::kPat); }
+  void set_pat(u64 value) { set_reg(Reg::kPat, value); }
+  u8 cpl() { return static_cast<u8>(reg(Reg::kCpl)); }
+  // The translation state guest-virtual accesses need (CR0, CR3, CR4, EFER), fetched together.
+  GuestPaging paging() {
+    Need(kPagingRegs);
+    return {regs.value(Reg::kCr0), regs.value(Reg::kCr3), regs.value(Reg::kCr4),
+            regs.value(Reg::kEfer)};
+  }
+  bool dirty(Reg r) const { return (regs.dirty & RegBit(r)) != 0; }
+
+  // For the backend: what it holds right after an exit (every dirty bit was written back before
+  // the entry), and registers it read anyway, given to the cache without marking them dirty.
+  void BeginExit(RegMask available) {
+    regs.available = available;
+    regs.dirty = 0;
+  }
+  void Provide(Reg r, u64 value) {
+    regs.value(r) = value;
+    regs.available |= RegBit(r);
+  }
 
   void InjectException(u8 vector, bool has_error_code, u32 error_code) {
     pending = {true, vector, has_error_code, error_code};
     ++stats.injected_exceptions;
   }
   ExitAction Stop(StopReason reason, u64 code, u64 detail, const char* message) {
-    stop = {reason, code, rip, detail, message};
+    stop = {reason, code, rip(), detail, message};
     return ExitAction::kStop;
+  }
+
+ private:
+  void Need(RegMask wanted) {
+    if ((regs.available & wanted) != wanted) [[unlikely]]
+      FillRegisters(*this, wanted & ~regs.available);
+  }
+  void Wrote(RegMask written) {
+    regs.available |= written;
+    regs.dirty |= written;
   }
 };
 

@@ -35,7 +35,7 @@ void PrepareVmxInterrupt(Vcpu& vcpu, VmxVcpu& vmx) {
     SetInterruptWindow(vmx, false);
     return;
   }
-  const bool can_take = (vcpu.rflags & kRflagsIf) != 0 &&
+  const bool can_take = (vcpu.rflags() & kRflagsIf) != 0 &&
                         (VmRead(field::kGuestInterruptibility) & kBlockingByStiOrMovSs) == 0 &&
                         (VmRead(field::kEntryInterruptionInfo) & kEventValid) == 0;
   if (can_take) {

@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
+#include "vcpu/backend_ops.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_exit.h"
 
@@ -172,92 +173,109 @@ void WriteControls(const VmxVcpu& vmx) {
   VmWrite(field::kEptPointer, vmx.ept.eptp);
 }
 
-// Guest state the handlers may have changed, into the VMCS before the next entry.
-void LoadGuestState(Vcpu& vcpu, VmxVcpu& vmx) {
-  VmWrite(field::kGuestRip, vcpu.rip);
-  VmWrite(field::kGuestRsp, vcpu.gpr(kRsp));
-  VmWrite(field::kGuestRflags, vcpu.rflags);
-  // The shared MSR handler keeps EFER.SVME set (an SVM requirement); Intel has no such bit.
-  const u64 efer = vcpu.paging.efer & ~arch::kEferSvme;
-  if (efer != vmx.loaded_efer) {
-    VmWrite(field::kGuestEfer, efer);
-    vmx.loaded_efer = efer;
-  }
-  if (vcpu.pat != vmx.loaded_pat) {
-    VmWrite(field::kGuestPat, vcpu.pat);
-    vmx.loaded_pat = vcpu.pat;
-  }
-  if (vcpu.pending.valid) {
-    VmWrite(field::kEntryInterruptionInfo,
-            vcpu.pending.vector | kEventTypeHardwareException | kEventValid |
-                (vcpu.pending.has_error_code ? kEventDeliverErrorCode : 0));
-    if (vcpu.pending.has_error_code)
-      VmWrite(field::kEntryExceptionErrorCode, vcpu.pending.error_code);
-    vcpu.pending.valid = false;
-  }
-}
-
-// After an exit: the handler-visible state, and re-delivery of an event the exit interrupted.
-void SaveGuestState(Vcpu& vcpu, VmxVcpu& vmx, const ExitInfo& info) {
-  vcpu.rip = info.guest_rip;
-  vcpu.gpr(kRsp) = VmRead(field::kGuestRsp);
-  vcpu.rflags = VmRead(field::kGuestRflags);
-  vmx.loaded_efer = VmRead(field::kGuestEfer);
-  vmx.loaded_pat = VmRead(field::kGuestPat);
-  vcpu.paging = {VmRead(field::kGuestCr0), VmRead(field::kGuestCr3), VmRead(field::kGuestCr4),
-                 vmx.loaded_efer};
-  vcpu.pat = vmx.loaded_pat;
-  vcpu.cpl = static_cast<u8>((VmRead(field::kGuestEsAccessRights + 2 * kSs) >> 5) & 3);
-  const u64 vectoring = VmRead(field::kIdtVectoringInfo);
-  if (vectoring & kEventValid) {
-    VmWrite(field::kEntryInterruptionInfo, vectoring & ~u64{kEventReservedNmiUnblocking});
-    if (vectoring & kEventDeliverErrorCode)
-      VmWrite(field::kEntryExceptionErrorCode, VmRead(field::kIdtVectoringErrorCode));
-    if ((vectoring & kEventTypeMask) >= (4u << 8))  // software interrupt/exception
-      VmWrite(field::kEntryInstructionLength, info.instruction_length);
-  }
-}
-
-// For a control-register exit: CR0/CR4 as the guest sees them (masked bits from the shadows).
-void ReadGuestVisibleCrs(Vcpu& vcpu, const VmxVcpu& vmx) {
-  vcpu.cr.cr0 = (vcpu.paging.cr0 & ~vmx.cr0_guest_owned_mask) |
-                (VmRead(field::kCr0ReadShadow) & vmx.cr0_guest_owned_mask);
-  vcpu.cr.cr4 = (vcpu.paging.cr4 & ~vmx.cr4_guest_owned_mask) |
-                (VmRead(field::kCr4ReadShadow) & vmx.cr4_guest_owned_mask);
-}
-
-// A write the CR handler allowed: the guest's value in the read shadow, the hardware value
-// with the bits VMX operation forces (CR0.NE/PE/PG, CR4.VMXE).
-void ApplyCrWrite(Vcpu& vcpu, const VmxVcpu& vmx) {
-  vcpu.cr.write_pending = false;
-  const u64 v = vcpu.cr.write_value;
-  if (vcpu.cr.write_cr == 0) {
-    const u64 hw = (v | vmx.cr0_fixed0) & vmx.cr0_fixed1;
-    VmWrite(field::kGuestCr0, hw);
+// The registers a handler changed (vcpu/registers.h), into the VMCS before the next entry. The
+// world switch loads every GPR but RSP itself; CPL is read-only.
+void WriteDirtyRegisters(Vcpu& vcpu, const VmxVcpu& vmx) {
+  RegisterCache& c = vcpu.regs;
+  const RegMask dirty = c.dirty;
+  if (dirty & GprBit(kRsp)) VmWrite(field::kGuestRsp, vcpu.run.gprs[kRsp]);
+  if (dirty & RegBit(Reg::kRflags)) VmWrite(field::kGuestRflags, c.value(Reg::kRflags));
+  // CR0/CR4 as the guest sees them: its value in the read shadow, the hardware value with the
+  // bits VMX operation forces (CR0.NE/PE/PG, CR4.VMXE). The CR policy allowed the value.
+  if (dirty & RegBit(Reg::kCr0)) {
+    const u64 v = c.value(Reg::kCr0);
+    VmWrite(field::kGuestCr0, (v | vmx.cr0_fixed0) & vmx.cr0_fixed1);
     VmWrite(field::kCr0ReadShadow, v);
-    vcpu.paging.cr0 = hw;
-  } else if (vcpu.cr.write_cr == 4) {
-    const u64 hw = (v | vmx.cr4_fixed0) & vmx.cr4_fixed1;
-    VmWrite(field::kGuestCr4, hw);
-    VmWrite(field::kCr4ReadShadow, v);
-    vcpu.paging.cr4 = hw;
   }
+  if (dirty & RegBit(Reg::kCr3)) VmWrite(field::kGuestCr3, c.value(Reg::kCr3));
+  if (dirty & RegBit(Reg::kCr4)) {
+    const u64 v = c.value(Reg::kCr4);
+    VmWrite(field::kGuestCr4, (v | vmx.cr4_fixed0) & vmx.cr4_fixed1);
+    VmWrite(field::kCr4ReadShadow, v);
+  }
+  // The shared MSR handler keeps EFER.SVME set (an SVM requirement); Intel has no such bit.
+  if (dirty & RegBit(Reg::kEfer))
+    VmWrite(field::kGuestEfer, c.value(Reg::kEfer) & ~arch::kEferSvme);
+  if (dirty & RegBit(Reg::kPat)) VmWrite(field::kGuestPat, c.value(Reg::kPat));
 }
 
-ExitInfo ReadExitInfo(const Vcpu& vcpu) {
+void InjectPendingException(Vcpu& vcpu) {
+  VmWrite(field::kEntryInterruptionInfo,
+          vcpu.pending.vector | kEventTypeHardwareException | kEventValid |
+              (vcpu.pending.has_error_code ? kEventDeliverErrorCode : 0));
+  if (vcpu.pending.has_error_code)
+    VmWrite(field::kEntryExceptionErrorCode, vcpu.pending.error_code);
+  vcpu.pending.valid = false;
+}
+
+// An event whose delivery the exit interrupted (an exception that hit an EPT violation, ...) is
+// delivered again on the next entry, or the guest would lose it.
+void RedeliverInterruptedEvent() {
+  const u64 vectoring = VmRead(field::kIdtVectoringInfo);
+  if (!(vectoring & kEventValid)) return;
+  VmWrite(field::kEntryInterruptionInfo, vectoring & ~u64{kEventReservedNmiUnblocking});
+  if (vectoring & kEventDeliverErrorCode)
+    VmWrite(field::kEntryExceptionErrorCode, VmRead(field::kIdtVectoringErrorCode));
+  if ((vectoring & kEventTypeMask) >= (4u << 8))  // software interrupt/exception
+    VmWrite(field::kEntryInstructionLength, VmRead(field::kExitInstructionLength));
+}
+
+// CPL = SS.DPL (SDM 24.4.1: the access rights' DPL field, bits 6:5).
+u64 ReadCpl() {
+  return (VmRead(field::kGuestEsAccessRights + 2 * kSs) >> 5) & 3;
+}
+
+// The exit information the reason needs (VmxExitKind), nothing else.
+ExitInfo ReadExitInfo(const Vcpu& vcpu, u32 reason, u8 needs) {
   ExitInfo info;
-  info.reason = static_cast<u32>(VmRead(field::kExitReason));
-  info.qualification = VmRead(field::kExitQualification);
-  info.guest_rip = VmRead(field::kGuestRip);
-  info.instruction_length = static_cast<u32>(VmRead(field::kExitInstructionLength));
-  const u32 basic = info.reason & 0xffff;
-  if (basic == exit_reason::kEptViolation || basic == exit_reason::kEptMisconfig)
+  info.reason = reason;
+  if (needs & exit_needs::kQualification) info.qualification = VmRead(field::kExitQualification);
+  if (needs & exit_needs::kInstructionLength)
+    info.instruction_length = static_cast<u32>(VmRead(field::kExitInstructionLength));
+  if (needs & exit_needs::kGuestPhysical)
     info.guest_physical = VmRead(field::kGuestPhysicalAddress);
   info.guest_rcx = vcpu.run.gprs[kRcx];
   return info;
 }
 
 }  // namespace
+
+void ReadGuestRegisters(Vcpu& vcpu, RegMask missing) {
+  // One VMREAD per register asked for, from this table (CR0/CR4 and CPL are adjusted below).
+  // RSP is the only GPR that can be missing: the world switch saves the others.
+  static constexpr u16 kFieldOf[kNonGprRegCount] = {
+      field::kGuestRip,
+      field::kGuestRflags,
+      field::kGuestCr0,
+      field::kGuestCr3,
+      field::kGuestCr4,
+      field::kGuestEfer,
+      field::kGuestPat,
+      field::kGuestEsAccessRights + 2 * kSs,  // CPL = SS.DPL (SDM 24.4.1: bits 6:5)
+  };
+  static_assert(kNonGprRegCount == 8, "one VMCS field per register after the GPRs");
+  RegisterCache& c = vcpu.regs;
+  c.available |= missing;
+  if (missing & GprBit(kRsp)) vcpu.run.gprs[kRsp] = VmRead(field::kGuestRsp);
+  for (RegMask m = missing >> kGprCount; m != 0; m &= m - 1) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
+    c.values[i] = VmRead(kFieldOf[i]);
+  }
+  if (missing & RegBit(Reg::kCpl)) c.value(Reg::kCpl) = (c.value(Reg::kCpl) >> 5) & 3;
+  // CR0/CR4 as the guest sees them: the bits the host owns (guest/host mask) from the read
+  // shadows, the others from the hardware.
+  if (missing & (RegBit(Reg::kCr0) | RegBit(Reg::kCr4))) {
+    const VmxVcpu& vmx = *static_cast<const VmxVcpu*>(vcpu.backend_state);
+    if (missing & RegBit(Reg::kCr0)) {
+      c.value(Reg::kCr0) = (c.value(Reg::kCr0) & ~vmx.cr0_guest_owned_mask) |
+                           (VmRead(field::kCr0ReadShadow) & vmx.cr0_guest_owned_mask);
+    }
+    if (missing & RegBit(Reg::kCr4)) {
+      c.value(Reg::kCr4) = (c.value(Reg::kCr4) & ~vmx.cr4_guest_owned_mask) |
+                           (VmRead(field::kCr4ReadShadow) & vmx.cr4_guest_owned_mask);
+    }
+  }
+}
 
 void SetMsrIntercept(VmxVcpu& vmx, u32 msr, bool read, bool write) {
   u8* map = mm::PhysToVirt<u8>(vmx.msr_bitmap_pa);
@@ -318,20 +336,13 @@ Status SetupVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx, const Capabilities& caps,
   if (VmcsAccessFailures() != failures_before) {
     return Status(Err::kHardware, "vmx: programming the VMCS failed (VMWRITE error logged)");
   }
-  vmx.loaded_efer = entry.efer;
-  vmx.loaded_pat = entry.pat;
-
   vcpu.backend = Backend::kVmx;
   vcpu.backend_state = &vmx;
   vcpu.run.guest_state_pa = vmx.vmcs_pa;
   vcpu.run.spec_ctrl_intercepted = 0;
-  vcpu.gpr(kRdi) = entry.rdi;
-  vcpu.gpr(kRsi) = entry.rsi;
-  vcpu.gpr(kRsp) = entry.rsp;
-  vcpu.rip = entry.rip;
-  vcpu.rflags = 0x2;
-  vcpu.paging = {entry.cr0, entry.cr3, (entry.cr4 | caps.cr4_fixed0) & caps.cr4_fixed1, entry.efer};
-  vcpu.pat = entry.pat;
+  // The VMCS holds the entry state; the cache starts with the same values (CR0/CR4 as the guest
+  // sees them: the documented values, the forced bits hidden by the shadows).
+  LoadEntryRegisters(vcpu, entry, entry.efer);
   return Status::Ok();
 }
 
@@ -350,35 +361,50 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx) {
 void RunVmxVcpu(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
   for (;;) {
-    LoadGuestState(vcpu, vmx);
+    // What the handlers changed, into the VMCS: RIP after almost every exit (the advance past
+    // the instruction) in line, anything else in one call that only some exits need.
+    const RegMask dirty = vcpu.regs.dirty & ~kSwitchedGprs;
+    if (dirty == RegBit(Reg::kRip)) {
+      VmWrite(field::kGuestRip, vcpu.regs.value(Reg::kRip));
+    } else if (dirty != 0) {
+      if (dirty & RegBit(Reg::kRip)) VmWrite(field::kGuestRip, vcpu.regs.value(Reg::kRip));
+      WriteDirtyRegisters(vcpu, vmx);
+    }
+    if (vcpu.pending.valid) InjectPendingException(vcpu);
     if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
     const int fail = pv_vmx_run(&vcpu.run);
 
-    Exit exit;
     if (fail != 0) {
-      // VM-Fail: the instruction itself failed; the guest did not run and its state is as it was.
+      // VM-Fail: the instruction itself failed; the guest did not run and its state (and the
+      // register cache) is as it was.
       const u64 error = fail == 1 ? VmRead(field::kVmInstructionError) : 0;
       Log("vmx: guest %u: %s failed (%s): VM-instruction error %lu: %s", vcpu.guest_index,
           vcpu.run.launched ? "VMRESUME" : "VMLAUNCH", fail == 1 ? "VMfailValid" : "VMfailInvalid",
           error, VmInstructionErrorName(error));
-      exit = VmFailExit(fail, error);
-    } else {
-      const ExitInfo info = ReadExitInfo(vcpu);
-      if (info.reason & exit_reason::kEntryFailureBit) {
-        Log("vmx: guest %u: VM-entry failure, exit reason %u (0x%x), qualification 0x%lx",
-            vcpu.guest_index, info.reason & 0xffff, info.reason, info.qualification);
-      } else {
-        vcpu.run.launched = 1;  // only after an entry that really happened
-      }
-      SaveGuestState(vcpu, vmx, info);
-      exit = DecodeVmxExit(info);
-      if (exit.reason == ExitReason::kCrAccess) ReadGuestVisibleCrs(vcpu, vmx);
+      if (ProcessExit(vcpu, VmFailExit(fail, error)) == ExitAction::kStop) return;
+      continue;
     }
+    const u32 reason = static_cast<u32>(VmRead(field::kExitReason));
+    const u8 needs = VmxExitKindOf(reason).needs;
+    const ExitInfo info = ReadExitInfo(vcpu, reason, needs);
+    // Known now: the GPRs the world switch saved, and the registers this kind of exit's handler
+    // reads first (RIP for the advance past an instruction, the CPL for a privilege check),
+    // read here in line. Everything else is read only if a handler asks.
+    vcpu.BeginExit(kSwitchedGprs);
+    if (needs & exit_needs::kInstructionLength) vcpu.Provide(Reg::kRip, VmRead(field::kGuestRip));
+    if (needs & exit_needs::kCpl) vcpu.Provide(Reg::kCpl, ReadCpl());
+    if (reason & exit_reason::kEntryFailureBit) {
+      Log("vmx: guest %u: VM-entry failure, exit reason %u (0x%x), qualification 0x%lx",
+          vcpu.guest_index, reason & 0xffff, reason, VmRead(field::kExitQualification));
+    } else {
+      vcpu.run.launched = 1;  // only after an entry that really happened
+      if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
+    }
+    const Exit exit = DecodeVmxExit(info);
 
     const ExitAction action = ProcessExit(vcpu, exit);
     if (action == ExitAction::kStop) return;
-    if (vcpu.cr.write_pending) ApplyCrWrite(vcpu, vmx);
     if (action == ExitAction::kResumeNext) {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
@@ -401,7 +427,9 @@ u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
   }
   const u64 ticks = arch::Rdtsc() - start;
   if (done != count) Log("vmx: bare round trips: VM-Fail after %lu of %lu", done, count);
-  vcpu.rip = rip + 3;
+  // The guest ran since the registers were cached: forget all but what the switch saved.
+  vcpu.BeginExit(kSwitchedGprs);
+  vcpu.set_rip(rip + 3);
   return ticks;
 }
 

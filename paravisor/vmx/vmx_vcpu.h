@@ -26,8 +26,6 @@ struct VmxVcpu {
   u64 cr0_guest_owned_mask = 0;  // guest/host masks: bits whose writes exit (despite the name)
   u64 cr4_guest_owned_mask = 0;
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
-  u64 loaded_efer = 0;  // GUEST_EFER / GUEST_PAT as last written or read: rewritten on change
-  u64 loaded_pat = 0;
   bool interrupt_window = false;  // interrupt-window exiting is on (vmx/vmx_interrupts.cpp)
 };
 
@@ -38,6 +36,10 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx);
 
 // Runs the guest until a handler stops it (vcpu.stop says why).
 void RunVmxVcpu(Vcpu& vcpu);
+
+// Reads the `missing` registers (vcpu/registers.h) from the current VMCS into vcpu.regs
+// (through FillRegisters, which marks them available).
+void ReadGuestRegisters(Vcpu& vcpu, RegMask missing);
 
 void SetMsrIntercept(VmxVcpu& vmx, u32 msr, bool read, bool write);
 

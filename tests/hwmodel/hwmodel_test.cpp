@@ -280,6 +280,13 @@ INSTANTIATE_TEST_SUITE_P(Svm, HwModelMutation,
                          [](const auto& info) {
                            return std::string("svm_run_") + std::get<1>(info.param);
                          });
+// VMX: a VM-Fail before anything of the guest's was loaded must leave SPEC_CTRL alone.
+INSTANTIATE_TEST_SUITE_P(Vmx, HwModelMutation,
+                         ::testing::Combine(::testing::Values(Mutant{"vmx_run", Vmx}),
+                                            ::testing::Values("host_rsp_fail_tail")),
+                         [](const auto& info) {
+                           return std::string("vmx_run_") + std::get<1>(info.param);
+                         });
 INSTANTIATE_TEST_SUITE_P(Tdx, HwModelMutation,
                          ::testing::Combine(::testing::Values(Mutant{"tdx_l2_enter", RunTdxOnce}),
                                             ::testing::Values("drop_output")),

@@ -4,7 +4,8 @@
 Usage: make_mutant.py --src <paravisor dir> --gen <dir of pv_asm_offsets.inc> --nasm <nasm>
                       --ld <ld> --routine <svm_run|vmx_run|svm_sev_es_run|tdx_l2_enter>
                       --mutation <no_save|spec_ctrl_before_call|no_rsb_fill|touch_vmsa|
-                                  drop_output|no_sti|cli_after_stgi> --out <mutant.elf>
+                                  drop_output|no_sti|cli_after_stgi|host_rsp_fail_tail>
+                      --out <mutant.elf>
 
 The routine's production source (and entry/world_switch.inc) are copied, one textual edit is
 applied, and the copy is assembled and linked alone into a small ELF executable that the
@@ -48,6 +49,10 @@ EXTRA_EDITS = {
     # SVM: CLI after STGI instead of before it, so the tick pending since an INTR exit gets in
     ("svm_run", "cli_after_stgi"): [("asm", r"^    cli\n", ""),
                                     ("asm", r"^    stgi\n", "    stgi\n    cli\n")],
+    # VMX: a failed HOST_RSP VMWRITE through the common tail (the bug this routine once had): the
+    # tail reads SPEC_CTRL back as the guest's value although the guest's was never loaded
+    ("vmx_run", "host_rsp_fail_tail"): [("asm", r"^    jna \.\.@host_rsp_failed( .*)?\n",
+                                         "    jna ..@vmfail\n")],
 }
 
 

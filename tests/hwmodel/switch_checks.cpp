@@ -141,8 +141,20 @@ void CheckCommon(Checker& c, const Machine& m, const CpuModel& hw, const Machine
     c.Expect(hw.msr_log.empty(), "SPEC_CTRL accessed although absent");
     return;
   }
-  // A VM-Fail of the HOST_RSP VMWRITE leaves before the guest value is written.
-  const bool guest_differs = guest_write_reached && before.guest_spec_ctrl != before.host_spec_ctrl;
+  // A VM-Fail of the HOST_RSP VMWRITE leaves before the guest value is written, and must then
+  // leave SPEC_CTRL and the guest's value alone: no access at all.
+  if (!guest_write_reached) {
+    c.Expect(hw.msr_log.empty(), "SPEC_CTRL accessed after a VM-Fail before the guest write");
+    c.ExpectEq(after.guest_spec_ctrl, before.guest_spec_ctrl,
+               "guest SPEC_CTRL kept after a VM-Fail before the guest write");
+    c.ExpectEq(hw.spec_ctrl, before.host_spec_ctrl, "SPEC_CTRL holds the host value at return");
+    if (kind.counters) {
+      c.ExpectEq(after.spec_ctrl_guest_reads, before.spec_ctrl_guest_reads, "guest-read counter");
+      c.ExpectEq(after.spec_ctrl_host_writes, before.spec_ctrl_host_writes, "host-write counter");
+    }
+    return;
+  }
+  const bool guest_differs = before.guest_spec_ctrl != before.host_spec_ctrl;
   c.ExpectEq(writes_before.size(), guest_differs ? 1 : 0, "guest SPEC_CTRL writes before entry");
   if (!writes_before.empty()) {
     c.ExpectEq(writes_before[0].value, before.guest_spec_ctrl, "guest SPEC_CTRL value written");
@@ -502,8 +514,8 @@ Violations Tdx(const ElfImage& image, ImageKind kind, std::mt19937_64& rng, bool
     const pv::Exit e = pv::tdx::DecodeTdxExit(rec, state);
     if (hw.cpuid_exit) {
       c.Expect(e.reason == pv::ExitReason::kCpuid, "a CPUID L2 exit not decoded as CPUID");
-      c.Expect(e.next_rip_valid && e.next_rip == state.rip + 2,
-               "CPUID L2 exit: next RIP not RIP + the module's instruction length");
+      c.Expect(e.length_valid && e.instruction_length == 2,
+               "CPUID L2 exit: length not the module's instruction length");
     }
   }
   return c.Take();

@@ -49,7 +49,13 @@ std::vector<MsrInterceptCall>& MsrInterceptCalls() {
   return calls;
 }
 
+FakeRegisterSource& RegisterSource() {
+  static FakeRegisterSource source;
+  return source;
+}
+
 void Reset() {
+  RegisterSource() = FakeRegisterSource{};
   LogText().clear();
   CpuidTable().clear();
   MsrInterceptCalls().clear();
@@ -93,6 +99,21 @@ void WaitForTimerEventOrTsc(u64 deadline_tsc) {
   fake::Tsc() = deadline_tsc > fake::Tsc() && deadline_tsc < slept ? deadline_tsc : slept;
 }
 }  // namespace arch
+
+void FillRegisters(Vcpu& vcpu, RegMask missing) {
+  fake::FakeRegisterSource& src = fake::RegisterSource();
+  ++src.calls;
+  src.fetched |= missing;
+  for (unsigned r = 0; r < kRegCount; ++r) {
+    if (!(missing & (RegMask{1} << r))) continue;
+    if (r < kGprCount) {
+      vcpu.run.gprs[r] = src.values[r];
+    } else {
+      vcpu.regs.values[r - kGprCount] = src.values[r];
+    }
+  }
+  vcpu.regs.available |= missing;
+}
 
 void SetMsrInterception(Vcpu&, u32 msr, bool read, bool write) {
   fake::MsrInterceptCalls().push_back({msr, read, write});

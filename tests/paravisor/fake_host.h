@@ -10,6 +10,7 @@
 #include "arch/host_cpu.h"
 #include "lib/status.h"
 #include "lib/types.h"
+#include "vcpu/registers.h"
 
 namespace pv::fake {
 
@@ -38,6 +39,14 @@ struct FakeEvidence {
   u32 calls = 0;
 };
 FakeEvidence& Evidence();
+// The register seam (vcpu.h FillRegisters): a backend whose guest registers hold `values`
+// (indexed by register number, GPRs first); records what was fetched and how often.
+struct FakeRegisterSource {
+  u64 values[kRegCount] = {};
+  RegMask fetched = 0;
+  u32 calls = 0;
+};
+FakeRegisterSource& RegisterSource();
 void Reset();
 
 }  // namespace pv::fake

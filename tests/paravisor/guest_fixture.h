@@ -35,16 +35,18 @@ class GuestFixture : public ::testing::Test {
     ASSERT_TRUE(image.ok());
     auto entry = WriteGuestBootState(vcpu_.memory, image.value(), "test");
     ASSERT_TRUE(entry.ok());
-    vcpu_.rip = entry.value().rip;
-    vcpu_.paging = {entry.value().cr0, entry.value().cr3, entry.value().cr4,
-                    entry.value().efer | (1ull << 12)};
-    vcpu_.pat = entry.value().pat;
-    vcpu_.rflags = 2;
+    vcpu_.set_rip(entry.value().rip);
+    vcpu_.set_reg(Reg::kCr0, entry.value().cr0);
+    vcpu_.set_reg(Reg::kCr3, entry.value().cr3);
+    vcpu_.set_reg(Reg::kCr4, entry.value().cr4);
+    vcpu_.set_efer(entry.value().efer | (1ull << 12));
+    vcpu_.set_pat(entry.value().pat);
+    vcpu_.set_reg(Reg::kRflags, 2);
   }
 
   // Places instruction bytes at the current RIP.
   void PlaceCode(std::vector<u8> bytes) {
-    std::memcpy(ram_.data() + vcpu_.rip, bytes.data(), bytes.size());
+    std::memcpy(ram_.data() + vcpu_.rip(), bytes.data(), bytes.size());
   }
 
   std::vector<u8> ram_;

@@ -25,26 +25,26 @@ TEST_F(HandlerTest, CpuidHidesVirtualisationAndAddsHypervisorLeaves) {
   fake::CpuidTable()[{0x80000001, 0}] = {0, 0, 0xffffffff, 0xffffffff};
   fake::CpuidTable()[{0x8000000a, 0}] = {1, 16, 0, 0xff};
 
-  vcpu_.gpr(kRax) = 0;
+  vcpu_.set_gpr(kRax, 0);
   EXPECT_EQ(DispatchExit(vcpu_, MakeExit(ExitReason::kCpuid)), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.gpr(kRax), 0xdu);  // capped max basic leaf
   EXPECT_EQ(vcpu_.gpr(kRbx), 0x756e6547u);
 
-  vcpu_.gpr(kRax) = 1;
+  vcpu_.set_gpr(kRax, 1);
   HandleCpuid(vcpu_, MakeExit(ExitReason::kCpuid));
   EXPECT_EQ(vcpu_.gpr(kRcx) & (1u << 5), 0u) << "VMX must be hidden";
   EXPECT_NE(vcpu_.gpr(kRcx) & (1u << 31), 0u) << "hypervisor bit must be set";
   EXPECT_EQ(vcpu_.gpr(kRcx) & (1u << 27), 0u) << "OSXSAVE follows the guest's CR4 (clear)";
   EXPECT_EQ(vcpu_.gpr(kRbx) >> 24, 0u) << "initial APIC ID of the only vCPU";
 
-  vcpu_.gpr(kRax) = 0x80000001;
+  vcpu_.set_gpr(kRax, 0x80000001);
   HandleCpuid(vcpu_, MakeExit(ExitReason::kCpuid));
   EXPECT_EQ(vcpu_.gpr(kRcx) & (1u << 2), 0u) << "SVM must be hidden";
-  vcpu_.gpr(kRax) = 0x8000000a;
+  vcpu_.set_gpr(kRax, 0x8000000a);
   HandleCpuid(vcpu_, MakeExit(ExitReason::kCpuid));
   EXPECT_EQ(vcpu_.gpr(kRdx), 0u);
 
-  vcpu_.gpr(kRax) = 0x40000000;
+  vcpu_.set_gpr(kRax, 0x40000000);
   HandleCpuid(vcpu_, MakeExit(ExitReason::kCpuid));
   char sig[13] = {};
   u32 regs[3] = {static_cast<u32>(vcpu_.gpr(kRbx)), static_cast<u32>(vcpu_.gpr(kRcx)),
@@ -52,18 +52,18 @@ TEST_F(HandlerTest, CpuidHidesVirtualisationAndAddsHypervisorLeaves) {
   std::memcpy(sig, regs, 12);
   EXPECT_STREQ(sig, "PvParavisor!");
 
-  vcpu_.gpr(kRax) = 0x20;  // beyond the guest's max basic leaf
+  vcpu_.set_gpr(kRax, 0x20);  // beyond the guest's max basic leaf
   HandleCpuid(vcpu_, MakeExit(ExitReason::kCpuid));
   EXPECT_EQ(vcpu_.gpr(kRax) | vcpu_.gpr(kRbx) | vcpu_.gpr(kRcx) | vcpu_.gpr(kRdx), 0u);
 }
 
 TEST_F(HandlerTest, ConsolePortsGoToTheLogLineByLine) {
   for (char c : std::string("hi\x1b\n")) {
-    vcpu_.gpr(kRax) = static_cast<u8>(c);
+    vcpu_.set_gpr(kRax, static_cast<u8>(c));
     EXPECT_EQ(HandleIo(vcpu_, IoExitFor(0x3f8, 1, false)), ExitAction::kResumeNext);
   }
   EXPECT_EQ(fake::LogText(), "[guest] hi.\n");  // the escape byte is neutralised
-  vcpu_.gpr(kRax) = 0;
+  vcpu_.set_gpr(kRax, 0);
   HandleIo(vcpu_, IoExitFor(0x3fd, 1, true));
   EXPECT_EQ(vcpu_.gpr(kRax), 0x60u);
 }
@@ -71,11 +71,11 @@ TEST_F(HandlerTest, ConsolePortsGoToTheLogLineByLine) {
 // What Linux's 8250 autoconfig does to find a UART and tell it is a 16550A.
 TEST_F(HandlerTest, Com1PassesThe8250Probe) {
   auto out = [&](u16 port, u8 v) {
-    vcpu_.gpr(kRax) = v;
+    vcpu_.set_gpr(kRax, v);
     HandleIo(vcpu_, IoExitFor(port, 1, false));
   };
   auto in = [&](u16 port) {
-    vcpu_.gpr(kRax) = 0xff;
+    vcpu_.set_gpr(kRax, 0xff);
     HandleIo(vcpu_, IoExitFor(port, 1, true));
     return static_cast<u8>(vcpu_.gpr(kRax));
   };
@@ -102,7 +102,7 @@ TEST_F(HandlerTest, Com1PassesThe8250Probe) {
 }
 
 TEST_F(HandlerTest, RefusedPortsReadAllOnesAndKeepUpperBits) {
-  vcpu_.gpr(kRax) = 0x1122334455667788;
+  vcpu_.set_gpr(kRax, 0x1122334455667788);
   HandleIo(vcpu_, IoExitFor(0x80, 1, true));
   EXPECT_EQ(vcpu_.gpr(kRax), 0x11223344556677ffu);
   HandleIo(vcpu_, IoExitFor(0x80, 2, true));
@@ -148,66 +148,66 @@ TEST_F(HandlerTest, MsrAllowListAndGp) {
 TEST_F(HandlerTest, MsrWritesAreValidated) {
   Exit wr = MakeExit(ExitReason::kMsrWrite);
   wr.msr = 0x277;
-  vcpu_.gpr(kRax) = 0x00070102;  // type 2 is reserved
-  vcpu_.gpr(kRdx) = 0;
+  vcpu_.set_gpr(kRax, 0x00070102);  // type 2 is reserved
+  vcpu_.set_gpr(kRdx, 0);
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeSame);
   vcpu_.pending = {};
-  vcpu_.gpr(kRax) = 0x00070106;
+  vcpu_.set_gpr(kRax, 0x00070106);
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeNext);
-  EXPECT_EQ(vcpu_.pat, 0x00070106u);
+  EXPECT_EQ(vcpu_.pat(), 0x00070106u);
 
   wr.msr = 0xc0000080;
-  const u64 efer = vcpu_.paging.efer;
-  vcpu_.gpr(kRax) = (efer & ~(1ull << 12)) & ~(1ull << 8);  // try to clear LME
+  const u64 efer = vcpu_.efer();
+  vcpu_.set_gpr(kRax, (efer & ~(1ull << 12)) & ~(1ull << 8));  // try to clear LME
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeSame);
-  vcpu_.gpr(kRax) = (efer & ~(1ull << 12)) | 1;  // set SCE: allowed
+  vcpu_.set_gpr(kRax, (efer & ~(1ull << 12)) | 1);  // set SCE: allowed
   vcpu_.pending = {};
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeNext);
-  EXPECT_EQ(vcpu_.paging.efer, efer | 1);
+  EXPECT_EQ(vcpu_.efer(), efer | 1);
 
   wr.msr = kSpecCtrlMsr;
-  vcpu_.gpr(kRax) = 0x2222;
+  vcpu_.set_gpr(kRax, 0x2222);
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.run.guest_spec_ctrl, 0x2222u);
-  vcpu_.gpr(kRdx) = 1;  // reserved upper half
+  vcpu_.set_gpr(kRdx, 1);  // reserved upper half
   EXPECT_EQ(HandleMsrWrite(vcpu_, wr), ExitAction::kResumeSame);
 }
 
 TEST_F(HandlerTest, HypercallsFollowTheAbi) {
   Exit hc = MakeExit(ExitReason::kHypercall);
-  vcpu_.gpr(kRax) = abi::kHcGetAbiVersion;
+  vcpu_.set_gpr(kRax, abi::kHcGetAbiVersion);
   EXPECT_EQ(HandleHypercall(vcpu_, hc), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.gpr(kRax), abi::kAbiVersion);
 
   std::memcpy(ram_.data() + 0x200000, "from guest", 10);
-  vcpu_.gpr(kRax) = abi::kHcPrint;
-  vcpu_.gpr(kRdi) = 0x200000;
-  vcpu_.gpr(kRsi) = 10;
+  vcpu_.set_gpr(kRax, abi::kHcPrint);
+  vcpu_.set_gpr(kRdi, 0x200000);
+  vcpu_.set_gpr(kRsi, 10);
   HandleHypercall(vcpu_, hc);
   EXPECT_EQ(vcpu_.gpr(kRax), 0u);
   EXPECT_EQ(fake::LogText(), "[guest] from guest\n");
 
-  vcpu_.gpr(kRax) = abi::kHcPrint;
-  vcpu_.gpr(kRsi) = abi::kPrintMax + 1;
+  vcpu_.set_gpr(kRax, abi::kHcPrint);
+  vcpu_.set_gpr(kRsi, abi::kPrintMax + 1);
   HandleHypercall(vcpu_, hc);
   EXPECT_EQ(static_cast<i64>(vcpu_.gpr(kRax)), abi::kHcErrInval);
 
-  vcpu_.gpr(kRax) = abi::kHcPrint;
-  vcpu_.gpr(kRdi) = kRam - 4;  // runs off the end of guest RAM
-  vcpu_.gpr(kRsi) = 16;
+  vcpu_.set_gpr(kRax, abi::kHcPrint);
+  vcpu_.set_gpr(kRdi, kRam - 4);  // runs off the end of guest RAM
+  vcpu_.set_gpr(kRsi, 16);
   HandleHypercall(vcpu_, hc);
   EXPECT_EQ(static_cast<i64>(vcpu_.gpr(kRax)), abi::kHcErrFault);
 
-  vcpu_.gpr(kRax) = 999;
+  vcpu_.set_gpr(kRax, 999);
   HandleHypercall(vcpu_, hc);
   EXPECT_EQ(static_cast<i64>(vcpu_.gpr(kRax)), abi::kHcErrNoSys);
 
-  vcpu_.gpr(kRax) = abi::kHcTestBase + 1;  // production hooks: no test hypercalls
+  vcpu_.set_gpr(kRax, abi::kHcTestBase + 1);  // production hooks: no test hypercalls
   HandleHypercall(vcpu_, hc);
   EXPECT_EQ(static_cast<i64>(vcpu_.gpr(kRax)), abi::kHcErrNoSys);
 
-  vcpu_.gpr(kRax) = abi::kHcExit;
-  vcpu_.gpr(kRdi) = 7;
+  vcpu_.set_gpr(kRax, abi::kHcExit);
+  vcpu_.set_gpr(kRdi, 7);
   EXPECT_EQ(HandleHypercall(vcpu_, hc), ExitAction::kStop);
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kExited);
   EXPECT_EQ(vcpu_.stop.code, 7u);
@@ -220,10 +220,10 @@ TEST_F(HandlerTest, GetEvidenceCopiesReportDataInAndEvidenceOut) {
   for (int i = 0; i < 64; ++i) ram_[0x300000 + i] = static_cast<u8>(i * 3);
   fake::Evidence().evidence.assign(1184, 0x5a);
   auto call = [&](u64 out, u64 len, u64 data) {
-    vcpu_.gpr(kRax) = abi::kHcGetEvidence;
-    vcpu_.gpr(kRdi) = out;
-    vcpu_.gpr(kRsi) = len;
-    vcpu_.gpr(kRdx) = data;
+    vcpu_.set_gpr(kRax, abi::kHcGetEvidence);
+    vcpu_.set_gpr(kRdi, out);
+    vcpu_.set_gpr(kRsi, len);
+    vcpu_.set_gpr(kRdx, data);
     EXPECT_EQ(HandleHypercall(vcpu_, hc), ExitAction::kResumeNext);
     return static_cast<i64>(vcpu_.gpr(kRax));
   };
@@ -249,8 +249,8 @@ TEST_F(HandlerTest, GetEvidenceCopiesReportDataInAndEvidenceOut) {
 }
 
 TEST_F(HandlerTest, HypercallFromUserModeIsUd) {
-  vcpu_.cpl = 3;
-  vcpu_.gpr(kRax) = abi::kHcExit;
+  vcpu_.set_reg(Reg::kCpl, 3);
+  vcpu_.set_gpr(kRax, abi::kHcExit);
   EXPECT_EQ(HandleHypercall(vcpu_, MakeExit(ExitReason::kHypercall)), ExitAction::kResumeSame);
   EXPECT_EQ(vcpu_.pending.vector, kVectorUd);
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kNone);
@@ -260,14 +260,14 @@ TEST_F(HandlerTest, InvdCompletesAsNoOp) {
   PlaceCode({0x0f, 0x08});
   Exit e = MakeExit(ExitReason::kCacheInvalidate);
   EXPECT_EQ(ProcessExit(vcpu_, e), ExitAction::kResumeNext);
-  EXPECT_EQ(vcpu_.rip, abi::kImageBase + 2);
+  EXPECT_EQ(vcpu_.rip(), abi::kImageBase + 2);
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kNone);
 }
 
 TEST_F(HandlerTest, HltDependsOnInterruptFlag) {
-  vcpu_.rflags = 0x202;
+  vcpu_.set_reg(Reg::kRflags, 0x202);
   EXPECT_EQ(HandleHlt(vcpu_, MakeExit(ExitReason::kHlt)), ExitAction::kResumeNext);
-  vcpu_.rflags = 0x2;
+  vcpu_.set_reg(Reg::kRflags, 0x2);
   EXPECT_EQ(HandleHlt(vcpu_, MakeExit(ExitReason::kHlt)), ExitAction::kStop);
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kHalted);
 }
@@ -292,7 +292,7 @@ TEST_F(HandlerTest, StopsAreReportedNotFatal) {
   EXPECT_EQ(vcpu_.stop.reason, StopReason::kEntryFailure);
   EXPECT_EQ(DispatchExit(vcpu_, MakeExit(ExitReason::kVirtInstruction)), ExitAction::kResumeSame);
   EXPECT_EQ(vcpu_.pending.vector, kVectorUd);
-  EXPECT_EQ(vcpu_.stats.total, 5u);
+  EXPECT_EQ(vcpu_.stats.Total(), 5u);
 }
 
 TEST_F(HandlerTest, InstructionLengthFromDecodeOrHardware) {
@@ -303,16 +303,18 @@ TEST_F(HandlerTest, InstructionLengthFromDecodeOrHardware) {
   // The bytes at RIP must be the instruction the exit claims.
   EXPECT_FALSE(ExitingInstructionLength(vcpu_, MakeExit(ExitReason::kHlt)).ok());
   Exit with_nrip = MakeExit(ExitReason::kHlt);
-  with_nrip.next_rip = vcpu_.rip + 1;
-  with_nrip.next_rip_valid = true;
+  with_nrip.instruction_length = 1;
+  with_nrip.length_valid = true;
   EXPECT_EQ(ExitingInstructionLength(vcpu_, with_nrip).value(), 1u);
-  with_nrip.next_rip = vcpu_.rip - 1;  // nonsense from hardware is refused
+  with_nrip.instruction_length = ~0ull;  // nonsense from hardware (next RIP before RIP): refused
+  EXPECT_FALSE(ExitingInstructionLength(vcpu_, with_nrip).ok());
+  with_nrip.instruction_length = 0;
   EXPECT_FALSE(ExitingInstructionLength(vcpu_, with_nrip).ok());
 }
 
 TEST_F(HandlerTest, InstructionAtEndOfMappedMemory) {
   // A 1-byte HLT in the last byte of guest RAM: fewer than 15 bytes are readable.
-  vcpu_.rip = kRam - 1;
+  vcpu_.set_rip(kRam - 1);
   ram_[kRam - 1] = 0xf4;
   auto len = ExitingInstructionLength(vcpu_, MakeExit(ExitReason::kHlt));
   ASSERT_TRUE(len.ok()) << len.status().message();

@@ -22,9 +22,9 @@ void SetXsaveLeaf(u64 supported) {
 }
 
 ExitAction Xsetbv(Vcpu& vcpu, u64 ecx, u64 value) {
-  vcpu.gpr(kRcx) = ecx;
-  vcpu.gpr(kRax) = value & 0xffffffff;
-  vcpu.gpr(kRdx) = value >> 32;
+  vcpu.set_gpr(kRcx, ecx);
+  vcpu.set_gpr(kRax, value & 0xffffffff);
+  vcpu.set_gpr(kRdx, value >> 32);
   return DispatchExit(vcpu, MakeExit(ExitReason::kXsetbv));
 }
 
@@ -51,7 +51,7 @@ TEST_F(IsolationTest, XsetbvIsCheckedAgainstTheCpuidLeafAndTheCombinationRules) 
   }
   EXPECT_EQ(Xsetbv(vcpu_, 1, 0x3), ExitAction::kResumeSame) << "only XCR0 exists";
   vcpu_.pending.valid = false;
-  vcpu_.cpl = 3;
+  vcpu_.set_reg(Reg::kCpl, 3);
   EXPECT_EQ(Xsetbv(vcpu_, 0, 0x3), ExitAction::kResumeSame) << "CPL 3";
 }
 
@@ -69,7 +69,7 @@ TEST_F(IsolationTest, TimerTickResumesUntilTheBudgetIsSpent) {
 TEST_F(IsolationTest, HltWithInterruptsEnabledWaitsForTheTimer) {
   vcpu_.budget_deadline_tsc = 100;
   fake::Timer().tsc_per_wait = 40;
-  vcpu_.rflags = 0x202;
+  vcpu_.set_reg(Reg::kRflags, 0x202);
   EXPECT_EQ(HandleHlt(vcpu_, MakeExit(ExitReason::kHlt)), ExitAction::kResumeNext);
   EXPECT_EQ(HandleHlt(vcpu_, MakeExit(ExitReason::kHlt)), ExitAction::kResumeNext);
   EXPECT_EQ(fake::Timer().waits, 2u);
@@ -103,29 +103,32 @@ TEST(CrPolicy, Cr4) {
 }
 
 TEST_F(IsolationTest, CrExitsGoThroughThePolicy) {
-  vcpu_.cr.cr0 = 0x80010033;
-  vcpu_.cr.cr4 = 0x620;
+  vcpu_.set_reg(Reg::kCr0, 0x80010033);
+  vcpu_.set_reg(Reg::kCr4, 0x620);
+  vcpu_.BeginExit(kAllRegs);  // as after an exit: everything known, nothing dirty
   vcpu_.cr.cr4_supported = 0x3727ff;
   Exit e = MakeExit(ExitReason::kCrAccess);
   e.cr = {0, CrAccessType::kMovToCr, kRbx, 0};
-  vcpu_.gpr(kRbx) = 0x80010013;  // NE cleared
+  vcpu_.set_gpr(kRbx, 0x80010013);  // NE cleared
   EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeNext);
-  EXPECT_TRUE(vcpu_.cr.write_pending);
-  EXPECT_EQ(vcpu_.cr.write_value, 0x80010013u);
-  vcpu_.cr.write_pending = false;
-  vcpu_.gpr(kRbx) = 0x00010033;  // PG cleared
+  EXPECT_TRUE(vcpu_.dirty(Reg::kCr0)) << "an allowed write goes to the backend";
+  EXPECT_EQ(vcpu_.cr0(), 0x80010013u);
+  vcpu_.set_reg(Reg::kCr0, 0x80010033);
+  vcpu_.BeginExit(kAllRegs);
+  vcpu_.set_gpr(kRbx, 0x00010033);  // PG cleared
   EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeSame);
-  EXPECT_FALSE(vcpu_.cr.write_pending);
+  EXPECT_FALSE(vcpu_.dirty(Reg::kCr0)) << "a refused write changes nothing";
+  EXPECT_EQ(vcpu_.cr0(), 0x80010033u);
   EXPECT_EQ(vcpu_.pending.vector, kVectorGp);
   vcpu_.pending.valid = false;
   e.cr = {8, CrAccessType::kMovToCr, kRcx, 0};
-  vcpu_.gpr(kRcx) = 0xf;
+  vcpu_.set_gpr(kRcx, 0xf);
   EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeNext);
   e.cr = {8, CrAccessType::kMovFromCr, kRdx, 0};
   EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeNext);
   EXPECT_EQ(vcpu_.gpr(kRdx), 0xfu);
   e.cr = {8, CrAccessType::kMovToCr, kRcx, 0};
-  vcpu_.gpr(kRcx) = 0x10;
+  vcpu_.set_gpr(kRcx, 0x10);
   EXPECT_EQ(DispatchExit(vcpu_, e), ExitAction::kResumeSame);
 }
 
@@ -158,8 +161,8 @@ TEST_F(IsolationTest, MsrsOfAdvertisedFeatures) {
   auto write = [&](u32 msr, u64 v) {
     Exit e = MakeExit(ExitReason::kMsrWrite);
     e.msr = msr;
-    vcpu_.gpr(kRax) = v & 0xffffffff;
-    vcpu_.gpr(kRdx) = v >> 32;
+    vcpu_.set_gpr(kRax, v & 0xffffffff);
+    vcpu_.set_gpr(kRdx, v >> 32);
     return DispatchExit(vcpu_, e);
   };
   for (u32 msr : {0xfeu, 0x179u, 0x17au}) {
@@ -194,13 +197,12 @@ TEST(IsolationDecode, VmxCrAccessAndSvmIntercepts) {
   info.reason = vmx::exit_reason::kCrAccess;
   info.qualification = (0x1234ull << 16) | (3ull << 8) | (0ull << 4) | 4;  // MOV CR4, RBX
   info.instruction_length = 3;
-  info.guest_rip = 0x1000;
   const Exit e = vmx::DecodeVmxExit(info);
   EXPECT_EQ(e.reason, ExitReason::kCrAccess);
   EXPECT_EQ(e.cr.cr, 4);
   EXPECT_EQ(e.cr.type, CrAccessType::kMovToCr);
   EXPECT_EQ(e.cr.gpr, kRbx);
-  EXPECT_EQ(e.next_rip, 0x1003u);
+  EXPECT_EQ(e.instruction_length, 3u);
   info.reason = vmx::exit_reason::kXsetbv;
   EXPECT_EQ(vmx::DecodeVmxExit(info).reason, ExitReason::kXsetbv);
   info.reason = vmx::exit_reason::kMonitor;
@@ -215,7 +217,7 @@ TEST(IsolationDecode, VmxCrAccessAndSvmIntercepts) {
   vmcb.control.next_rip = 0x1234;
   const Exit tick = svm::DecodeSvmExit(vmcb, true, 0);
   EXPECT_EQ(tick.reason, ExitReason::kTimerInterrupt);
-  EXPECT_FALSE(tick.next_rip_valid);
+  EXPECT_FALSE(tick.length_valid);
   vmcb.control.exit_code = svm::exit_code::kXsetbv;
   EXPECT_EQ(svm::DecodeSvmExit(vmcb, false, 0).reason, ExitReason::kXsetbv);
   vmcb.control.exit_code = svm::exit_code::kGeneralProtection;
@@ -223,7 +225,7 @@ TEST(IsolationDecode, VmxCrAccessAndSvmIntercepts) {
   const Exit gp = svm::DecodeSvmExit(vmcb, true, 0);
   EXPECT_EQ(gp.reason, ExitReason::kGeneralProtection);
   EXPECT_EQ(gp.raw_info1, 0x18u);
-  EXPECT_FALSE(gp.next_rip_valid);
+  EXPECT_FALSE(gp.length_valid);
 }
 
 }  // namespace

@@ -258,17 +258,17 @@ struct PlatformFixture : ::testing::Test {
     Exit e;
     e.reason = ExitReason::kIo;
     e.io = {port, 1, false, false, false};
-    e.next_rip = vcpu.rip + 1;
-    e.next_rip_valid = true;
-    vcpu.gpr(kRax) = value;
+    e.instruction_length = 1;
+    e.length_valid = true;
+    vcpu.set_gpr(kRax, value);
     ASSERT_EQ(ProcessExit(vcpu, e), ExitAction::kResumeNext);
   }
   u8 In(u16 port) {
     Exit e;
     e.reason = ExitReason::kIo;
     e.io = {port, 1, true, false, false};
-    e.next_rip = vcpu.rip + 1;
-    e.next_rip_valid = true;
+    e.instruction_length = 1;
+    e.length_valid = true;
     EXPECT_EQ(ProcessExit(vcpu, e), ExitAction::kResumeNext);
     return static_cast<u8>(vcpu.gpr(kRax));
   }
@@ -300,17 +300,17 @@ TEST_F(PlatformFixture, TimerInterruptAndHltWakeUp) {
   Exit wr;
   wr.reason = ExitReason::kMsrWrite;
   wr.msr = apic::kTscDeadlineMsr;
-  wr.next_rip = 2;
-  wr.next_rip_valid = true;
-  vcpu.gpr(kRax) = static_cast<u32>(fake::Tsc() + 12345);
-  vcpu.gpr(kRdx) = (fake::Tsc() + 12345) >> 32;
+  wr.instruction_length = 2;
+  wr.length_valid = true;
+  vcpu.set_gpr(kRax, static_cast<u32>(fake::Tsc() + 12345));
+  vcpu.set_gpr(kRdx, (fake::Tsc() + 12345) >> 32);
   ASSERT_EQ(ProcessExit(vcpu, wr), ExitAction::kResumeNext);
   EXPECT_EQ(NextGuestTimerTsc(vcpu), fake::Tsc() + 12345);
   Exit hlt;
   hlt.reason = ExitReason::kHlt;
-  hlt.next_rip = vcpu.rip + 1;
-  hlt.next_rip_valid = true;
-  vcpu.rflags = 0x202;
+  hlt.instruction_length = 1;
+  hlt.length_valid = true;
+  vcpu.set_reg(Reg::kRflags, 0x202);
   fake::Timer().tsc_per_wait = 1000000;
   ASSERT_EQ(ProcessExit(vcpu, hlt), ExitAction::kResumeNext);
   const GuestInterrupt irq = PendingGuestInterrupt(vcpu);
@@ -323,10 +323,10 @@ TEST_F(PlatformFixture, CpuidAdvertisesWhatTheApicModelBacks) {
   auto cpuid = [&](u32 leaf) {
     Exit e;
     e.reason = ExitReason::kCpuid;
-    e.next_rip = vcpu.rip + 2;
-    e.next_rip_valid = true;
-    vcpu.gpr(kRax) = leaf;
-    vcpu.gpr(kRcx) = 0;
+    e.instruction_length = 2;
+    e.length_valid = true;
+    vcpu.set_gpr(kRax, leaf);
+    vcpu.set_gpr(kRcx, 0);
     return ProcessExit(vcpu, e);
   };
   fake::CpuidTable()[{0, 0}] = {0xd, 0, 0, 0};
@@ -349,8 +349,8 @@ TEST_F(PlatformFixture, ApicMsrsFaultWhereTheArchitectureDoes) {
   Exit rd;
   rd.reason = ExitReason::kMsrRead;
   rd.msr = 0x802;  // x2APIC ID while in xAPIC mode
-  rd.next_rip = 2;
-  rd.next_rip_valid = true;
+  rd.instruction_length = 2;
+  rd.length_valid = true;
   EXPECT_EQ(ProcessExit(vcpu, rd), ExitAction::kResumeSame);
   EXPECT_TRUE(vcpu.pending.valid);
   vcpu.pending.valid = false;

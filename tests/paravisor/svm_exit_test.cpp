@@ -7,9 +7,13 @@
 namespace pv::svm {
 namespace {
 
+// The guest's RIP at every exit here; lengths are the next RIP minus this.
+constexpr u64 kRip = 0x100040;
+
 Exit DecodeWith(u64 code, u64 info1, u64 info2, bool nrip = false, u64 next_rip = 0) {
   static Vmcb vmcb;
   vmcb = {};
+  vmcb.save.rip = kRip;
   vmcb.control.exit_code = code;
   vmcb.control.exit_info1 = info1;
   vmcb.control.exit_info2 = info2;
@@ -25,8 +29,8 @@ TEST(SvmExitDecode, IoioFromQemuAndBochs) {
     EXPECT_EQ(e.io.port, 0x80);
     EXPECT_EQ(e.io.size, 1);
     EXPECT_FALSE(e.io.in);
-    EXPECT_TRUE(e.next_rip_valid);
-    EXPECT_EQ(e.next_rip, 0x100042u);
+    EXPECT_TRUE(e.length_valid);
+    EXPECT_EQ(e.instruction_length, 2u);  // EXITINFO2 = next RIP
   }
   Exit in32 = DecodeWith(exit_code::kIoio, (0x71ull << 16) | (1 << 6) | 1, 0);
   EXPECT_TRUE(in32.io.in);
@@ -60,11 +64,11 @@ TEST(SvmExitDecode, InvalidInBothEncodings) {
 }
 
 TEST(SvmExitDecode, NripOnlyForInstructionIntercepts) {
-  Exit cpuid = DecodeWith(exit_code::kCpuid, 0, 0, true, 0x100002);
-  EXPECT_TRUE(cpuid.next_rip_valid);
-  EXPECT_EQ(cpuid.next_rip, 0x100002u);
-  EXPECT_FALSE(DecodeWith(exit_code::kCpuid, 0, 0, false, 0x100002).next_rip_valid);
-  EXPECT_FALSE(DecodeWith(exit_code::kShutdown, 0, 0, true, 0x100002).next_rip_valid);
+  Exit cpuid = DecodeWith(exit_code::kCpuid, 0, 0, true, kRip + 2);
+  EXPECT_TRUE(cpuid.length_valid);
+  EXPECT_EQ(cpuid.instruction_length, 2u);
+  EXPECT_FALSE(DecodeWith(exit_code::kCpuid, 0, 0, false, 0x100002).length_valid);
+  EXPECT_FALSE(DecodeWith(exit_code::kShutdown, 0, 0, true, 0x100002).length_valid);
 }
 
 TEST(SvmExitDecode, OtherReasons) {
@@ -76,7 +80,7 @@ TEST(SvmExitDecode, OtherReasons) {
   EXPECT_EQ(DecodeWith(exit_code::kRdtsc, 0, 0).reason, ExitReason::kUnknown);
   const Exit window = DecodeWith(exit_code::kVintr, 0, 0);  // V_IRQ became deliverable
   EXPECT_EQ(window.reason, ExitReason::kInterruptWindow);
-  EXPECT_FALSE(window.next_rip_valid);
+  EXPECT_FALSE(window.length_valid);
 }
 
 }  // namespace

@@ -11,25 +11,24 @@ ExitInfo Info(u32 reason, u64 qualification = 0, u32 length = 0, u64 gpa = 0) {
   ExitInfo info;
   info.reason = reason;
   info.qualification = qualification;
-  info.guest_rip = 0x100040;
   info.instruction_length = length;
   info.guest_physical = gpa;
   info.guest_rcx = 0xc0000103;
   return info;
 }
 
-TEST(VmxExitDecode, InstructionExitsCarryTheNextRip) {
+TEST(VmxExitDecode, InstructionExitsCarryTheLength) {
   const Exit cpuid = DecodeVmxExit(Info(exit_reason::kCpuid, 0, 2));
   EXPECT_EQ(cpuid.reason, ExitReason::kCpuid);
-  EXPECT_TRUE(cpuid.next_rip_valid);
-  EXPECT_EQ(cpuid.next_rip, 0x100042u);
+  EXPECT_TRUE(cpuid.length_valid);
+  EXPECT_EQ(cpuid.instruction_length, 2u);
   const Exit vmcall = DecodeVmxExit(Info(exit_reason::kVmcall, 0, 3));
   EXPECT_EQ(vmcall.reason, ExitReason::kHypercall);
-  EXPECT_EQ(vmcall.next_rip, 0x100043u);
+  EXPECT_EQ(vmcall.instruction_length, 3u);
   EXPECT_EQ(DecodeVmxExit(Info(exit_reason::kHlt, 0, 1)).reason, ExitReason::kHlt);
   EXPECT_EQ(DecodeVmxExit(Info(exit_reason::kInvd, 0, 2)).reason, ExitReason::kCacheInvalidate);
   // No length reported: the shared code falls back to decoding the instruction.
-  EXPECT_FALSE(DecodeVmxExit(Info(exit_reason::kCpuid, 0, 0)).next_rip_valid);
+  EXPECT_FALSE(DecodeVmxExit(Info(exit_reason::kCpuid, 0, 0)).length_valid);
 }
 
 TEST(VmxExitDecode, IoQualificationsFromBochs) {
@@ -40,7 +39,7 @@ TEST(VmxExitDecode, IoQualificationsFromBochs) {
   EXPECT_EQ(out.io.size, 1);
   EXPECT_FALSE(out.io.in);
   EXPECT_FALSE(out.io.string);
-  EXPECT_TRUE(out.next_rip_valid);
+  EXPECT_TRUE(out.length_valid);
   const Exit in = DecodeVmxExit(Info(exit_reason::kIo, 0x710048, 2));
   EXPECT_EQ(in.io.port, 0x71);
   EXPECT_EQ(in.io.size, 1);
@@ -69,7 +68,7 @@ TEST(VmxExitDecode, EptViolationFromBochs) {
   EXPECT_TRUE(write.npf.write);
   EXPECT_FALSE(write.npf.fetch);
   EXPECT_FALSE(write.npf.present);
-  EXPECT_FALSE(write.next_rip_valid);  // a fault: RIP stays
+  EXPECT_FALSE(write.length_valid);  // a fault: RIP stays
   const Exit fetch = DecodeVmxExit(Info(exit_reason::kEptViolation, 0x184 | 0x8, 0, 0x2000));
   EXPECT_TRUE(fetch.npf.fetch);
   EXPECT_TRUE(fetch.npf.present);
@@ -81,7 +80,7 @@ TEST(VmxExitDecode, StopsAndVirtualisationInstructions) {
   for (u32 r = exit_reason::kVmclear; r <= exit_reason::kVmxon; ++r) {
     const Exit e = DecodeVmxExit(Info(r, 0, 3));
     EXPECT_EQ(e.reason, ExitReason::kVirtInstruction) << r;
-    EXPECT_FALSE(e.next_rip_valid) << r;  // #UD is injected at the instruction
+    EXPECT_FALSE(e.length_valid) << r;  // #UD is injected at the instruction
   }
   EXPECT_EQ(DecodeVmxExit(Info(exit_reason::kInvept)).reason, ExitReason::kVirtInstruction);
   const Exit rdtsc = DecodeVmxExit(Info(exit_reason::kRdtsc, 0, 2));
@@ -90,11 +89,11 @@ TEST(VmxExitDecode, StopsAndVirtualisationInstructions) {
   // The paravisor's timer tick: no instruction, so no next RIP.
   const Exit tick = DecodeVmxExit(Info(exit_reason::kExternalInterrupt, 0, 3));
   EXPECT_EQ(tick.reason, ExitReason::kTimerInterrupt);
-  EXPECT_FALSE(tick.next_rip_valid);
+  EXPECT_FALSE(tick.length_valid);
   // Interrupt-window exiting (a Linux guest's interrupt waits for IF): no instruction either.
   const Exit window = DecodeVmxExit(Info(exit_reason::kInterruptWindow, 0, 3));
   EXPECT_EQ(window.reason, ExitReason::kInterruptWindow);
-  EXPECT_FALSE(window.next_rip_valid);
+  EXPECT_FALSE(window.length_valid);
 }
 
 TEST(VmxExitDecode, EntryFailures) {
