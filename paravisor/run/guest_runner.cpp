@@ -171,7 +171,10 @@ bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirt
     // may reach this one: FPU/SSE/AVX and all XSAVE state, XCR0, debug registers, CR2, CR8.
     arch::ResetSharedCpuState();
     vcpu.xcr0 = arch::kXcr0GuestInitial & arch::HostXcr0Supported();
-    const u64 budget_ms = guest_cmdline.GetU64("budget_ms", kDefaultBudgetMs);
+    // A Linux guest is an operating system meant to keep running: its default budget is the
+    // longest one (its own power-off or reboot ends it long before).
+    const u64 budget_ms = guest_cmdline.GetU64(
+        "budget_ms", guest_cmdline.Has("linux") ? kMaxBudgetMs : kDefaultBudgetMs);
     if (budget_ms == 0 || budget_ms > kMaxBudgetMs) {
       Log("guest %u: budget_ms=%lu is outside 1..%lu", index, budget_ms, kMaxBudgetMs);
       break;
