@@ -121,6 +121,13 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
         layout.initrd_size, in.cmdline);
     return entry;
   }
+  // `platform=pc`: a guest of the paravisor's own ABI gets the interrupt controllers and legacy
+  // devices a Linux guest gets (guests/apic_timer.asm tests their delivery on every backend).
+  StrView platform;
+  if (options.Get("platform", &platform)) {
+    if (!platform.Equals("pc")) return Status(Err::kInvalidArgument, "platform: only `pc` exists");
+    EnableGuestInterruptControllers(vcpu, static_cast<u32>(arch::TscHz() / 1000));
+  }
   PV_TRY_ASSIGN(const LoadedImage image,
                 LoadGuestImage(vcpu.memory, ModuleBytes(module.start), module.end - module.start));
   PV_TRY_ASSIGN(const GuestEntryState entry,
