@@ -11,8 +11,8 @@ constexpr u32 kIcrShorthandShift = 18, kIcrShorthandMask = 3;
 enum Shorthand : u32 { kNoShorthand = 0, kSelf = 1, kAllIncludingSelf = 2, kAllExcludingSelf = 3 };
 // Writable bits per LVT entry (timer, thermal, perf, LINT0, LINT1, error): the vector, the
 // delivery mode where one exists, LINT's polarity and trigger mode, the mask; the timer's
-// periodic bit (bit 18, TSC-deadline, is reserved: not advertised).
-constexpr u32 kLvtWritable[6] = {0x300ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff};
+// mode (bits 18:17: one-shot, periodic, TSC-deadline; 3 is reserved and read back as one-shot).
+constexpr u32 kLvtWritable[6] = {0x700ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff};
 constexpr u32 kLvtTimerIndex = 0, kLvtErrorIndex = 5;
 
 int HighestBit(const u32 (&bits)[8]) {
@@ -185,6 +185,8 @@ Status LocalApic::Write(u32 offset, u64 value64, u64 now, bool x2apic) {
       if (x2apic) icr_high_ = static_cast<u32>(value64 >> 32);
       return SendIpi(icr_low_, x2apic ? icr_high_ : icr_high_ >> 24, x2apic);
     case kRegTimerInitial:
+      // TSC-deadline mode ignores the initial count (SDM 11.5.4.1).
+      if ((lvt_[kLvtTimerIndex] & kLvtTimerModeMask) == kLvtTimerTscDeadline) return Status::Ok();
       timer_initial_ = value;
       StartTimer(now);
       return Status::Ok();
@@ -223,8 +225,25 @@ Status LocalApic::Write(u32 offset, u64 value64, u64 now, bool x2apic) {
 
 void LocalApic::WriteLvt(u32 index, u32 value) {
   u32 v = value & kLvtWritable[index];
+  if (index == kLvtTimerIndex && (v & kLvtTimerModeMask) == kLvtTimerModeMask) {
+    v &= ~kLvtTimerModeMask;  // the reserved mode
+  }
   if (!software_enabled()) v |= kLvtMasked;  // cannot be unmasked while software-disabled
+  if (index == kLvtTimerIndex && ((v ^ lvt_[index]) & kLvtTimerModeMask) != 0) {
+    // A mode change stops the timer (SDM 11.5.4.1): nothing armed in the old mode fires.
+    timer_armed_ = false;
+    tsc_deadline_ = 0;
+  }
   lvt_[index] = v;
+}
+
+void LocalApic::WriteTscDeadline(u64 value, u64 now) {
+  AdvanceTime(now);
+  if ((lvt_[kLvtTimerIndex] & kLvtTimerModeMask) != kLvtTimerTscDeadline) return;
+  tsc_deadline_ = value;
+  timer_armed_ = value != 0;
+  timer_deadline_ = value;
+  AdvanceTime(now);  // a deadline in the past fires at once
 }
 
 Status LocalApic::SendIpi(u32 low, u32 destination, bool x2apic) {
@@ -314,6 +333,7 @@ void LocalApic::StartTimer(u64 now) {
 }
 
 u32 LocalApic::TimerCurrent(u64 now) const {
+  if ((lvt_[kLvtTimerIndex] & kLvtTimerModeMask) == kLvtTimerTscDeadline) return 0;
   if (!timer_armed_ || now >= timer_deadline_) return 0;
   return static_cast<u32>((timer_deadline_ - now) / Divisor());
 }
@@ -324,7 +344,10 @@ void LocalApic::AdvanceTime(u64 now) {
   const u32 lvt = lvt_[kLvtTimerIndex];
   // A masked timer keeps counting but delivers nothing.
   if ((lvt & kLvtMasked) == 0) RaiseVector(static_cast<u8>(lvt & 0xff));
-  if ((lvt & kLvtTimerPeriodic) != 0) {
+  if ((lvt & kLvtTimerModeMask) == kLvtTimerTscDeadline) {
+    timer_armed_ = false;
+    tsc_deadline_ = 0;  // reads 0 once it fired
+  } else if ((lvt & kLvtTimerModeMask) == kLvtTimerPeriodic) {
     // Periods missed while no exit came are one interrupt (IRR holds one bit per vector); the
     // next deadline stays on the original grid.
     timer_deadline_ += ((now - timer_deadline_) / timer_period_ + 1) * timer_period_;

@@ -8,11 +8,11 @@
 // fixed self-IPIs (the guest has one vCPU: every other destination or delivery mode is refused
 // as unsupported), the x2APIC SELF_IPI register, the LVT entries with their masks (forced while
 // the APIC is software-disabled), and the timer in one-shot and periodic mode with its divide
-// configuration. TSC-deadline mode is not advertised (CPUID hides it), so its mode bit is
-// reserved here and dropped. Every value comes from the guest and is untrusted: reserved bits
-// are cleared, and an access the architecture faults (a reserved x2APIC MSR, a write to a
-// read-only one, a non-zero EOI or ESR write in x2APIC mode) returns an error for the caller to
-// turn into #GP.
+// configuration, and TSC-deadline mode (IA32_TSC_DEADLINE, MSR 0x6e0). Time is the TSC: the
+// timer's input clock (before the divider) runs at the TSC frequency. Every value comes from the
+// guest and is untrusted: reserved bits are cleared, and an access the architecture faults (a
+// reserved x2APIC MSR, a write to a read-only one, a non-zero EOI or ESR write in x2APIC mode)
+// returns an error for the caller to turn into #GP.
 #ifndef PV_APIC_LOCAL_APIC_H_
 #define PV_APIC_LOCAL_APIC_H_
 
@@ -57,6 +57,11 @@ constexpr u32 kApicBaseMsr = 0x1b;
 constexpr u64 kApicBaseBsp = 1ull << 8, kApicBaseExtd = 1ull << 10, kApicBaseEnable = 1ull << 11;
 constexpr u32 kLvtMasked = 1u << 16;
 constexpr u32 kLvtTimerPeriodic = 1u << 17;
+constexpr u32 kLvtTimerTscDeadline = 2u << 17;
+constexpr u32 kLvtTimerModeMask = 3u << 17;
+constexpr u32 kLvtDeliveryModeMask = 7u << 8;
+constexpr u32 kLvtDeliveryExtInt = 7u << 8;
+constexpr u32 kTscDeadlineMsr = 0x6e0;
 constexpr u32 kSvrEnable = 1u << 8;
 constexpr u32 kVersion = 0x00050014;  // integrated APIC, 6 LVT entries (max LVT index 5)
 constexpr u32 kEsrReceiveIllegalVector = 1u << 6, kEsrSendIllegalVector = 1u << 5;
@@ -83,6 +88,20 @@ class LocalApic {
   // x2APIC MSR access (0x800..0x8ff). An error means #GP.
   Status ReadMsr(u32 msr, u64* value, u64 now);
   Status WriteMsr(u32 msr, u64 value, u64 now);
+
+  // IA32_TSC_DEADLINE: armed by a non-zero write while the timer LVT is in TSC-deadline mode
+  // (ignored otherwise, as on hardware); reads return the armed deadline, 0 once it fired.
+  u64 tsc_deadline() const { return tsc_deadline_; }
+  void WriteTscDeadline(u64 value, u64 now);
+
+  // LINT0 programmed for ExtINT and unmasked: the legacy PIC's interrupts reach the CPU
+  // (virtual-wire mode, what Linux sets up on the BSP without an I/O APIC).
+  bool lint0_extint() const {
+    return mode_ != Mode::kDisabled && software_enabled() &&
+           (lvt_[3] & (kLvtMasked | kLvtDeliveryModeMask)) == kLvtDeliveryExtInt;
+  }
+  // The timer LVT's vector, for statistics.
+  u8 timer_vector() const { return static_cast<u8>(lvt_[0] & 0xff); }
 
   // CR8 is TPR[7:4].
   u64 cr8() const { return tpr_ >> 4; }
@@ -126,7 +145,7 @@ class LocalApic {
   u32 lvt_[6] = {kLvtMasked, kLvtMasked, kLvtMasked,
                  kLvtMasked, kLvtMasked, kLvtMasked};  // timer, thermal, perf, LINT0/1, error
   u32 timer_initial_ = 0, timer_divide_ = 0;
-  u64 timer_start_ = 0, timer_deadline_ = 0, timer_period_ = 0;
+  u64 timer_start_ = 0, timer_deadline_ = 0, timer_period_ = 0, tsc_deadline_ = 0;
   bool timer_armed_ = false;
   u64 timer_fired_ = 0;
   u32 irr_[8] = {}, isr_[8] = {}, tmr_[8] = {};

@@ -66,6 +66,20 @@ void WaitForTimerEvent() {
   }
 }
 
+void WaitForTimerEventOrTsc(u64 deadline_tsc) {
+  const u64 now = Rdtsc();
+  if (g_apic == nullptr || deadline_tsc <= now) return;
+  if (deadline_tsc - now >= TscTicksPerMs() * kTimerTickMs) {
+    WaitForTimerEvent();
+    return;
+  }
+  const u64 ticks = g_ticks;
+  while (Rdtsc() < deadline_tsc && g_ticks == ticks) {
+    // Interrupts on while polling, so the tick is still taken (and counted) on time.
+    asm volatile("sti\n\tpause\n\tcli" ::: "memory");
+  }
+}
+
 void PauseEventTimer(bool paused) {
   if (g_apic == nullptr) return;
   ApicWrite(kRegLvtTimer, (paused ? kLvtMasked : 0) | kLvtPeriodic | kTimerVector);

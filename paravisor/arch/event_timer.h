@@ -5,7 +5,7 @@
 // event instead of returning at once. Kept apart from any backend and any one use, so guest APIC
 // emulation can later wake a halted vCPU from the same tick.
 //
-// Only the first two functions are reached from exit handlers; host unit tests fake them.
+// Only the first three functions are reached from exit handlers; host unit tests fake them.
 #ifndef PV_ARCH_EVENT_TIMER_H_
 #define PV_ARCH_EVENT_TIMER_H_
 
@@ -22,6 +22,11 @@ u64 AcknowledgeTimerInterrupts();
 // Sleeps (STI; HLT) until the next timer tick has been taken. Returns at once if the timer is
 // not running (nothing would ever wake the CPU).
 void WaitForTimerEvent();
+
+// Sleeps until the next tick like WaitForTimerEvent, or until the TSC reaches `deadline_tsc` if
+// that comes sooner than one tick period from now (then by polling the TSC: the tick is the
+// only host interrupt there is). A guest's timer deadline thus wakes its halted vCPU on time.
+void WaitForTimerEventOrTsc(u64 deadline_tsc);
 
 // Boot: maps and software-enables the local APIC, calibrates its timer against the TSC and
 // starts the periodic tick (vector kTimerVector). Fails if the CPU has no local APIC.

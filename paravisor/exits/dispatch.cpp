@@ -36,6 +36,8 @@ const char* ExitReasonName(ExitReason reason) {
       return "cr-access";
     case ExitReason::kGeneralProtection:
       return "general-protection";
+    case ExitReason::kInterruptWindow:
+      return "interrupt-window";
     case ExitReason::kCount:
       break;
   }

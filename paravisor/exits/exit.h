@@ -25,6 +25,7 @@ enum class ExitReason : u8 {
   kTimerInterrupt,     // the paravisor's own timer interrupted the guest (budget, HLT wake-up)
   kCrAccess,           // VMX: MOV to/from a control register the guest/host masks reserve
   kGeneralProtection,  // SVM: a #GP the guest raised (intercepted to tell SVM instructions apart)
+  kInterruptWindow,    // the guest became able to take the interrupt waiting for it
   kCount
 };
 

@@ -1,10 +1,10 @@
-// Port I/O. The paravisor owns the guest's console (a 16550A-style COM1 at 0x3f8 and Bochs'
-// debug port 0xe9): output goes to the log, and the UART's registers behave enough like a
-// 16550A (IER/LCR/MCR/SCR and the divisor latch hold values, IIR says "no interrupt pending" and
-// reports FIFOs once enabled, LSR "transmitter empty", loopback mirrors MCR into MSR) that
-// polling drivers and Linux's 8250 probe detect it. Every other port is refused: reads return all
-// ones (what an absent device returns on a PC) and writes are dropped, with a rate-limited report.
+// Port I/O. The paravisor owns the guest's console (COM1 at 0x3f8, the 16550A model of
+// devices/uart16550.h, and Bochs' debug port 0xe9): output goes to the log and the exit proxy.
+// Linux guests also get the PC's legacy devices: the PIC pair (devices/pic8259.h, which COM1's
+// IRQ 4 drives), the PIT and the CMOS RTC. Every other port is refused: reads return all ones
+// (what an absent device returns on a PC) and writes are dropped, with a rate-limited report.
 // String I/O (INS/OUTS) is not emulated: the guest receives #GP.
+#include "arch/host_cpu.h"
 #include "exits/handlers.h"
 #include "lib/log.h"
 #include "proxy/exit_proxy.h"
@@ -12,22 +12,8 @@
 namespace pv {
 namespace {
 
-constexpr u16 kCom1Base = 0x3f8;
-constexpr u16 kCom1LineStatus = kCom1Base + 5;
-// 16550 registers by offset from the base (DLAB = LCR bit 7 selects the divisor latch at 0/1).
-constexpr u16 kUartIer = 1;     // read/write; DLM with DLAB
-constexpr u16 kUartIirFcr = 2;  // IIR on read, FCR on write
-constexpr u16 kUartLcr = 3;
-constexpr u16 kUartMcr = 4;
-constexpr u16 kUartMsr = 6;
-constexpr u16 kUartScr = 7;
-constexpr u8 kLcrDlab = 0x80;
-constexpr u8 kMcrLoopback = 0x10;
-constexpr u8 kIirNoInterrupt = 0x01;
-constexpr u8 kIirFifosEnabled = 0xc0;
-constexpr u8 kFcrEnable = 0x01;
+constexpr u16 kCom1Base = devices::Uart16550::kCom1Base;
 constexpr u16 kBochsDebugPort = 0xe9;
-constexpr u8 kLsrTransmitterEmpty = 0x60;  // THR empty + transmitter idle
 constexpr u64 kRefusalReportLimit = 8;
 
 u64 SizeMask(u8 size) {
@@ -44,75 +30,60 @@ void CompleteIn(Vcpu& vcpu, u8 size, u32 value) {
   }
 }
 
+// COM1's interrupt output drives IRQ 4 of the guest's PIC (Linux guests only).
+void UpdateUartInterrupt(Vcpu& vcpu) {
+  if (vcpu.irq.enabled) {
+    vcpu.irq.pic.SetLine(devices::Uart16550::kCom1Irq, vcpu.uart.interrupt_line());
+  }
+}
+
+// The PIC, PIT and RTC of a Linux guest's platform (byte-wide registers: the low byte of a wider
+// access). Returns false for any other port.
+bool PlatformDeviceIo(Vcpu& vcpu, const IoExit& io) {
+  GuestInterruptState& p = vcpu.irq;
+  const u8 out = static_cast<u8>(vcpu.gpr(kRax));
+  if (devices::Pic8259Pair::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.pic.Read(io.port));
+    } else {
+      p.pic.Write(io.port, out);
+    }
+  } else if (devices::Pit8254::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.pit.Read(io.port, arch::HostTsc()));
+    } else {
+      p.pit.Write(io.port, out, arch::HostTsc());
+    }
+  } else if (devices::CmosRtc::IsPort(io.port)) {
+    if (io.in) {
+      CompleteIn(vcpu, io.size, p.rtc.Read(io.port, arch::HostTsc()));
+    } else {
+      p.rtc.Write(io.port, out);
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool IsConsolePort(u16 port) {
   return port == kBochsDebugPort || (port >= kCom1Base && port < kCom1Base + 8);
 }
 
 u32 ConsoleRead(Vcpu& vcpu, u16 port) {
   if (port == kBochsDebugPort) return kBochsDebugPort;  // Bochs' "port present" answer
-  const UartState& u = vcpu.uart;
-  const bool dlab = u.lcr & kLcrDlab;
-  switch (port - kCom1Base) {
-    case 0:
-      return dlab ? u.dll : 0;  // no received data
-    case kUartIer:
-      return dlab ? u.dlm : u.ier;
-    case kUartIirFcr:
-      return kIirNoInterrupt | ((u.fcr & kFcrEnable) ? kIirFifosEnabled : 0);
-    case kUartLcr:
-      return u.lcr;
-    case kUartMcr:
-      return u.mcr;
-    case kUartMsr:
-      // Loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD (16550 data sheet); otherwise the
-      // modem lines are idle.
-      if (u.mcr & kMcrLoopback) {
-        return ((u.mcr & 0x1) << 5) | ((u.mcr & 0x2) << 3) | ((u.mcr & 0x4) << 4) |
-               ((u.mcr & 0x8) << 4);
-      }
-      return 0;
-    case kUartScr:
-      return u.scr;
-    default:
-      return port == kCom1LineStatus ? kLsrTransmitterEmpty : 0;
-  }
+  const u8 value = vcpu.uart.Read(static_cast<u8>(port - kCom1Base));
+  UpdateUartInterrupt(vcpu);
+  return value;
 }
 
-// A write to COM1: the data register goes to the console unless it is the divisor latch; the
-// other registers keep their value (only their defined bits).
+// A write to COM1: a transmitted byte goes to the console, every other register to the model.
 void ConsoleWrite(Vcpu& vcpu, u16 port, u8 value) {
-  UartState& u = vcpu.uart;
-  const bool dlab = u.lcr & kLcrDlab;
-  switch (port - kCom1Base) {
-    case 0:
-      if (dlab) {
-        u.dll = value;
-      } else {
-        ConsolePutByte(vcpu, value);
-      }
-      break;
-    case kUartIer:
-      if (dlab) {
-        u.dlm = value;
-      } else {
-        u.ier = value & 0x0f;
-      }
-      break;
-    case kUartIirFcr:
-      u.fcr = value;
-      break;
-    case kUartLcr:
-      u.lcr = value;
-      break;
-    case kUartMcr:
-      u.mcr = value & 0x1f;
-      break;
-    case kUartScr:
-      u.scr = value;
-      break;
-    default:
-      break;  // LSR and MSR are read-only
+  u8 transmitted = 0;
+  if (vcpu.uart.Write(static_cast<u8>(port - kCom1Base), value, &transmitted)) {
+    ConsolePutByte(vcpu, transmitted);
   }
+  UpdateUartInterrupt(vcpu);
 }
 
 }  // namespace
@@ -127,6 +98,7 @@ ExitAction HandleIo(Vcpu& vcpu, const Exit& exit) {
     vcpu.InjectException(kVectorGp, true, 0);
     return ExitAction::kResumeSame;
   }
+  if (vcpu.irq.enabled && PlatformDeviceIo(vcpu, io)) return ExitAction::kResumeNext;
   if (IsConsolePort(io.port)) {
     if (io.in) {
       CompleteIn(vcpu, io.size, ConsoleRead(vcpu, io.port));

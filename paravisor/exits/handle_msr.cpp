@@ -1,8 +1,10 @@
 // Intercepted RDMSR/WRMSR against the allow-list in exits/msr_policy.h.
 #include "arch/host_cpu.h"
 #include "arch/registers.h"
+#include "exits/handle_apic.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
+#include "lib/log.h"
 
 namespace pv {
 namespace {
@@ -51,10 +53,29 @@ ExitAction InjectGp(Vcpu& vcpu) {
   return ExitAction::kResumeSame;
 }
 
+// An MSR outside the allow-list: #GP, as for an MSR the CPU lacks; the first few are logged so
+// an operator sees what a guest kernel probed (Linux reads several AMD/Intel model MSRs).
+constexpr u64 kRefusalReportLimit = 8;
+ExitAction Refuse(Vcpu& vcpu, u32 msr, bool write) {
+  if (++vcpu.stats.refused_msrs <= kRefusalReportLimit) {
+    Log("msr: guest %u %s of MSR 0x%x refused (#GP): not in the allow-list%s", vcpu.guest_index,
+        write ? "write" : "read", msr,
+        vcpu.stats.refused_msrs == kRefusalReportLimit ? " (further refusals not reported)" : "");
+  }
+  return InjectGp(vcpu);
+}
+
 }  // namespace
 
 ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
-  u64 value;
+  u64 value = 0;
+  const ApicMsrResult apic = ApicMsrRead(vcpu, exit.msr, &value);
+  if (apic == ApicMsrResult::kFault) return InjectGp(vcpu);
+  if (apic == ApicMsrResult::kDone) {
+    vcpu.set_gpr(kRax, value & 0xffffffffull);
+    vcpu.set_gpr(kRdx, value >> 32);
+    return ExitAction::kResumeNext;
+  }
   switch (exit.msr) {
     case kMsrTsc:
       value = arch::HostTsc();
@@ -80,7 +101,7 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
       value = vcpu.run.guest_spec_ctrl;
       break;
     default:
-      return InjectGp(vcpu);
+      return Refuse(vcpu, exit.msr, false);
   }
   vcpu.set_gpr(kRax, value & 0xffffffffull);
   vcpu.set_gpr(kRdx, value >> 32);
@@ -89,6 +110,9 @@ ExitAction HandleMsrRead(Vcpu& vcpu, const Exit& exit) {
 
 ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
   const u64 value = (vcpu.gpr(kRdx) << 32) | (vcpu.gpr(kRax) & 0xffffffffull);
+  const ApicMsrResult apic = ApicMsrWrite(vcpu, exit.msr, value);
+  if (apic == ApicMsrResult::kFault) return InjectGp(vcpu);
+  if (apic == ApicMsrResult::kDone) return ExitAction::kResumeNext;
   switch (exit.msr) {
     case kMsrPat:
       if (!ValidPat(value)) return InjectGp(vcpu);
@@ -116,7 +140,7 @@ ExitAction HandleMsrWrite(Vcpu& vcpu, const Exit& exit) {
       vcpu.run.guest_spec_ctrl = value;
       break;
     default:
-      return InjectGp(vcpu);
+      return Refuse(vcpu, exit.msr, true);
   }
   return ExitAction::kResumeNext;
 }

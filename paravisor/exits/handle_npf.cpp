@@ -3,7 +3,9 @@
 // decodes the instruction, performs the access through the exit proxy, completes it in the
 // guest's registers and continues after the instruction. Everything else, and every MMIO access
 // the agent does not claim, stops the guest with a report: a guest never reaches memory that is
-// not its own.
+// not its own. A guest with an emulated local APIC has its xAPIC page served the same way, by the
+// APIC model (exits/handle_apic.cpp), before any agent device.
+#include "exits/handle_apic.h"
 #include "exits/handlers.h"
 #include "insn/decode.h"
 #include "insn/mmio_decode.h"
@@ -38,8 +40,9 @@ void WriteDestination(Vcpu& vcpu, const insn::MmioAccess& a, u64 value) {
   }
 }
 
-// Performs the access through the host agent. On failure returns why, for the stop report.
-const char* ForwardMmio(Vcpu& vcpu, const NpfExit& f) {
+// Performs the access on the guest's own local APIC (the xAPIC page) or through the host agent.
+// On failure returns why, for the stop report.
+const char* EmulateMmio(Vcpu& vcpu, const NpfExit& f, bool guest_apic) {
   u8 bytes[insn::kMaxInstructionLength];
   const Result<usize> fetched = FetchInstructionBytes(vcpu, bytes);
   if (!fetched.ok()) return fetched.status().message();
@@ -48,8 +51,11 @@ const char* ForwardMmio(Vcpu& vcpu, const NpfExit& f) {
   const insn::MmioAccess& a = decoded.value();
   if (a.write != f.write) return "mmio: instruction direction does not match the fault";
   const Result<u64> result =
-      proxy_client::ForwardMmio(f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0);
-  if (!result.ok()) return "mmio: no device claims this address";
+      guest_apic
+          ? ApicMmioAccess(vcpu, f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0)
+          : proxy_client::ForwardMmio(f.gpa, a.size, a.write, a.write ? ReadOperand(vcpu, a) : 0);
+  if (!result.ok())
+    return guest_apic ? result.status().message() : "mmio: no device claims this address";
   if (!a.write) WriteDestination(vcpu, a, result.value());
   vcpu.set_rip(vcpu.rip() + a.length);
   return nullptr;
@@ -66,8 +72,9 @@ bool InMmioWindow(u64 gpa, u64 len) {
 ExitAction HandleNestedPageFault(Vcpu& vcpu, const Exit& exit) {
   const NpfExit& f = exit.npf;
   const char* why = "guest accessed memory outside its partition";
-  if (!f.fetch && InMmioWindow(f.gpa, 1) && proxy_client::Attached()) {
-    const char* failure = ForwardMmio(vcpu, f);
+  const bool guest_apic = IsGuestApicPage(vcpu, f.gpa);
+  if (!f.fetch && ((InMmioWindow(f.gpa, 1) && proxy_client::Attached()) || guest_apic)) {
+    const char* failure = EmulateMmio(vcpu, f, guest_apic);
     if (failure == nullptr) {
       proxy_client::NoteExitStats(vcpu.stats.Total(), vcpu.stats.by_reason,
                                   static_cast<u32>(ExitReason::kCount));

@@ -2,6 +2,7 @@
 #include "arch/event_timer.h"
 #include "arch/host_cpu.h"
 #include "attest/guest_evidence.h"
+#include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
 
 namespace pv {
@@ -15,6 +16,23 @@ ExitAction StopForTimeout(Vcpu& vcpu) {
   ConsoleFlush(vcpu);
   return vcpu.Stop(StopReason::kTimeout, 0, vcpu.budget_deadline_tsc,
                    "guest used up its time budget");
+}
+
+// A guest with interrupt controllers sleeps until one of them has an interrupt for it (its APIC
+// timer's deadline, or a device), which the backend injects on the way back in; the paravisor's
+// ticks in between serve the host agent and the budget.
+ExitAction HaltUntilInterrupt(Vcpu& vcpu) {
+  for (;;) {
+    if (PendingGuestInterrupt(vcpu).vector >= 0) return ExitAction::kResumeNext;
+    if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
+    const u64 next = NextGuestTimerTsc(vcpu);
+    if (next == apic::LocalApic::kNever) {
+      arch::WaitForTimerEvent();
+    } else {
+      arch::WaitForTimerEventOrTsc(next);
+    }
+    attest::PollAgentEvidence();
+  }
 }
 
 }  // namespace
@@ -37,6 +55,7 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
     ConsoleFlush(vcpu);
     return vcpu.Stop(StopReason::kHalted, 0, 0, "guest halted with interrupts disabled");
   }
+  if (vcpu.irq.enabled) return HaltUntilInterrupt(vcpu);
   // With interrupts enabled a CPU sleeps until the next event. The only event source is the
   // paravisor's timer, so the vCPU sleeps until its next tick; a guest that halts forever thus
   // spends its budget in time, not in exits, and ends as `timeout`.

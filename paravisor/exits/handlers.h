@@ -78,6 +78,8 @@ ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit);
       return HandleCrAccess(vcpu, exit);
     case ExitReason::kGeneralProtection:
       return HandleGeneralProtection(vcpu, exit);
+    case ExitReason::kInterruptWindow:
+      return ExitAction::kResumeSame;  // the backend injects on the way back in
     case ExitReason::kUnknown:
     case ExitReason::kCount:
       break;

@@ -4,12 +4,15 @@
 #include "arch/event_timer.h"
 #include "arch/registers.h"
 #include "arch/shared_cpu_state.h"
+#include "arch/tsc.h"
 #include "exits/encrypted_exit.h"
+#include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
 #include "guest/boot_state.h"
 #include "guest/linux_module.h"
 #include "guest/loader.h"
+#include "guest/mp_table.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/page_alloc.h"
@@ -27,6 +30,9 @@ constexpr u64 kMaxGuestMiB = 1024;
 // healthy test guest under a loaded emulator, short enough that a stuck one cannot stall a run.
 constexpr u64 kDefaultBudgetMs = 60000;
 constexpr u64 kMaxBudgetMs = 3600000;
+// Kernel parameters the paravisor puts before a Linux guest's own (README "Linux guests"); the
+// TSC rate in kHz follows the prefix.
+constexpr char kLinuxPlatformParamsPrefix[] = "noapic pci=off reboot=t tsc_early_khz=";
 
 // Whether the host has IA32_SPEC_CTRL (Intel: CPUID.7.0:EDX[26]; AMD: CPUID.80000008:EBX[14]).
 // The test image's stand-in (TSC_AUX) exists on every platform it runs on.
@@ -69,6 +75,14 @@ void ReportStats(const Vcpu& vcpu) {
                 vcpu.stats.by_reason[r]);
   }
   Log("%s", line);
+  const GuestInterruptState& irq = vcpu.irq;
+  if (irq.enabled) {
+    const u64 span_ms = (irq.last_injection_tsc - irq.first_injection_tsc) / arch::TscTicksPerMs();
+    Log("guest %u: %lu interrupts injected (local APIC timer %lu, PIC %lu) over %lu ms: %lu timer "
+        "interrupts/s",
+        vcpu.guest_index, irq.injected, irq.injected_timer, irq.injected_pic, span_ms,
+        span_ms == 0 ? 0 : irq.injected_timer * 1000 / span_ms);
+  }
 }
 
 // Runs one guest; true if it ended as expected (and its test scenario, if any, passed).
@@ -83,8 +97,16 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
   const boot::Module& module = boot.modules[index];
   if (options.Has("linux")) {
     PV_TRY_ASSIGN(const boot::Module* initrd, linux_boot::FindInitrdModule(boot, index, options));
+    // What the partition's platform is, told on the command line ahead of the user's text (which
+    // can override it): no I/O APIC; no PCI bus (no configuration space to probe); reboot by
+    // triple fault (there is no keyboard controller or ACPI reset register); the TSC rate, so
+    // Linux needs no PIT calibration.
+    const u32 tsc_khz = static_cast<u32>(arch::TscHz() / 1000);
+    static char cmdline[linux_boot::kCmdlineMax + 64];
+    Format(cmdline, sizeof(cmdline), "%s%u %s", kLinuxPlatformParamsPrefix, tsc_khz,
+           kernel_cmdline);
     linux_boot::LinuxBootInputs in{ModuleBytes(module.start), module.end - module.start, nullptr, 0,
-                                   kernel_cmdline};
+                                   cmdline};
     if (initrd != nullptr) {
       in.initrd = ModuleBytes(initrd->start);
       in.initrd_size = initrd->end - initrd->start;
@@ -92,11 +114,20 @@ Result<GuestEntryState> PrepareGuest(Vcpu& vcpu, const boot::BootInfo& boot, u32
     linux_boot::LinuxBootLayout layout;
     PV_TRY_ASSIGN(const GuestEntryState entry,
                   linux_boot::WriteLinuxBootState(vcpu.memory, in, &layout));
+    PV_TRY(mp_table::WriteMpTables(vcpu.memory));
+    EnableGuestInterruptControllers(vcpu, tsc_khz);
     Log("guest %u: Linux bzImage at 0x%lx..0x%lx, entry 0x%lx, initrd 0x%lx (%lu bytes), "
         "cmdline \"%s\"",
         index, layout.kernel_load, layout.kernel_end, entry.rip, layout.initrd_start,
         layout.initrd_size, in.cmdline);
     return entry;
+  }
+  // `platform=pc`: a guest of the paravisor's own ABI gets the interrupt controllers and legacy
+  // devices a Linux guest gets (guests/apic_timer.asm tests their delivery on every backend).
+  StrView platform;
+  if (options.Get("platform", &platform)) {
+    if (!platform.Equals("pc")) return Status(Err::kInvalidArgument, "platform: only `pc` exists");
+    EnableGuestInterruptControllers(vcpu, static_cast<u32>(arch::TscHz() / 1000));
   }
   PV_TRY_ASSIGN(const LoadedImage image,
                 LoadGuestImage(vcpu.memory, ModuleBytes(module.start), module.end - module.start));
@@ -183,7 +214,10 @@ bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirt
     // may reach this one: FPU/SSE/AVX and all XSAVE state, XCR0, debug registers, CR2, CR8.
     arch::ResetSharedCpuState();
     vcpu.xcr0 = arch::kXcr0GuestInitial & arch::HostXcr0Supported();
-    const u64 budget_ms = guest_cmdline.GetU64("budget_ms", kDefaultBudgetMs);
+    // A Linux guest is an operating system meant to keep running: its default budget is the
+    // longest one (its own power-off or reboot ends it long before).
+    const u64 budget_ms = guest_cmdline.GetU64(
+        "budget_ms", guest_cmdline.Has("linux") ? kMaxBudgetMs : kDefaultBudgetMs);
     if (budget_ms == 0 || budget_ms > kMaxBudgetMs) {
       Log("guest %u: budget_ms=%lu is outside 1..%lu", index, budget_ms, kMaxBudgetMs);
       break;

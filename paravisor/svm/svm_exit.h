@@ -47,6 +47,8 @@ constexpr SvmExitKindTable BuildSvmExitKinds() {
   // The paravisor's timer tick arrived while the guest ran (INTR intercept): no guest
   // instruction is involved, RIP stays.
   t.kinds[exit_code::kIntr] = {ExitReason::kTimerInterrupt, 0};
+  // The guest can take the interrupt the paravisor holds for it (V_IRQ): no instruction.
+  t.kinds[exit_code::kVintr] = {ExitReason::kInterruptWindow, 0};
   t.kinds[exit_code::kShutdown] = {ExitReason::kShutdown, 0};
   // SVM instructions, and MONITOR/MWAIT, which CPUID hides: #UD.
   constexpr u64 kVirtCodes[] = {

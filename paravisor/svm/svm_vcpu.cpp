@@ -221,6 +221,7 @@ void RunSvmVcpu(Vcpu& vcpu) {
                : 0);
       vcpu.pending.valid = false;
     }
+    if (vcpu.irq.enabled) PrepareSvmInterrupt(vcpu, vmcb);
 
     pv_svm_run(&vcpu.run);
 

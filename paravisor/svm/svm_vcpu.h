@@ -38,6 +38,10 @@ void ReadGuestRegisters(Vcpu& vcpu, RegMask missing);
 
 void SetMsrIntercept(SvmVcpu& svm, u32 msr, bool read, bool write);
 
+// Before each entry: injects the guest's pending interrupt, or requests an interrupt-window exit
+// (svm/svm_interrupts.cpp). Nothing for guests without interrupt controllers.
+void PrepareSvmInterrupt(Vcpu& vcpu, Vmcb& vmcb);
+
 // Benchmark baseline: `count` bare VMRUN/#VMEXIT round trips with the guest at `rip` executing
 // a 3-byte VMMCALL in a loop. Only RIP is advanced; no decode, no dispatch. Returns TSC ticks.
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count);

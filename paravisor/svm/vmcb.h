@@ -126,7 +126,8 @@ static_assert(offsetof(Vmcb, save) == 0x400);
 
 // Intercept bits (APM vol. 2, table B-1).
 namespace intercept {
-constexpr u32 kIntr = 1u << 0;  // misc1: physical interrupt while the guest runs
+constexpr u32 kIntr = 1u << 0;   // misc1: physical interrupt while the guest runs
+constexpr u32 kVintr = 1u << 4;  // misc1: the guest can take the virtual interrupt (V_IRQ)
 constexpr u32 kRdtsc = 1u << 14;
 constexpr u32 kCpuid = 1u << 18;
 constexpr u32 kInvd = 1u << 22;
@@ -155,6 +156,7 @@ namespace exit_code {
 constexpr u64 kExceptionBase = 0x40;
 constexpr u64 kGeneralProtection = kExceptionBase + 13;
 constexpr u64 kIntr = 0x60;
+constexpr u64 kVintr = 0x64;
 constexpr u64 kRdtsc = 0x6e;
 constexpr u64 kInvlpga = 0x7a;
 constexpr u64 kInvd = 0x76;

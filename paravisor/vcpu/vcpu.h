@@ -3,6 +3,11 @@
 #ifndef PV_VCPU_VCPU_H_
 #define PV_VCPU_VCPU_H_
 
+#include "apic/local_apic.h"
+#include "devices/cmos_rtc.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/uart16550.h"
 #include "exits/exit.h"
 #include "guest/guest_memory.h"
 #include "lib/types.h"
@@ -54,10 +59,22 @@ struct GuestCrState {
   u64 cr8 = 0;
 };
 
-// COM1's 16550 registers that hold values (exits/handle_io.cpp).
-struct UartState {
-  u8 ier = 0, lcr = 0, mcr = 0, scr = 0, fcr = 0;
-  u8 dll = 0x0c, dlm = 0;  // 9600 baud, a typical firmware default
+// The PC platform a Linux guest gets (exits/guest_interrupts.h): its own local APIC (xAPIC page,
+// x2APIC MSRs, TSC-deadline timer), the legacy PIC pair behind LINT0, and the PIT and CMOS RTC
+// (counting from the TSC, wired to no interrupt). Guests of the paravisor's own ABI have none
+// of them (`enabled` false): their APIC accesses and those ports fault or are refused as before.
+struct GuestInterruptState {
+  bool enabled = false;
+  u32 tsc_khz = 0;  // the TSC rate CPUID reports (leaf 0x40000010)
+  apic::LocalApic lapic;
+  devices::Pic8259Pair pic;
+  devices::Pit8254 pit;
+  devices::CmosRtc rtc;
+  u64 injected = 0;        // interrupts delivered to the guest
+  u64 injected_timer = 0;  // of which the local APIC timer's
+  u64 injected_pic = 0;    // of which through the PIC (ExtINT)
+  u64 first_injection_tsc = 0, last_injection_tsc = 0;
+  u64 refused_msrs = 0;  // APIC MSR accesses refused with #GP (the first few are logged)
 };
 
 struct ExitStats {
@@ -66,6 +83,7 @@ struct ExitStats {
   u64 by_reason[static_cast<usize>(ExitReason::kCount) + 1] = {};
   u64 injected_exceptions = 0;
   u64 refused_io = 0;
+  u64 refused_msrs = 0;
 
   // All exits: summed when reported, so the exit path counts each exit once (by reason).
   u64 Total() const {
@@ -109,7 +127,8 @@ struct Vcpu {
   StopInfo stop;
   ExitStats stats;
   ConsoleBuffer console;
-  UartState uart;
+  devices::Uart16550 uart;  // COM1 (exits/handle_io.cpp)
+  GuestInterruptState irq;
   u32 guest_index = 0;  // which guest image this vCPU runs (for logs)
   EncryptedState tee;   // tee=sev-es|sev-snp|tdx: the encrypted-state guest mode
 

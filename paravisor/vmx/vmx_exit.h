@@ -13,6 +13,7 @@ namespace exit_reason {
 constexpr u32 kExceptionOrNmi = 0;
 constexpr u32 kExternalInterrupt = 1;
 constexpr u32 kTripleFault = 2;
+constexpr u32 kInterruptWindow = 7;
 constexpr u32 kCpuid = 10;
 constexpr u32 kHlt = 12;
 constexpr u32 kInvd = 13;
@@ -88,6 +89,8 @@ constexpr VmxExitKindTable BuildVmxExitKinds() {
   // standing in for it while the guest runs with interrupts masked; no guest instruction.
   t.kinds[exit_reason::kExternalInterrupt] = {ExitReason::kTimerInterrupt, kVectoring};
   t.kinds[exit_reason::kPreemptionTimer] = {ExitReason::kTimerInterrupt, kVectoring};
+  // The guest can take the interrupt the paravisor holds for it; no guest instruction.
+  t.kinds[exit_reason::kInterruptWindow] = {ExitReason::kInterruptWindow, kVectoring};
   t.kinds[exit_reason::kTripleFault] = {ExitReason::kShutdown, kVectoring};
   // Instruction exits report the instruction's length, so the next RIP is always known here
   // (the VMX counterpart of SVM's NRIP save).

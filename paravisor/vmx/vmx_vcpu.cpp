@@ -375,6 +375,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
       WriteDirtyRegisters(vcpu, vmx);
     }
     if (vcpu.pending.valid) InjectPendingException(vcpu);
+    if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
     const int fail = pv_vmx_run(&vcpu.run);
 

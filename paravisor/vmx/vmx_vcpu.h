@@ -26,6 +26,7 @@ struct VmxVcpu {
   u64 cr0_guest_owned_mask = 0;  // guest/host masks: bits whose writes exit (despite the name)
   u64 cr4_guest_owned_mask = 0;
   u64 cr0_fixed0 = 0, cr0_fixed1 = 0, cr4_fixed0 = 0, cr4_fixed1 = 0;
+  bool interrupt_window = false;  // interrupt-window exiting is on (vmx/vmx_interrupts.cpp)
 };
 
 // Builds the VMCS and makes it current (one vCPU runs at a time on this CPU).
@@ -41,6 +42,11 @@ void RunVmxVcpu(Vcpu& vcpu);
 void ReadGuestRegisters(Vcpu& vcpu, RegMask missing);
 
 void SetMsrIntercept(VmxVcpu& vmx, u32 msr, bool read, bool write);
+
+// Before each entry: injects the guest's pending interrupt, or turns on interrupt-window
+// exiting until it can (vmx/vmx_interrupts.cpp). Nothing for guests without interrupt
+// controllers.
+void PrepareVmxInterrupt(Vcpu& vcpu, VmxVcpu& vmx);
 void InterceptRdtsc(VmxVcpu& vmx);
 
 // Benchmark baseline: `count` bare VMRESUME/VMCALL round trips with the guest at `rip` executing

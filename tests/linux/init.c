@@ -58,7 +58,16 @@ static int FileAndPipeRoundTrip(void) {
   return read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf) && memcmp(buf, msg, sizeof(msg)) == 0;
 }
 
-int main(void) {
+// `pv_reboot` on the kernel command line (the kernel hands parameters it does not know to init
+// as arguments) makes init restart the machine (reboot -f) instead of powering it off.
+static int WantsReboot(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "pv_reboot") == 0) return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   printf("pv-init: hello from userspace through the console\n");
   struct utsname u;
@@ -77,9 +86,11 @@ int main(void) {
   Check(slept && elapsed >= 1.0 && elapsed < 30.0, "sleep 1 advanced time");
   Check(FileAndPipeRoundTrip(), "file and pipe syscalls");
 
-  printf("pv-init: %s, powering off\n", failures == 0 ? "all checks passed" : "FAILED");
+  const int restart = WantsReboot(argc, argv);
+  printf("pv-init: %s, %s\n", failures == 0 ? "all checks passed" : "FAILED",
+         restart ? "restarting" : "powering off");
   sync();
-  reboot(LINUX_REBOOT_CMD_POWER_OFF);
-  printf("pv-init: FAIL: reboot(POWER_OFF) returned\n");
+  reboot(restart ? LINUX_REBOOT_CMD_RESTART : LINUX_REBOOT_CMD_POWER_OFF);
+  printf("pv-init: FAIL: reboot() returned\n");
   return 1;
 }

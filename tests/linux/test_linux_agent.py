@@ -1,6 +1,7 @@
 """A Linux guest through pv-agent/pvctl: the spec's linux_kernel_path / linux_initrd_path /
 linux_append fields are validated, and `pvctl launch --kernel --initrd --append` boots Debian's
-kernel under the paravisor with its console arriving through the exit proxy. The kernel path
+kernel under the paravisor to its initramfs's init, with the console arriving through the exit
+proxy. The kernel path
 comes from PV_LINUX_VMLINUZ (the CMake test fetches it first), the initramfs from
 PV_LINUX_INITRAMFS; the agent harness is tests/agent's."""
 
@@ -43,24 +44,34 @@ class LinuxGuestThroughAgentTest(AgentTestCase):
         self.assertEqual(got["spec"]["linux_append"], "console=ttyS0 a,b")
         self.assertTrue(got["spec"]["linux_kernel_path"].endswith(os.path.basename(VMLINUZ)))
 
-    def test_debian_kernel_console_arrives_through_the_exit_proxy(self):
-        # Until the local APIC is wired the kernel stops at its first APIC access (npf); the
-        # console up to there must have come through the proxy, comma in the append included.
+    def test_debian_kernel_boots_to_init_with_its_console_through_the_exit_proxy(self):
+        # The kernel boots to the initramfs's init, which prints its pv-init lines through ttyS0
+        # and powers off (outcome `halted`); every line must have come through the proxy, the
+        # comma in the append (ttyS0,115200) included.
         rc, final, err = self.agent.pvctl(
             "launch", "debian", "--firmware", FIRMWARE, "--memory", "512",
-            "--cmdline", "guest_mem=256", "--guest-args", "expect=npf", "--kernel", VMLINUZ,
-            "--initrd", INITRAMFS, "--append", "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
-            timeout=540)
+            "--cmdline", "guest_mem=256", "--kernel", VMLINUZ, "--initrd", INITRAMFS,
+            "--append", "console=ttyS0,115200 panic=-1", timeout=540)
         console = subprocess.run([PVCTL, "--socket", self.agent.socket, "console", "debian"],
                                  capture_output=True, text=True, timeout=30)
         self.assertEqual(console.returncode, OK, console.stderr)
-        self.assertRegex(console.stdout, r"Linux version 6\.[0-9]+\.[0-9]+-[0-9]+-amd64")
-        self.assertIn("Command line: console=ttyS0 earlyprintk=serial,ttyS0 panic=-1",
-                      console.stdout)
-        self.assertIn("RAMDISK: [mem ", console.stdout)
+        out = console.stdout
+        self.assertRegex(out, r"Linux version 6\.[0-9]+\.[0-9]+-[0-9]+-amd64")
+        self.assertRegex(out, r"Command line: noapic pci=off reboot=t tsc_early_khz=[0-9]+ "
+                              r"console=ttyS0,115200 panic=-1")
+        for line in ("pv-init: hello from userspace through the console",
+                     "pv-init: uname: ok", "pv-init: mount /proc: ok",
+                     "pv-init: read /proc/cpuinfo: ok", "pv-init: getpid is 1: ok",
+                     "pv-init: sleep 1 advanced time: ok", "pv-init: file and pipe syscalls: ok",
+                     "pv-init: all checks passed, powering off", "reboot: System halted"):
+            self.assertIn(line, out)
+        self.assertRegex(out, r"pv-init: uname -r: 6\.[0-9]+\.[0-9]+-[0-9]+-amd64")
+        self.assertRegex(out, r"pv-init: cpu flags: fpu .*")
+        self.assertRegex(out, r"pv-init: sleep 1: monotonic clock advanced [0-9.]+ s")
+        self.assertNotIn("FAIL", out)
         firmware = subprocess.run([PVCTL, "--socket", self.agent.socket, "console", "debian",
                                    "--firmware"], capture_output=True, text=True, timeout=30)
-        self.assertIn("npf: guest 0 read at GPA 0xfee00020", firmware.stdout)
+        self.assertIn("guest 0: stopped: halted", firmware.stdout)
         self.assertIn("1/1 guests ended as expected", firmware.stdout, err)
 
 

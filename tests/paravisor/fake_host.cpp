@@ -93,6 +93,11 @@ void WaitForTimerEvent() {
   ++fake::Timer().waits;
   fake::Tsc() += fake::Timer().tsc_per_wait;  // time passes while the vCPU sleeps
 }
+void WaitForTimerEventOrTsc(u64 deadline_tsc) {
+  ++fake::Timer().waits;
+  const u64 slept = fake::Tsc() + fake::Timer().tsc_per_wait;
+  fake::Tsc() = deadline_tsc > fake::Tsc() && deadline_tsc < slept ? deadline_tsc : slept;
+}
 }  // namespace arch
 
 void FillRegisters(Vcpu& vcpu, RegMask missing) {

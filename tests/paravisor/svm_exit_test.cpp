@@ -78,6 +78,9 @@ TEST(SvmExitDecode, OtherReasons) {
   EXPECT_EQ(DecodeWith(exit_code::kVmrun, 0, 0).reason, ExitReason::kVirtInstruction);
   EXPECT_EQ(DecodeWith(exit_code::kShutdown, 0, 0).reason, ExitReason::kShutdown);
   EXPECT_EQ(DecodeWith(exit_code::kRdtsc, 0, 0).reason, ExitReason::kUnknown);
+  const Exit window = DecodeWith(exit_code::kVintr, 0, 0);  // V_IRQ became deliverable
+  EXPECT_EQ(window.reason, ExitReason::kInterruptWindow);
+  EXPECT_FALSE(window.length_valid);
 }
 
 }  // namespace

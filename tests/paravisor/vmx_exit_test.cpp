@@ -90,6 +90,10 @@ TEST(VmxExitDecode, StopsAndVirtualisationInstructions) {
   const Exit tick = DecodeVmxExit(Info(exit_reason::kExternalInterrupt, 0, 3));
   EXPECT_EQ(tick.reason, ExitReason::kTimerInterrupt);
   EXPECT_FALSE(tick.length_valid);
+  // Interrupt-window exiting (a Linux guest's interrupt waits for IF): no instruction either.
+  const Exit window = DecodeVmxExit(Info(exit_reason::kInterruptWindow, 0, 3));
+  EXPECT_EQ(window.reason, ExitReason::kInterruptWindow);
+  EXPECT_FALSE(window.length_valid);
 }
 
 TEST(VmxExitDecode, EntryFailures) {
