@@ -7,9 +7,15 @@
 #
 # Environment: PV_BUILD_DIR (build directory, default build), PV_AGENT_SOCKET (agent socket,
 # default as pvctl's), PV_DEMO_KEEP_AGENT=1 (leave an agent this script started running).
+# `scripts/demo.sh --attest [--json]`: the attested launch instead (scripts/demo_attest.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+if [ "${1:-}" = "--attest" ]; then
+  shift
+  scripts/build.sh --target paravisor guests pv-agent pvctl pv-kbs pvkbs pvattest
+  exec scripts/demo_attest.sh "$@"
+fi
 scripts/build.sh --target paravisor guests pv-agent pvctl
 BUILD_DIR=$(cd "${PV_BUILD_DIR:-build}" && pwd)
 PVCTL="$BUILD_DIR/host-agent/pvctl"

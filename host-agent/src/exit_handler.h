@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "attestation_backend.h"
+#include "kbs_relay_channel.h"
 #include "device_models.h"
 #include "evidence_mailbox.h"
 
@@ -37,6 +38,7 @@ struct AttestationRoute {
   uint64_t shared_size = 0;
   AttestationBackend* backend = nullptr;
   EvidenceMailbox* mailbox = nullptr;
+  KbsRelayChannel* kbs = nullptr;  // the partition's key-broker relay (kbs_relay.h); nullptr: none
 };
 
 struct ExitHandlerCounters {

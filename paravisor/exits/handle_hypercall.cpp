@@ -3,6 +3,7 @@
 #include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 #include "guest/abi.h"
+#include "kbs/kbs_client.h"
 #include "lib/log.h"
 #include "testing/hooks.h"
 
@@ -42,6 +43,33 @@ i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
   return static_cast<i64>(got.value());
 }
 
+// GET_SECRET: the released secret of resource `index`, copied out in one all-or-nothing write;
+// only after the write succeeded is the paravisor's copy wiped. The reason for a refusal goes
+// to RDX.
+i64 GetSecret(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 index) {
+  const kbs::SecretView v =
+      kbs::PeekSecret(index > kbs::kMaxResources ? kbs::kMaxResources : static_cast<u32>(index));
+  vcpu.gpr(kRdx) = v.reason;
+  switch (v.status) {
+    case kbs::SecretStatus::kReady:
+      break;
+    case kbs::SecretStatus::kNotYetAttested:
+      return abi::kHcErrNotAttested;
+    case kbs::SecretStatus::kDenied:
+      return abi::kHcErrDenied;
+    case kbs::SecretStatus::kUnavailable:
+      return abi::kHcErrUnavailable;
+    case kbs::SecretStatus::kTaken:
+    case kbs::SecretStatus::kNoSuchResource:
+      return abi::kHcErrSecretTaken;
+  }
+  vcpu.gpr(kRdx) = 0;
+  if (v.len > out_len) return abi::kHcErrTooBig;
+  if (!vcpu.memory.WriteGva(vcpu.paging, out_gva, v.data, v.len).ok()) return abi::kHcErrFault;
+  kbs::TakeSecret(static_cast<u32>(index));
+  return static_cast<i64>(v.len);
+}
+
 }  // namespace
 
 ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
@@ -67,6 +95,9 @@ ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
       break;
     case abi::kHcGetEvidence:
       result = GetEvidence(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi), vcpu.gpr(kRdx));
+      break;
+    case abi::kHcGetSecret:
+      result = GetSecret(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi), vcpu.gpr(kRdx));
       break;
     default:
       result = abi::kHcErrNoSys;

@@ -3,6 +3,7 @@
 #include "arch/host_cpu.h"
 #include "attest/guest_evidence.h"
 #include "exits/handlers.h"
+#include "kbs/kbs_client.h"
 
 namespace pv {
 namespace {
@@ -27,6 +28,8 @@ ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit&) {
   // guest is interrupted by the tick, so none can keep a request waiting longer than one tick,
   // and the exits a guest causes (CPUID, I/O, ...) pay nothing for it.
   attest::PollAgentEvidence();
+  // The KBS flow runs once, at the first tick after the guest started (kbs/kbs_client.h).
+  kbs::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeSame;
 }
@@ -42,6 +45,7 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   // spends its budget in time, not in exits, and ends as `timeout`.
   arch::WaitForTimerEvent();
   attest::PollAgentEvidence();  // the tick that woke the vCPU: see HandleTimerInterrupt
+  kbs::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeNext;
 }
