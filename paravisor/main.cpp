@@ -67,7 +67,7 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (const Status attest = attest::InitAttestation(cmdline); !attest.ok()) {
     Finish(false, attest.message());
   }
-  if (const Status kbs = kbs::InitKbsClient(cmdline); !kbs.ok()) Finish(false, kbs.message());
+  if (const Status kbs = kbs_client::InitKbsClient(cmdline); !kbs.ok()) Finish(false, kbs.message());
 
   if (boot.value().module_count == 0) {
     Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");

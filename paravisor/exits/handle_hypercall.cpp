@@ -47,26 +47,26 @@ i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
 // only after the write succeeded is the paravisor's copy wiped. The reason for a refusal goes
 // to RDX.
 i64 GetSecret(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 index) {
-  const kbs::SecretView v =
-      kbs::PeekSecret(index > kbs::kMaxResources ? kbs::kMaxResources : static_cast<u32>(index));
+  const kbs_client::SecretView v =
+      kbs_client::PeekSecret(index > kbs_client::kMaxResources ? kbs_client::kMaxResources : static_cast<u32>(index));
   vcpu.gpr(kRdx) = v.reason;
   switch (v.status) {
-    case kbs::SecretStatus::kReady:
+    case kbs_client::SecretStatus::kReady:
       break;
-    case kbs::SecretStatus::kNotYetAttested:
+    case kbs_client::SecretStatus::kNotYetAttested:
       return abi::kHcErrNotAttested;
-    case kbs::SecretStatus::kDenied:
+    case kbs_client::SecretStatus::kDenied:
       return abi::kHcErrDenied;
-    case kbs::SecretStatus::kUnavailable:
+    case kbs_client::SecretStatus::kUnavailable:
       return abi::kHcErrUnavailable;
-    case kbs::SecretStatus::kTaken:
-    case kbs::SecretStatus::kNoSuchResource:
+    case kbs_client::SecretStatus::kTaken:
+    case kbs_client::SecretStatus::kNoSuchResource:
       return abi::kHcErrSecretTaken;
   }
   vcpu.gpr(kRdx) = 0;
   if (v.len > out_len) return abi::kHcErrTooBig;
   if (!vcpu.memory.WriteGva(vcpu.paging, out_gva, v.data, v.len).ok()) return abi::kHcErrFault;
-  kbs::TakeSecret(static_cast<u32>(index));
+  kbs_client::TakeSecret(static_cast<u32>(index));
   return static_cast<i64>(v.len);
 }
 

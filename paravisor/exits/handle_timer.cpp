@@ -29,7 +29,7 @@ ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit&) {
   // and the exits a guest causes (CPUID, I/O, ...) pay nothing for it.
   attest::PollAgentEvidence();
   // The KBS flow runs once, at the first tick after the guest started (kbs/kbs_client.h).
-  kbs::PollKbsClient();
+  kbs_client::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeSame;
 }
@@ -45,7 +45,7 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   // spends its budget in time, not in exits, and ends as `timeout`.
   arch::WaitForTimerEvent();
   attest::PollAgentEvidence();  // the tick that woke the vCPU: see HandleTimerInterrupt
-  kbs::PollKbsClient();
+  kbs_client::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeNext;
 }

@@ -1,6 +1,6 @@
 #include "kbs/base64.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 namespace {
 
 const char* Alphabet(B64 v) {
@@ -79,4 +79,4 @@ Result<usize> Base64Decode(B64 variant, const char* in, usize len, u8* out, usiz
   return o;
 }
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client

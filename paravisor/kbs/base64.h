@@ -3,13 +3,13 @@
 // where the standard form needs it and nowhere in the url form, no whitespace, and the unused
 // bits of the last character zero, so one text has one meaning. Every size is checked against
 // the caller's buffer before a byte is written.
-#ifndef PV_KBS_BASE64_H_
-#define PV_KBS_BASE64_H_
+#ifndef PV_KBS_CLIENT_BASE64_H_
+#define PV_KBS_CLIENT_BASE64_H_
 
 #include "lib/status.h"
 #include "lib/types.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 enum class B64 : u8 { kStandard, kUrl };
 
@@ -21,6 +21,6 @@ constexpr usize Base64Length(usize len, B64 variant) {
 Result<usize> Base64Encode(B64 variant, const u8* in, usize len, char* out, usize cap);
 Result<usize> Base64Decode(B64 variant, const char* in, usize len, u8* out, usize cap);
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client
 
-#endif  // PV_KBS_BASE64_H_
+#endif  // PV_KBS_CLIENT_BASE64_H_

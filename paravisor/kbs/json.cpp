@@ -2,7 +2,7 @@
 
 #include "lib/string.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 namespace {
 
 bool IsSpace(char c) {
@@ -362,4 +362,4 @@ void JsonWriter::Key(const char* key) {
   Raw(":", 1);
 }
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client

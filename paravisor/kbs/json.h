@@ -11,13 +11,13 @@
 // more, so the caller checks once at the end. Strings are escaped as RFC 8785 (JCS) does
 // (only '"', '\\' and control characters), so an object written with its keys in sorted order
 // and without insignificant whitespace is its own JCS canonical form.
-#ifndef PV_KBS_JSON_H_
-#define PV_KBS_JSON_H_
+#ifndef PV_KBS_CLIENT_JSON_H_
+#define PV_KBS_CLIENT_JSON_H_
 
 #include "lib/status.h"
 #include "lib/types.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 inline constexpr usize kMaxJsonText = 32768;
 inline constexpr u32 kMaxDepth = 8;
@@ -69,6 +69,6 @@ class JsonWriter {
   bool overflow_ = false;
 };
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client
 
-#endif  // PV_KBS_JSON_H_
+#endif  // PV_KBS_CLIENT_JSON_H_

@@ -9,7 +9,7 @@
 #include "kbs/json.h"
 #include "lib/string.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 namespace {
 
 constexpr const char kAlg[] = "ECDH-ES+A256KW";
@@ -235,4 +235,4 @@ Result<usize> OpenJwe(const char* json, usize len, const TeeKey& key,
   return ct_len;
 }
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client

@@ -7,14 +7,14 @@
 //
 // Input: a private copy of the KBS's answer body (the caller copied it out of shared memory
 // once). Every intermediate key (Z, KEK, CEK) is wiped before returning, success or not.
-#ifndef PV_KBS_JWE_H_
-#define PV_KBS_JWE_H_
+#ifndef PV_KBS_CLIENT_JWE_H_
+#define PV_KBS_CLIENT_JWE_H_
 
 #include "kbs/tee_key.h"
 #include "lib/status.h"
 #include "lib/types.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 inline constexpr usize kMaxSecret = 4096;
 
@@ -25,6 +25,6 @@ Result<usize> OpenJwe(const char* json, usize len, const TeeKey& key,
 // RFC 3394 AES key unwrap with a 256-bit KEK: `wrapped_len` = n*8 + 8; writes n*8 bytes.
 Status AesKeyUnwrap(const u8 kek[32], const u8* wrapped, usize wrapped_len, u8* out);
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client
 
-#endif  // PV_KBS_JWE_H_
+#endif  // PV_KBS_CLIENT_JWE_H_

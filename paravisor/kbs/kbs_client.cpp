@@ -17,7 +17,7 @@
 #include "lib/string.h"
 #include "proxy/exit_proxy.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 namespace {
 
 using namespace attest_proto;  // NOLINT(google-build-using-namespace): the relay's names
@@ -518,4 +518,4 @@ void TakeSecret(u32 index) {
   Log("kbs: resource %u handed to the guest; the paravisor's copy is wiped", index);
 }
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client

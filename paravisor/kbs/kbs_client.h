@@ -19,14 +19,14 @@
 //   GET /kbs/v0/resource/<path> per resource -> JWE, opened here (kbs/jwe.h)
 // Then the private key is wiped. Every answer is copied out of shared memory once (the proxy
 // client does that) and parsed with bounds (kbs/json.h). Nothing secret is ever logged.
-#ifndef PV_KBS_KBS_CLIENT_H_
-#define PV_KBS_KBS_CLIENT_H_
+#ifndef PV_KBS_CLIENT_KBS_CLIENT_H_
+#define PV_KBS_CLIENT_KBS_CLIENT_H_
 
 #include "lib/cmdline.h"
 #include "lib/status.h"
 #include "lib/types.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 inline constexpr u32 kMaxResources = 4;
 inline constexpr usize kMaxResourcePath = 3 * 128 + 2;
@@ -74,6 +74,6 @@ void TakeSecret(u32 index);
 // [A-Za-z0-9][A-Za-z0-9._-]{0,127}.
 bool ValidResourcePath(const char* path, usize len);
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client
 
-#endif  // PV_KBS_KBS_CLIENT_H_
+#endif  // PV_KBS_CLIENT_KBS_CLIENT_H_

@@ -6,7 +6,7 @@
 #include "crypto/fpu_guard.h"
 #include "lib/string.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 struct TeeKey::State {
   mbedtls_ecp_group group;
@@ -84,4 +84,4 @@ Status TeeKey::SharedSecret(const u8 peer_x[kP256CoordinateSize],
   return result;
 }
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client

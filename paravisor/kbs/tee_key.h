@@ -3,13 +3,13 @@
 // data (and so, hashed, into REPORT_DATA) and whose private half unwraps the JWEs the KBS sends
 // back. The private scalar never leaves this object and is wiped by Wipe() (mbedtls_mpi_free
 // zeroes it). Every mbedTLS call runs inside an FpuGuard.
-#ifndef PV_KBS_TEE_KEY_H_
-#define PV_KBS_TEE_KEY_H_
+#ifndef PV_KBS_CLIENT_TEE_KEY_H_
+#define PV_KBS_CLIENT_TEE_KEY_H_
 
 #include "lib/status.h"
 #include "lib/types.h"
 
-namespace pv::kbs {
+namespace pv::kbs_client {
 
 inline constexpr usize kP256CoordinateSize = 32;
 
@@ -42,6 +42,6 @@ class TeeKey {
   const State* state() const;
 };
 
-}  // namespace pv::kbs
+}  // namespace pv::kbs_client
 
-#endif  // PV_KBS_TEE_KEY_H_
+#endif  // PV_KBS_CLIENT_TEE_KEY_H_

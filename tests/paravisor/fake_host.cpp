@@ -112,7 +112,7 @@ Result<usize> GuestEvidence(const u8 report_data[64], u8* out, usize cap) {
 
 // The KBS client is firmware-only (it needs the attestation client and the relay); the host
 // build of the exit handlers sees a partition without a KBS.
-namespace kbs {
+namespace kbs_client {
 void PollKbsClient() {}
 SecretView PeekSecret(u32) {
   SecretView v;
@@ -121,6 +121,6 @@ SecretView PeekSecret(u32) {
   return v;
 }
 void TakeSecret(u32) {}
-}  // namespace kbs
+}  // namespace kbs_client
 
 }  // namespace pv
