@@ -56,7 +56,7 @@ def measure(firmware, guest_image, resources, tee="snp", cmdline=""):
 class Kbs:
     """A real pv-kbs on a temporary store, configured through pvkbs on its admin socket."""
 
-    def __init__(self, root, ark=None, tdx_root=None):
+    def __init__(self, root, ark=None, tdx_root=None, tdx_collateral=None):
         self.store = os.path.join(root, "kbs-store")
         os.makedirs(self.store)
         args = [KBS, "--listen", "127.0.0.1:0", "--store", self.store]
@@ -64,6 +64,8 @@ class Kbs:
             args += ["--snp-allow-root", ark]
         if tdx_root:
             args += ["--tdx-allow-root", tdx_root]
+        if tdx_collateral:
+            args += ["--tdx-collateral", tdx_collateral]
         self.out_path = os.path.join(root, "kbs.out")
         with open(self.out_path, "w") as out:
             self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
@@ -143,10 +145,10 @@ class AttestedTestCase(AgentTestCase):
         return kbs
 
     def launch(self, name, url, firmware=FIRMWARE, guest_image=DEMO_GUEST, resources=(RESOURCE,),
-               extra=()):
+               extra=(), tee="sev-snp"):
         """pvctl launch --attest --json; returns (exit code, document, stderr)."""
         args = ["launch", name, "--attest", "--firmware", firmware, "--guest", guest_image,
-                "--memory", MEMORY, "--tee", "sev-snp", "--kbs-url", url,
+                "--memory", MEMORY, "--tee", tee, "--kbs-url", url,
                 "--expect-sha256", hashlib.sha256(self.secret).hexdigest(), *extra]
         for r in resources:
             args += ["--kbs-resource", r]
