@@ -104,16 +104,16 @@ void LaunchTimeline::Finish(const pv::v1::Partition& final_state) {
                                           : absl::StrCat(" != expected ", expected_);
   }
   steps_.push_back({"guest confirms its secret's digest", confirmed_ms_, confirm});
-  std::fprintf(stderr,
-               "--- attested launch timeline (simulated secure processor: a test "
-               "platform, not a trust anchor) ---\n");
+  (void)std::fprintf(stderr,
+                     "--- attested launch timeline (simulated secure processor: a test "
+                     "platform, not a trust anchor) ---\n");
   for (const Step& s : steps_) {
     if (s.at_ms >= 0) {
-      std::fprintf(stderr, "%8.3f s  %s%s%s\n", static_cast<double>(s.at_ms) / 1000.0,
-                   s.name.c_str(), s.detail.empty() ? "" : ": ", s.detail.c_str());
+      (void)std::fprintf(stderr, "%8.3f s  %s%s%s\n", static_cast<double>(s.at_ms) / 1000.0,
+                         s.name.c_str(), s.detail.empty() ? "" : ": ", s.detail.c_str());
     } else {
-      std::fprintf(stderr, "     --    %s: did not happen%s%s\n", s.name.c_str(),
-                   s.detail.empty() ? "" : "; ", s.detail.c_str());
+      (void)std::fprintf(stderr, "     --    %s: did not happen%s%s\n", s.name.c_str(),
+                         s.detail.empty() ? "" : "; ", s.detail.c_str());
     }
   }
 }

@@ -157,10 +157,10 @@ struct Args {
 // Per command: option -> takes a value. Anything else after the command is a usage error.
 const std::map<std::string, std::map<std::string, bool>>& CommandOptions() {
   static const std::map<std::string, bool> kCreate = {
-      {"--firmware", true},    {"--guest", true},   {"--memory", true},     {"--vcpus", true},
-      {"--platform", true},    {"--cmdline", true}, {"--guest-args", true}, {"--debug", false},
-      {"--no-console", false}, {"-f", true},        {"--file", true},       {"--autostart", false},
-      {"--restart", true},     {"--tee", true},     {"--kernel", true},     {"--initrd", true},
+      {"--firmware", true},    {"--guest", true},   {"--memory", true},      {"--vcpus", true},
+      {"--platform", true},    {"--cmdline", true}, {"--guest-args", true},  {"--debug", false},
+      {"--no-console", false}, {"-f", true},        {"--file", true},        {"--autostart", false},
+      {"--restart", true},     {"--tee", true},     {"--kernel", true},      {"--initrd", true},
       {"--append", true},      {"--kbs-url", true}, {"--kbs-resource", true}};
   static std::map<std::string, bool> launch = [] {
     std::map<std::string, bool> m = kCreate;
@@ -168,8 +168,8 @@ const std::map<std::string, std::map<std::string, bool>>& CommandOptions() {
     m.erase("--file");
     m["--replace"] = false;
     m["--detach"] = false;
-    m["--attest"] = false;         // attested launch: the timeline (launch_timeline.h)
-    m["--expect-sha256"] = true;   // with --attest: the digest the guest must report
+    m["--attest"] = false;        // attested launch: the timeline (launch_timeline.h)
+    m["--expect-sha256"] = true;  // with --attest: the digest the guest must report
     return m;
   }();
   static const std::map<std::string, std::map<std::string, bool>> options = {

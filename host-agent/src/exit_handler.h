@@ -11,9 +11,9 @@
 
 #include "absl/strings/string_view.h"
 #include "attestation_backend.h"
-#include "kbs_relay_channel.h"
 #include "device_models.h"
 #include "evidence_mailbox.h"
+#include "kbs_relay_channel.h"
 
 namespace pv::agent {
 

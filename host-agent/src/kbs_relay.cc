@@ -243,8 +243,8 @@ std::string EffectiveFirmwareCmdline(const pv::v1::PartitionSpec& spec) {
   return spec.firmware_cmdline().empty() ? kbs : absl::StrCat(spec.firmware_cmdline(), " ", kbs);
 }
 
-HttpKbsRelay::HttpKbsRelay(std::string partition, std::string kbs_url, std::string certificate_dir,
-                           KbsRelayFault fault)
+HttpKbsRelay::HttpKbsRelay(std::string partition, const std::string& kbs_url,
+                           std::string certificate_dir, KbsRelayFault fault)
     : partition_(std::move(partition)),
       host_(ParseKbsUrl(kbs_url).ok() ? ParseKbsUrl(kbs_url)->host : ""),
       port_(ParseKbsUrl(kbs_url).ok() ? ParseKbsUrl(kbs_url)->port : 0),
@@ -269,7 +269,8 @@ std::vector<uint8_t> HttpKbsRelay::Certificates(uint32_t* http_status) {
   std::optional<std::string> chain = ReadSmallFile(certificate_dir_ + "/cert_chain.pem");
   if (!vcek || !chain || vcek->empty() || vcek->size() > kMaxCertificate) return {};
   // The ASK is the chain's first certificate (ASK then ARK); DER for the paravisor.
-  BIO* bio = BIO_new_mem_buf(chain->data(), static_cast<int>(chain->size()));
+  const std::string& pem = *chain;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   X509* ask = bio != nullptr ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (ask == nullptr) return {};
@@ -411,8 +412,8 @@ absl::StatusOr<std::vector<uint8_t>> HttpKbsRelay::Exchange(std::span<const uint
       httplib::Headers headers;
       if (!cookie.empty()) headers.emplace("Cookie", cookie);
       httplib::Result res = h.op == ap::kKbsOpPost
-                                ? client.Post(path.c_str(), headers, body, "application/json")
-                                : client.Get(path.c_str(), headers);
+                                ? client.Post(path, headers, body, "application/json")
+                                : client.Get(path, headers);
       if (!res) {
         answer_body = absl::StrCat("KBS at ", host_, ":", port_,
                                    " unreachable: ", httplib::to_string(res.error()));

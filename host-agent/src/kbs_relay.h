@@ -45,7 +45,7 @@ class HttpKbsRelay : public KbsRelayChannel {
  public:
   // `certificate_dir`: where the platform's VCEK (vcek.der) and ASK (first certificate of
   // cert_chain.pem) are (the simulated secure processor's export directory).
-  HttpKbsRelay(std::string partition, std::string kbs_url, std::string certificate_dir,
+  HttpKbsRelay(std::string partition, const std::string& kbs_url, std::string certificate_dir,
                KbsRelayFault fault);
 
   absl::StatusOr<std::vector<uint8_t>> Exchange(std::span<const uint8_t> frame,

@@ -22,13 +22,13 @@
 #include <thread>
 #include <vector>
 
-#include "kbs_relay.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
 #include "image_policy.h"
+#include "kbs_relay.h"
 #include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qemu_process.h"

@@ -15,10 +15,10 @@
 
 #include "absl/synchronization/mutex.h"
 #include "attestation_backend.h"
-#include "kbs_relay.h"
 #include "exit_handler.h"
 #include "exit_proxy_server.h"
 #include "ivshmem_server.h"
+#include "kbs_relay.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qmp_client.h"
 #include "unique_fd.h"

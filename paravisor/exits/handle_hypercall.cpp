@@ -47,8 +47,8 @@ i64 GetEvidence(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 report_data_gva) {
 // only after the write succeeded is the paravisor's copy wiped. The reason for a refusal goes
 // to RDX.
 i64 GetSecret(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 index) {
-  const kbs_client::SecretView v =
-      kbs_client::PeekSecret(index > kbs_client::kMaxResources ? kbs_client::kMaxResources : static_cast<u32>(index));
+  const kbs_client::SecretView v = kbs_client::PeekSecret(
+      index > kbs_client::kMaxResources ? kbs_client::kMaxResources : static_cast<u32>(index));
   vcpu.gpr(kRdx) = v.reason;
   switch (v.status) {
     case kbs_client::SecretStatus::kReady:

@@ -61,7 +61,8 @@ TEST(KbsClientBase64, RoundTripsAndStrictness) {
 }
 
 TEST(KbsClientJson, ChecksAndLooksUp) {
-  const std::string doc = R"( {"a":"x\"y\u00e9\ud83d\ude00","b":{"c":[1,2.5e3,true,null]},"d":-0.5} )";
+  const std::string doc =
+      R"( {"a":"x\"y\u00e9\ud83d\ude00","b":{"c":[1,2.5e3,true,null]},"d":-0.5} )";
   ASSERT_TRUE(JsonCheck(doc.data(), doc.size()).ok());
   JsonSpan root{doc.data(), doc.size()};
   char buf[64];
@@ -73,9 +74,9 @@ TEST(KbsClientJson, ChecksAndLooksUp) {
   EXPECT_EQ(JsonTypeOf(b.value()), JsonType::kObject);
   EXPECT_EQ(JsonMember(root, "zz").status().code(), Err::kNotFound);
   EXPECT_EQ(JsonMemberCount(root).value(), 3u);
-  for (const char* bad : {"", "{", "{\"a\":}", "{\"a\":1,}", "[1 2]", "{\"a\":01}", "\"\x01\"",
-                          "{\"a\":\"\\x\"}", "{} {}", "{\"a\":tru}", "[[[[[[[[[1]]]]]]]]]",
-                          "{'a':1}"}) {
+  for (const char* bad :
+       {"", "{", "{\"a\":}", "{\"a\":1,}", "[1 2]", "{\"a\":01}", "\"\x01\"", "{\"a\":\"\\x\"}",
+        "{} {}", "{\"a\":tru}", "[[[[[[[[[1]]]]]]]]]", "{'a':1}"}) {
     EXPECT_FALSE(JsonCheck(bad, strlen(bad)).ok()) << bad;
   }
   const std::string dup = R"({"a":1,"a":2})";
@@ -128,8 +129,11 @@ class KbsClientJweInterop : public ::testing::Test {
     ASSERT_TRUE(key_.Generate(TestRng, nullptr).ok());
     uint8_t x[32], y[32];
     ASSERT_TRUE(key_.PublicCoordinates(x, y).ok());
-    nlohmann::json jwk = {{"kty", "EC"}, {"crv", "P-256"}, {"alg", "ECDH-ES+A256KW"},
-                          {"x", B64Url(x, 32)}, {"y", B64Url(y, 32)}};
+    nlohmann::json jwk = {{"kty", "EC"},
+                          {"crv", "P-256"},
+                          {"alg", "ECDH-ES+A256KW"},
+                          {"x", B64Url(x, 32)},
+                          {"y", B64Url(y, 32)}};
     auto parsed = pv::kbs::ParseTeePublicKey(jwk);
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     recipient_ = std::move(*parsed);
@@ -190,7 +194,8 @@ TEST_F(KbsClientJweInterop, RefusesEveryFlippedBitAndBadShapes) {
   // Another key cannot open it.
   TeeKey other;
   ASSERT_TRUE(other.Generate(TestRng, nullptr).ok());
-  EXPECT_FALSE(OpenJwe(jwe.data(), jwe.size(), other, TestRng, nullptr, out.data(), out.size()).ok());
+  EXPECT_FALSE(
+      OpenJwe(jwe.data(), jwe.size(), other, TestRng, nullptr, out.data(), out.size()).ok());
   other.Wipe();
 }
 

@@ -1,7 +1,7 @@
 // Host-side stand-ins for the firmware's hardware seams (arch/host_cpu.h, the log sink and the
 // backend operations), backed by plain data the tests set and inspect.
-#include "kbs/kbs_client.h"
 #include "fake_host.h"
+#include "kbs/kbs_client.h"
 
 #include <algorithm>
 #include <map>
