@@ -25,15 +25,7 @@ GUEST="$BUILD_DIR/paravisor/guests/secret_demo.bin"
 RESOURCE=default/key/demo
 MEMORY=64
 
-if [ -z "${PV_AGENT_SOCKET:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    PV_AGENT_SOCKET=/run/pv-agent/pv-agent.sock
-  else
-    PV_AGENT_SOCKET=${XDG_RUNTIME_DIR:-/tmp}/pv-agent.sock
-    [ -n "${XDG_RUNTIME_DIR:-}" ] || PV_AGENT_SOCKET=/tmp/pv-agent-$(id -u).sock
-  fi
-fi
-export PV_AGENT_SOCKET
+: "${PV_AGENT_SOCKET:?run this through scripts/demo.sh --attest (it picks the agent socket)}"
 
 store=$(mktemp -d /tmp/pv-demo-kbs.XXXXXX)
 agent_pid="" kbs_pid=""

@@ -86,27 +86,6 @@ main:
     PUTS newline
     EXIT 4
 
-; AL: printed as two lowercase hex digits on COM1. Keeps every register but RAX and RDX.
-put_byte_hex:
-    push rbx
-    mov bl, al
-    mov dx, COM1
-    shr al, 4
-    call .nibble
-    mov al, bl
-    and al, 0xf
-    call .nibble
-    pop rbx
-    ret
-.nibble:
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'a' - '9' - 1
-.out:
-    out dx, al
-    ret
-
 %include "sha256.inc"
 %include "put_hex.inc"
 
