@@ -47,7 +47,8 @@ void Usage() {
       "                [--admin-group GROUP] [--log-file FILE] [--events-max-bytes N]\n"
       "                [--metrics-listen 127.0.0.1:PORT] [--keep-partitions-on-exit]\n"
       "                [--proxy-spin-us US] [--init-simulated-sp]\n"
-      "                [--test-fault-kbs-relay flip-evidence|flip-runtime-data|flip-jwe]\n"
+      "                [--test-fault-kbs-relay flip-evidence|flip-runtime-data|flip-jwe|\n"
+      "                                        other-partition-evidence]\n"
       "defaults: --socket %s --state-dir %s --qemu qemu-system-x86_64 --qemu-user pv-qemu\n"
       "--config FILE: one option per line without the dashes ('image-dir /srv/images'),\n"
       "               '#' starts a comment; command-line options given after it win.\n",

@@ -189,6 +189,27 @@ nlohmann::json JwtClaims(const std::string& token) {
   return nlohmann::json::parse(payload->begin(), payload->end(), nullptr, false);
 }
 
+// TEST FAULT INJECTOR (other-partition-evidence): the first attest request seen in this agent
+// is remembered; every later one from another partition gets its tee-evidence.
+bool SwapInOtherEvidence(const std::string& partition, std::string* body, std::string* from) {
+  static absl::Mutex mu(absl::kConstInit);
+  static std::string* first_partition ABSL_GUARDED_BY(mu) = nullptr;
+  static nlohmann::json* first_evidence ABSL_GUARDED_BY(mu) = nullptr;
+  nlohmann::json j = nlohmann::json::parse(*body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("tee-evidence")) return false;
+  absl::MutexLock lock(&mu);
+  if (first_partition == nullptr) {
+    first_partition = new std::string(partition);
+    first_evidence = new nlohmann::json(j["tee-evidence"]);
+    return false;
+  }
+  if (*first_partition == partition) return false;
+  j["tee-evidence"] = *first_evidence;
+  *body = j.dump();
+  *from = *first_partition;
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<KbsRelayFault> ParseKbsRelayFault(const std::string& name) {
@@ -196,9 +217,10 @@ absl::StatusOr<KbsRelayFault> ParseKbsRelayFault(const std::string& name) {
   if (name == "flip-evidence") return KbsRelayFault::kFlipEvidence;
   if (name == "flip-runtime-data") return KbsRelayFault::kFlipRuntimeData;
   if (name == "flip-jwe") return KbsRelayFault::kFlipJwe;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--test-fault-kbs-relay '", name.substr(0, 32),
-                   "' is not none, flip-evidence, flip-runtime-data or flip-jwe"));
+  if (name == "other-partition-evidence") return KbsRelayFault::kEvidenceOfOtherPartition;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--test-fault-kbs-relay '", name.substr(0, 32),
+      "' is not none, flip-evidence, flip-runtime-data, flip-jwe or other-partition-evidence"));
 }
 
 const char* KbsRelayFaultName(KbsRelayFault fault) {
@@ -209,6 +231,8 @@ const char* KbsRelayFaultName(KbsRelayFault fault) {
       return "flip-runtime-data";
     case KbsRelayFault::kFlipJwe:
       return "flip-jwe";
+    case KbsRelayFault::kEvidenceOfOtherPartition:
+      return "other-partition-evidence";
     case KbsRelayFault::kNone:
       break;
   }
@@ -399,11 +423,17 @@ absl::StatusOr<std::vector<uint8_t>> HttpKbsRelay::Exchange(std::span<const uint
     if (host_.empty()) {
       answer_body = "the partition has no kbs_url";
     } else {
-      if (fault_ != KbsRelayFault::kNone && fault_ != KbsRelayFault::kFlipJwe &&
+      if ((fault_ == KbsRelayFault::kFlipEvidence || fault_ == KbsRelayFault::kFlipRuntimeData) &&
           path == "/kbs/v0/attest") {
         body = FlipAttest(body, fault_);
         Log(partition_, ": TEST FAULT INJECTOR: flipped one bit (", KbsRelayFaultName(fault_),
             ") in the attest request");
+      }
+      if (fault_ == KbsRelayFault::kEvidenceOfOtherPartition && path == "/kbs/v0/attest") {
+        if (std::string from; SwapInOtherEvidence(partition_, &body, &from)) {
+          Log(partition_, ": TEST FAULT INJECTOR: the attest request carries partition '", from,
+              "''s evidence");
+        }
       }
       httplib::Client client(host_, port_);
       client.set_connection_timeout(3, 0);

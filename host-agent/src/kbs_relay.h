@@ -29,9 +29,18 @@
 
 namespace pv::agent {
 
-enum class KbsRelayFault { kNone, kFlipEvidence, kFlipRuntimeData, kFlipJwe };
+// kEvidenceOfOtherPartition: the relay keeps the first attest request it carries (from any
+// partition of this agent) and puts that partition's evidence into every later partition's
+// attest request, the "evidence from another partition" a host could try.
+enum class KbsRelayFault {
+  kNone,
+  kFlipEvidence,
+  kFlipRuntimeData,
+  kFlipJwe,
+  kEvidenceOfOtherPartition,
+};
 
-// "flip-evidence" | "flip-runtime-data" | "flip-jwe" (or "none").
+// "flip-evidence" | "flip-runtime-data" | "flip-jwe" | "other-partition-evidence" (or "none").
 absl::StatusOr<KbsRelayFault> ParseKbsRelayFault(const std::string& name);
 const char* KbsRelayFaultName(KbsRelayFault fault);
 

@@ -87,11 +87,13 @@ Result<Reply> Exchange(u8 op, const char* path, const char* body, usize body_len
   usize n = 0;
   memcpy(g_frame, &h, sizeof(h));
   n += sizeof(h);
-  memcpy(g_frame + n, path, path_len);  // NOLINT(bugprone-not-null-terminated-result): a frame
+  if (path_len != 0) {
+    memcpy(g_frame + n, path, path_len);  // NOLINT(bugprone-not-null-terminated-result): a frame
+  }
   n += path_len;
   memcpy(g_frame + n, g_state.cookie, g_state.cookie_len);
   n += g_state.cookie_len;
-  memcpy(g_frame + n, body, body_len);
+  if (body_len != 0) memcpy(g_frame + n, body, body_len);
   n += body_len;
   PV_TRY_ASSIGN(u32 got,
                 proxy_client::ForwardAttestation(kKindKbsRelay, g_frame, static_cast<u32>(n),

@@ -7,6 +7,8 @@ Environment (tests/agent/CMakeLists.txt): the agent harness's, plus PVATTEST_BIN
 PVKBS_BIN.
 """
 
+import atexit
+import fcntl
 import hashlib
 import json
 import os
@@ -14,7 +16,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 from agent_harness import FIRMWARE, Agent, AgentTestCase, guest, wait_until
 
@@ -29,16 +30,37 @@ _SP_CACHE = None
 
 
 def simulated_sp_cache():
-    """A simulated-sp/ directory made by a real pv-agent --init-simulated-sp, once per process."""
+    """A simulated-sp/ directory made by a real pv-agent --init-simulated-sp: once per build
+    (under $PV_KBS_TEST_SP_CACHE, shared by the test processes through a lock) or, without
+    that variable, once per test process."""
     global _SP_CACHE
-    if _SP_CACHE is None:
-        root = tempfile.mkdtemp(prefix="pvkbs-sp-")
-        agent = Agent(root)
-        agent.start("--init-simulated-sp")
-        agent.terminate()
-        _SP_CACHE = os.path.join(agent.state, "simulated-sp")
-        assert os.path.isfile(os.path.join(_SP_CACHE, "ark.pem")), agent.log()
-    return _SP_CACHE
+    if _SP_CACHE is not None:
+        return _SP_CACHE
+    base = os.environ.get("PV_KBS_TEST_SP_CACHE")
+    if not base:
+        base = tempfile.mkdtemp(prefix="pvkbs-sp-")
+        atexit.register(shutil.rmtree, base, True)
+    os.makedirs(base, exist_ok=True)
+    sp = os.path.join(base, "state", "simulated-sp")
+    with open(os.path.join(base, "lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isfile(os.path.join(sp, "ark.pem")):
+            shutil.rmtree(os.path.join(base, "state"), ignore_errors=True)
+            agent = Agent(base)
+            # Not Agent.start(): two RSA-4096 keys take longer than its 20 s on a loaded host.
+            with open(agent.log_path, "a") as log:
+                agent.proc = subprocess.Popen(agent.command("--init-simulated-sp"), stdout=log,
+                                              stderr=log, stdin=subprocess.DEVNULL)
+            try:
+                wait_until(lambda: agent.proc.poll() is not None or
+                           agent.pvctl("capabilities")[0] == 0, timeout=300,
+                           what="pv-agent --init-simulated-sp to answer")
+            finally:
+                agent.terminate()
+                agent.kill9()
+            assert os.path.isfile(os.path.join(sp, "ark.pem")), agent.log()
+    _SP_CACHE = sp
+    return sp
 
 
 def measure(firmware, guest_image, resources, tee="snp", cmdline=""):

@@ -152,6 +152,23 @@ class RelayTamperingTest(AttestedTestCase):
                                   "GET_SECRET denied by the KBS, reason 0x0000000000000001")
         self.assertEqual(p["attestation"]["state"], "denied")
 
+    def test_evidence_of_another_partition(self):
+        self.start_agent("--test-fault-kbs-relay", "other-partition-evidence")
+        m = measure(FIRMWARE, DEMO_GUEST, [RESOURCE])
+        kbs = self.start_kbs(m)
+        # The first partition's attest request passes unchanged (and is remembered) ...
+        rc, _, err = self.launch("first", kbs.url)
+        self.assertEqual(rc, 0, err)
+        # ... the second one carries the first one's (genuine, verifying) evidence instead of
+        # its own: bound to another nonce and key, so the KBS refuses it.
+        rc, _, err = self.launch("second", kbs.url)
+        self.assertEqual(rc, PARTITION_FAILED, err)
+        self.assertIn("carries partition 'first''s evidence", self.agent.log())
+        p = self.assert_no_secret("second",
+                                  "GET_SECRET denied by the KBS, reason 0x0000000000000001", kbs,
+                                  "report-data")
+        self.assertEqual(p["attestation"]["state"], "denied")
+
     def test_flipped_jwe(self):
         kbs = self.run_tampered("flip-jwe")
         # The KBS released (to the paravisor's key); the tampered JWE does not open in the
