@@ -88,6 +88,8 @@ commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
               [--tee none|sev-snp|tdx]  (measured launch, simulated secure processor)
+              [--kbs-url http://HOST:PORT --kbs-resource REPO/TYPE/TAG]...
+                                (secrets from a key broker after verification; needs --tee)
               [--guest-args TEXT]
               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]   (a Linux guest)
               [--debug] [--no-console] [--autostart]
