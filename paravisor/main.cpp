@@ -7,6 +7,7 @@
 #include "attest/attestation_client.h"
 #include "boot/multiboot.h"
 #include "crypto/crypto_cpu.h"
+#include "kbs/kbs_client.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
 #include "mm/page_alloc.h"
@@ -66,6 +67,8 @@ extern "C" [[noreturn]] void pv_main(pv::u32 magic, pv::u32 info_pa) {
   if (const Status attest = attest::InitAttestation(cmdline); !attest.ok()) {
     Finish(false, attest.message());
   }
+  if (const Status kbs = kbs_client::InitKbsClient(cmdline); !kbs.ok())
+    Finish(false, kbs.message());
 
   if (boot.value().module_count == 0) {
     Finish(false, "no guest image: pass one as a multiboot module (QEMU: -initrd guest.bin)");

@@ -7,14 +7,10 @@
 #
 # Environment: PV_BUILD_DIR (build directory, default build), PV_AGENT_SOCKET (agent socket,
 # default as pvctl's), PV_DEMO_KEEP_AGENT=1 (leave an agent this script started running).
+# `scripts/demo.sh --attest [--json]`: the attested launch instead (scripts/demo_attest.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh --target paravisor guests pv-agent pvctl
-BUILD_DIR=$(cd "${PV_BUILD_DIR:-build}" && pwd)
-PVCTL="$BUILD_DIR/host-agent/pvctl"
-AGENT="$BUILD_DIR/host-agent/pv-agent"
-
 # The socket pvctl uses by default (root: /run/pv-agent/pv-agent.sock), unless overridden.
 if [ -z "${PV_AGENT_SOCKET:-}" ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -25,6 +21,15 @@ if [ -z "${PV_AGENT_SOCKET:-}" ]; then
   fi
 fi
 export PV_AGENT_SOCKET
+if [ "${1:-}" = "--attest" ]; then
+  shift
+  scripts/build.sh --target paravisor guests pv-agent pvctl pv-kbs pvkbs pvattest
+  exec scripts/demo_attest.sh "$@"
+fi
+scripts/build.sh --target paravisor guests pv-agent pvctl
+BUILD_DIR=$(cd "${PV_BUILD_DIR:-build}" && pwd)
+PVCTL="$BUILD_DIR/host-agent/pvctl"
+AGENT="$BUILD_DIR/host-agent/pv-agent"
 
 agent_pid=""
 stop_agent() {

@@ -171,6 +171,16 @@ void PrintPartitionDetail(const pv::v1::Partition& p) {
       rows.push_back({"tdx mrtd:", p.measurement().tdx_mrtd()});
     }
   }
+  if (p.has_attestation()) {
+    const pv::v1::AttestationStatus& a = p.attestation();
+    rows.push_back({"attestation:", absl::StrCat(a.state(), a.verdict().empty() ? "" : " (verdict ",
+                                                 a.verdict(), a.verdict().empty() ? "" : ")")});
+    if (!a.reason().empty()) rows.push_back({"attestation reason:", a.reason()});
+    if (a.resources_released() + a.resources_denied() > 0) {
+      rows.push_back({"kbs resources:", absl::StrCat(a.resources_released(), " released, ",
+                                                     a.resources_denied(), " refused")});
+    }
+  }
   if (!p.failure_reason().empty()) rows.push_back({"failure:", p.failure_reason()});
   if (p.has_exit()) {
     rows.push_back(

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,9 +28,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "attest_command.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "launch_timeline.h"
 #include "output.h"
 #include "pv/v1/partition_manager.grpc.pb.h"
 
@@ -85,6 +88,8 @@ commands:
   create NAME --firmware FILE [--guest FILE] [--memory MIB] [--vcpus N]
               [--platform svm-tcg|kvm-nested|sev-snp|tdx] [--cmdline TEXT]
               [--tee none|sev-snp|tdx]  (measured launch, simulated secure processor)
+              [--kbs-url http://HOST:PORT --kbs-resource REPO/TYPE/TAG]...
+                                (secrets from a key broker after verification; needs --tee)
               [--guest-args TEXT]
               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]   (a Linux guest)
               [--debug] [--no-console] [--autostart]
@@ -103,6 +108,11 @@ commands:
                                   partition's paravisor with that REPORT_DATA (64 bytes in
                                   hex; default: random); verify it with pvattest
   launch NAME --firmware FILE [create options] [--replace] [--detach]
+         [--attest [--expect-sha256 HEX]]
+                                  --attest: an attested launch (needs --tee and
+                                  --kbs-url/--kbs-resource); prints its timeline on stderr
+                                  (launch measurement, evidence verified with the KBS's
+                                  verdict and checks, secret released, the guest's digest)
                                   create + start + follow the console until the guest ends
                                   (Ctrl-C: stops following, asks whether to stop the
                                   partition; --detach: returns once it is RUNNING)
@@ -149,17 +159,19 @@ struct Args {
 // Per command: option -> takes a value. Anything else after the command is a usage error.
 const std::map<std::string, std::map<std::string, bool>>& CommandOptions() {
   static const std::map<std::string, bool> kCreate = {
-      {"--firmware", true},    {"--guest", true},   {"--memory", true},     {"--vcpus", true},
-      {"--platform", true},    {"--cmdline", true}, {"--guest-args", true}, {"--debug", false},
-      {"--no-console", false}, {"-f", true},        {"--file", true},       {"--autostart", false},
-      {"--restart", true},     {"--tee", true},     {"--kernel", true},     {"--initrd", true},
-      {"--append", true}};
+      {"--firmware", true},    {"--guest", true},   {"--memory", true},      {"--vcpus", true},
+      {"--platform", true},    {"--cmdline", true}, {"--guest-args", true},  {"--debug", false},
+      {"--no-console", false}, {"-f", true},        {"--file", true},        {"--autostart", false},
+      {"--restart", true},     {"--tee", true},     {"--kernel", true},      {"--initrd", true},
+      {"--append", true},      {"--kbs-url", true}, {"--kbs-resource", true}};
   static std::map<std::string, bool> launch = [] {
     std::map<std::string, bool> m = kCreate;
     m.erase("-f");
     m.erase("--file");
     m["--replace"] = false;
     m["--detach"] = false;
+    m["--attest"] = false;        // attested launch: the timeline (launch_timeline.h)
+    m["--expect-sha256"] = true;  // with --attest: the digest the guest must report
     return m;
   }();
   static const std::map<std::string, std::map<std::string, bool>> options = {
@@ -264,7 +276,8 @@ class Cli {
   // `cancel_on_sigint`: SIGINT (blocked by main for launch) ends the stream and is reported
   // through `interrupted`.
   int Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink,
-              bool cancel_on_sigint = false, bool* interrupted = nullptr);
+              bool cancel_on_sigint = false, bool* interrupted = nullptr,
+              const std::function<void(const std::string&)>& on_chunk = {});
   int Launch(const Args& args, const std::string& name);
 
   std::shared_ptr<grpc::Channel> channel_;
@@ -345,6 +358,13 @@ int Cli::Create(const Args& args, const std::string& name, pv::v1::Partition* ou
     }
     spec->set_restart_policy(it->second);
   }
+  if (args.Has("--kbs-url") || args.Has("--kbs-resource")) {
+    pv::v1::AttestationSpec* a = spec->mutable_attestation();
+    a->set_kbs_url(args.Get("--kbs-url"));
+    for (absl::string_view r : absl::StrSplit(args.Get("--kbs-resource"), ',', absl::SkipEmpty())) {
+      a->add_resources(std::string(r));
+    }
+  }
   spec->set_autostart(args.Has("--autostart"));
   spec->mutable_policy()->set_debug(args.Has("--debug"));
   spec->mutable_policy()->set_suppress_console(args.Has("--no-console"));
@@ -369,7 +389,8 @@ int Cli::Start(const std::string& name, pv::v1::Partition* out) {
 }
 
 int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t offset, FILE* sink,
-                 bool cancel_on_sigint, bool* interrupted) {
+                 bool cancel_on_sigint, bool* interrupted,
+                 const std::function<void(const std::string&)>& on_chunk) {
   pv::v1::StreamConsoleRequest req;
   req.set_name(name);
   req.set_follow(follow);
@@ -398,6 +419,7 @@ int Cli::Console(const std::string& name, bool follow, bool firmware, uint64_t o
   while (reader->Read(&chunk)) {
     std::fwrite(chunk.data().data(), 1, chunk.data().size(), sink);
     std::fflush(sink);
+    if (on_chunk) on_chunk(chunk.data());
   }
   grpc::Status s = reader->Finish();
   finished = true;
@@ -418,16 +440,20 @@ int Cli::Launch(const Args& args, const std::string& name) {
     grpc::Status s = stub_->DeletePartition(ctx.get(), del, &ignored);
     if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) return Fail(s);
   }
+  pv::pvctl::LaunchTimeline timeline(args.Has("--attest"), args.Get("--expect-sha256"));
   Progress(absl::StrCat("creating partition '", name, "' ..."));
   if (int rc = Create(args, name, &created); rc != kOk) return rc;
+  timeline.Created();
   pv::v1::Partition started;
   if (int rc = Start(name, &started); rc != kOk) return rc;
+  timeline.Running(started);
   if (args.Has("--detach")) return PrintPartition(started);
   Progress("--- guest console (through the exit proxy) ---");
   // With --json the console goes to stderr so stdout stays one JSON document.
   bool interrupted = false;
   if (int rc = Console(name, /*follow=*/true, /*firmware=*/false, 0, json_ ? stderr : stdout,
-                       /*cancel_on_sigint=*/true, &interrupted);
+                       /*cancel_on_sigint=*/true, &interrupted,
+                       [&](const std::string& chunk) { timeline.Console(chunk); });
       rc != kOk) {
     return rc;
   }
@@ -459,6 +485,15 @@ int Cli::Launch(const Args& args, const std::string& name) {
   auto ctx = Context();
   grpc::Status s = stub_->GetPartition(ctx.get(), get, &final_state);
   if (!s.ok()) return Fail(s);
+  if (timeline.enabled()) {
+    timeline.Finish(final_state);
+    if (json_) {
+      std::printf("%s\n", timeline.Json(pv::pvctl::ToJson(final_state)).c_str());
+    }
+    const bool ok = final_state.state() == pv::v1::PARTITION_STATE_STOPPED &&
+                    final_state.exit().success() && timeline.confirmed();
+    return ok ? kOk : kPartitionFailed;
+  }
   if (json_) {
     std::printf("%s\n", pv::pvctl::ToJson(final_state).c_str());
   } else {
@@ -480,7 +515,7 @@ int Cli::CreateFromFile(const Args& args, pv::v1::Partition* out) {
   const std::string path = args.Has("-f") ? args.Get("-f") : args.Get("--file");
   for (const char* conflicting :
        {"--firmware", "--guest", "--memory", "--vcpus", "--platform", "--cmdline", "--guest-args",
-        "--debug", "--no-console", "--autostart", "--restart"}) {
+        "--debug", "--no-console", "--autostart", "--restart", "--kbs-url", "--kbs-resource"}) {
     if (args.Has(conflicting)) {
       std::fprintf(stderr, "pvctl create: %s cannot be combined with -f (put it in %s)\n",
                    conflicting, path.c_str());
@@ -891,7 +926,11 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "pvctl: %s needs a value\n", a.c_str());
           return kUsage;
         }
-        args.options[a] = argv[++i];
+        if (a == "--kbs-resource" && args.Has(a)) {
+          args.options[a] += absl::StrCat(",", argv[++i]);  // repeatable: the list, in order
+        } else {
+          args.options[a] = argv[++i];
+        }
       } else {
         args.options[a] = "";
       }

@@ -46,7 +46,9 @@ void Usage() {
       "                [--image-dir DIR]... [--qemu-user USER] [--socket-group GROUP]\n"
       "                [--admin-group GROUP] [--log-file FILE] [--events-max-bytes N]\n"
       "                [--metrics-listen 127.0.0.1:PORT] [--keep-partitions-on-exit]\n"
-      "                [--proxy-spin-us US]\n"
+      "                [--proxy-spin-us US] [--init-simulated-sp]\n"
+      "                [--test-fault-kbs-relay flip-evidence|flip-runtime-data|flip-jwe|\n"
+      "                                        other-partition-evidence]\n"
       "defaults: --socket %s --state-dir %s --qemu qemu-system-x86_64 --qemu-user pv-qemu\n"
       "--config FILE: one option per line without the dashes ('image-dir /srv/images'),\n"
       "               '#' starts a comment; command-line options given after it win.\n",
@@ -145,6 +147,17 @@ int ParseOption(const std::vector<std::string>& args, size_t& i, Config& c, int 
     c.options.proxy_idle_spin = std::chrono::microseconds(us);
   } else if (arg == "--keep-partitions-on-exit") {
     c.options.keep_partitions_on_exit = true;
+  } else if (arg == "--init-simulated-sp") {
+    c.options.init_simulated_sp = true;
+  } else if (arg == "--test-fault-kbs-relay") {
+    // A TEST FAULT INJECTOR (kbs_relay.h): tampers with every partition's KBS traffic.
+    if (!value(&v)) return 2;
+    absl::StatusOr<KbsRelayFault> fault = ParseKbsRelayFault(v);
+    if (!fault.ok()) {
+      std::fprintf(stderr, "pv-agent: %s\n", std::string(fault.status().message()).c_str());
+      return 2;
+    }
+    c.options.kbs_relay_fault = *fault;
   } else if (arg == "--help" || arg == "-h") {
     Usage();
     std::exit(0);

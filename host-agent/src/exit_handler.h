@@ -13,6 +13,7 @@
 #include "attestation_backend.h"
 #include "device_models.h"
 #include "evidence_mailbox.h"
+#include "kbs_relay_channel.h"
 
 namespace pv::agent {
 
@@ -37,6 +38,7 @@ struct AttestationRoute {
   uint64_t shared_size = 0;
   AttestationBackend* backend = nullptr;
   EvidenceMailbox* mailbox = nullptr;
+  KbsRelayChannel* kbs = nullptr;  // the partition's key-broker relay (kbs_relay.h); nullptr: none
 };
 
 struct ExitHandlerCounters {

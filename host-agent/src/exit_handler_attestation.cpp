@@ -79,12 +79,22 @@ std::vector<uint8_t> ExitHandler::HandleAttestation(uint64_t id, uint32_t vcpu,
     return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
   }
 
-  if (attestation_.backend == nullptr) {
+  std::vector<uint8_t> answer;
+  if (kind == static_cast<uint8_t>(fb::AttestationKind::KbsRelay)) {
+    if (attestation_.kbs == nullptr) {
+      return Reject(id, vcpu, code(ErrorCode::kUnsupported),
+                    "this partition has no key broker (spec.attestation)");
+    }
+    absl::StatusOr<std::vector<uint8_t>> relayed =
+        attestation_.kbs->Exchange(bytes, proxy::kBulkResponseSize);
+    if (!relayed.ok()) {
+      return Reject(id, vcpu, code(ErrorCode::kMalformed), std::string(relayed.status().message()));
+    }
+    answer = std::move(*relayed);
+  } else if (attestation_.backend == nullptr) {
     return Reject(id, vcpu, code(ErrorCode::kUnsupported),
                   "no attestation service is configured on this agent");
-  }
-  std::vector<uint8_t> answer;
-  if (kind == static_cast<uint8_t>(fb::AttestationKind::GuestRequest)) {
+  } else if (kind == static_cast<uint8_t>(fb::AttestationKind::GuestRequest)) {
     if (bytes.size() < 96 || bytes.size() > kGuestMessageMax) {
       return Reject(id, vcpu, code(ErrorCode::kMalformed),
                     absl::StrCat("guest message of ", bytes.size(), " bytes is not 96..4096"));

@@ -53,9 +53,9 @@ ExitProxyServer::ExitProxyServer(std::string name, SharedRegion region, int agen
   set_attestation_backend(nullptr);
 }
 
-void ExitProxyServer::set_attestation_backend(AttestationBackend* backend) {
+void ExitProxyServer::set_attestation_backend(AttestationBackend* backend, KbsRelayChannel* kbs) {
   handler_.set_attestation(
-      AttestationRoute{region_.base(), proxy::kSharedSize, backend, mailbox_.get()});
+      AttestationRoute{region_.base(), proxy::kSharedSize, backend, mailbox_.get(), kbs});
 }
 
 ExitProxyServer::~ExitProxyServer() {

@@ -55,7 +55,7 @@ class ExitProxyServer {
 
   // The partition's secure processor for attestation traffic (not owned; must outlive the
   // server). Without one, attestation requests are answered Unsupported. Call before Start().
-  void set_attestation_backend(AttestationBackend* backend);
+  void set_attestation_backend(AttestationBackend* backend, KbsRelayChannel* kbs = nullptr);
   // Agent-initiated evidence requests to this partition's paravisor (evidence_mailbox.h).
   // Shared so a waiting caller keeps it alive if the server goes away meanwhile.
   std::shared_ptr<EvidenceMailbox> evidence_mailbox() { return mailbox_; }

@@ -1,5 +1,7 @@
 #include "measured_launch.h"
 
+#include "kbs_relay.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -76,7 +78,7 @@ absl::Status ValidateMeasuredLaunchSpec(const pv::v1::PartitionSpec& spec) {
     return absl::InvalidArgumentError(absl::StrCat("spec.memory_mib ", spec.memory_mib(),
                                                    " is above 3072 for a measured launch"));
   }
-  if (spec.firmware_cmdline().size() > m::kMaxFirmwareCmdline) {
+  if (EffectiveFirmwareCmdline(spec).size() > m::kMaxFirmwareCmdline) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 1024 bytes (tee)");
   }
   if (spec.guest_cmdline().size() > m::kMaxGuestCmdline) {
@@ -105,7 +107,7 @@ absl::StatusOr<MeasuredLaunch> WriteMeasuredLaunch(const pv::v1::PartitionSpec& 
                                                    int ram_uid, int ram_gid) {
   m::LaunchFiles files;
   files.firmware = images.firmware;
-  files.firmware_cmdline = spec.firmware_cmdline();
+  files.firmware_cmdline = EffectiveFirmwareCmdline(spec);  // with kbs=<resources>: measured
   if (!images.guest.empty()) {
     files.guests.push_back(images.guest);
     files.guest_cmdlines.push_back(spec.guest_cmdline());

@@ -196,6 +196,7 @@ absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
     return absl::InvalidArgumentError(
         absl::StrCat("spec.restart_policy ", spec->restart_policy(), " is unknown"));
   }
+  if (absl::Status s = ValidateAttestationSpec(*spec); !s.ok()) return s;
   if (absl::Status s = ValidateMeasuredLaunchSpec(*spec); !s.ok()) return s;
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");
@@ -233,6 +234,17 @@ absl::Status PartitionManager::Init() {
     confinement_ = *c;
     confinement_.own_network_namespace = true;
     Log("QEMU runs as ", options_.qemu_user, " (uid ", c->uid, ") in its own network namespace");
+  }
+  if (options_.init_simulated_sp) {
+    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> sp = SimulatedSp();
+    if (!sp.ok()) return sp.status();
+    Log("simulated secure processor (test platform, not a trust anchor): key hierarchy ready in ",
+        SimulatedSpDir());
+  }
+  if (options_.kbs_relay_fault != KbsRelayFault::kNone) {
+    Log("WARNING: TEST FAULT INJECTOR --test-fault-kbs-relay=",
+        KbsRelayFaultName(options_.kbs_relay_fault),
+        " is active: every partition's KBS traffic is tampered with");
   }
   if (absl::Status s = events_.Load(); !s.ok()) return s;
   capabilities_ = ProbeCapabilities(options_.qemu_binary);
@@ -529,6 +541,17 @@ pv::v1::CapabilitiesResponse PartitionManager::Capabilities() const {
   return caps;
 }
 
+absl::StatusOr<const attest::simsp::SimulatedAmdSp*> PartitionManager::SimulatedSp() {
+  absl::MutexLock lock(&sim_sp_mu_);
+  if (sim_sp_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
+        attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
+    if (!loaded.ok()) return loaded.status();
+    sim_sp_ = *std::move(loaded);
+  }
+  return sim_sp_.get();
+}
+
 absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
     Partition& p, const MeasuredLaunchImages& images) {
   pv::v1::PartitionSpec spec;
@@ -536,19 +559,10 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
     absl::MutexLock lock(&mu_);
     spec = p.record.spec();
   }
-  const attest::simsp::SimulatedAmdSp* sp = nullptr;
-  {
-    absl::MutexLock lock(&sim_sp_mu_);
-    if (sim_sp_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
-          attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
-      if (!loaded.ok()) return loaded.status();
-      sim_sp_ = *std::move(loaded);
-    }
-    sp = sim_sp_.get();
-  }
+  absl::StatusOr<const attest::simsp::SimulatedAmdSp*> sp = SimulatedSp();
+  if (!sp.ok()) return sp.status();
   absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
-      SimulatedSpBackend::Create(sp, spec, attest::measure::Sha384{});
+      SimulatedSpBackend::Create(*sp, spec, attest::measure::Sha384{});
   if (!backend.ok()) return backend.status();
   std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<MeasuredLaunch> launch = WriteMeasuredLaunch(
@@ -560,6 +574,10 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
   (*backend)->server().SetMeasurement(m->snp_launch_digest, m->tdx_mrtd);
   absl::MutexLock lock(&mu_);
   p.attestation = *std::move(backend);
+  if (spec.has_attestation()) {
+    p.kbs_relay = std::make_shared<HttpKbsRelay>(spec.name(), spec.attestation().kbs_url(),
+                                                 SimulatedSpDir(), options_.kbs_relay_fault);
+  }
   pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
   out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
   out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
@@ -693,7 +711,7 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
     // tee != none: the partition's simulated secure processor answers its guest messages and
     // the agent's evidence requests (null for a plain partition: the proxy refuses them).
     absl::MutexLock lock(&mu_);
-    proxy->set_attestation_backend(p->attestation_backend());
+    proxy->set_attestation_backend(p->attestation_backend(), p->kbs_relay.get());
   }
   proxy->Start();
   absl::StatusOr<nlohmann::json> cont = qmp->Execute("cont");
@@ -1041,14 +1059,20 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Get(const std::string& name)
   absl::MutexLock lock(&mu_);
   std::shared_ptr<Partition> p = Find(name);
   if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition '", name, "' not found"));
-  return p->record;
+  return WithAttestation(*p);
 }
 
 std::vector<pv::v1::Partition> PartitionManager::List() {
   absl::MutexLock lock(&mu_);
   std::vector<pv::v1::Partition> out;
-  for (const auto& [name, p] : partitions_) out.push_back(p->record);
+  for (const auto& [name, p] : partitions_) out.push_back(WithAttestation(*p));
   return out;
+}
+
+pv::v1::Partition PartitionManager::WithAttestation(const Partition& p) const {
+  pv::v1::Partition record = p.record;
+  if (p.kbs_relay != nullptr) *record.mutable_attestation() = p.kbs_relay->status();
+  return record;
 }
 
 absl::StatusOr<pv::v1::PartitionStats> PartitionManager::Stats(const std::string& name) {

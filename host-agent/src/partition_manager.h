@@ -28,6 +28,7 @@
 #include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
 #include "image_policy.h"
+#include "kbs_relay.h"
 #include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qemu_process.h"
@@ -48,6 +49,11 @@ struct AgentOptions {
   std::string qemu_user = "pv-qemu";
   // events.jsonl is rotated to events.jsonl.1 (.2, .3) beyond this size.
   uint64_t events_max_bytes = 16ull << 20;
+  // TEST FAULT INJECTOR for the KBS relay (kbs_relay.h); kNone unless a test asks.
+  KbsRelayFault kbs_relay_fault = KbsRelayFault::kNone;
+  // Create the simulated secure processor's key hierarchy at startup (instead of at the first
+  // measured start), so a verifier can be given its root before any partition runs.
+  bool init_simulated_sp = false;
 };
 
 class Partition;  // partition_runtime.h
@@ -101,6 +107,10 @@ class PartitionManager {
   friend class Partition;
 
   std::shared_ptr<Partition> Find(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The record with the KBS relay's current view (spec.attestation).
+  pv::v1::Partition WithAttestation(const Partition& p) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The simulated secure processor, loaded or created on first use.
+  absl::StatusOr<const attest::simsp::SimulatedAmdSp*> SimulatedSp();
   absl::Status Persist(const Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(Partition& p, pv::v1::PartitionState state, pv::v1::EventType type,
                 const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -18,6 +18,7 @@
 #include "exit_handler.h"
 #include "exit_proxy_server.h"
 #include "ivshmem_server.h"
+#include "kbs_relay.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qmp_client.h"
 #include "unique_fd.h"
@@ -76,6 +77,9 @@ class Partition : public ExitSink {
   std::unique_ptr<AttestationBackend> attestation;
   // What the exit proxy hands attestation traffic to (null: no secure processor).
   AttestationBackend* attestation_backend() { return attestation.get(); }
+  // spec.attestation: the relay to the partition's KBS (kbs_relay.h), created at each measured
+  // start and kept after a stop so the last verdict stays visible.
+  std::shared_ptr<HttpKbsRelay> kbs_relay;
   // While STARTING: the QEMU being launched (for a forced stop or delete to kill it) and
   // whether such a call cancelled the start.
   std::shared_ptr<UniqueFd> starting_pidfd;

@@ -5,7 +5,7 @@
 //   __stack_chk_fail    the library is built with -fstack-protector-strong: a smashed canary
 //                       is a paravisor panic;
 //   pthread_mutex_*     MBEDTLS_THREADING_PTHREAD; the paravisor runs one thread;
-//   __memcpy_chk        _FORTIFY_SOURCE;
+//   __memcpy_chk, __memset_chk  _FORTIFY_SOURCE (memset: the EC code the KBS client uses);
 //   strcmp              cipher/md lookups by name;
 //   puts/putchar/__printf_chk  the library's self-test functions (never called);
 //   gmtime_r            MBEDTLS_HAVE_TIME_DATE;
@@ -93,6 +93,11 @@ void free(void* ptr) {
 void* __memcpy_chk(void* dst, const void* src, size_t n, size_t dst_len) {
   if (n > dst_len) pv::Panic("__memcpy_chk: overflow");
   return memcpy(dst, src, n);
+}
+
+void* __memset_chk(void* dst, int c, size_t n, size_t dst_len) {
+  if (n > dst_len) pv::Panic("__memset_chk: overflow");
+  return memset(dst, c, n);
 }
 
 int strcmp(const char* a, const char* b) {

@@ -106,6 +106,10 @@ extern "C" void pv_asm_offsets() {
   PV_DEFINE(PV_HC_EXIT, pv::abi::kHcExit);
   PV_DEFINE(PV_HC_NOP, pv::abi::kHcNop);
   PV_DEFINE(PV_HC_GET_EVIDENCE, pv::abi::kHcGetEvidence);
+  PV_DEFINE(PV_HC_GET_SECRET, pv::abi::kHcGetSecret);
+  PV_DEFINE(PV_HC_ERR_NOT_ATTESTED, pv::abi::kHcErrNotAttested);
+  PV_DEFINE(PV_HC_ERR_DENIED, pv::abi::kHcErrDenied);
+  PV_DEFINE(PV_HC_ERR_UNAVAILABLE, pv::abi::kHcErrUnavailable);
   PV_DEFINE(PV_HC_TEST_BASE, pv::abi::kHcTestBase);
 
   // Test-image hypercalls and values (testing/test_abi.h).

@@ -87,7 +87,7 @@ arch::CpuidResult GuestCpuid(u32 leaf, u32 subleaf, u64 guest_cr4) {
   }
   if (leaf == kHypervisorLeafBase + 1) {
     // EAX: guest ABI version; EBX: hypercalls implemented (bit n = hypercall n).
-    return {static_cast<u32>(abi::kAbiVersion), 0xf, 0, 0};
+    return {static_cast<u32>(abi::kAbiVersion), 0x3f, 0, 0};  // 0..5, GET_SECRET included
   }
   if (leaf >= kHypervisorLeafBase && leaf < 0x80000000) return {0, 0, 0, 0};
 

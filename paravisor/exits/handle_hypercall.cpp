@@ -3,6 +3,7 @@
 #include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 #include "guest/abi.h"
+#include "kbs/kbs_client.h"
 #include "lib/log.h"
 #include "testing/hooks.h"
 
@@ -44,6 +45,33 @@ namespace {
   return static_cast<i64>(got.value());
 }
 
+// GET_SECRET: the released secret of resource `index`, copied out in one all-or-nothing write;
+// only after the write succeeded is the paravisor's copy wiped. The reason for a refusal goes
+// to RDX.
+[[gnu::noinline]] i64 GetSecret(Vcpu& vcpu, u64 out_gva, u64 out_len, u64 index) {
+  const kbs_client::SecretView v = kbs_client::PeekSecret(
+      index > kbs_client::kMaxResources ? kbs_client::kMaxResources : static_cast<u32>(index));
+  vcpu.set_gpr(kRdx, v.reason);
+  switch (v.status) {
+    case kbs_client::SecretStatus::kReady:
+      break;
+    case kbs_client::SecretStatus::kNotYetAttested:
+      return abi::kHcErrNotAttested;
+    case kbs_client::SecretStatus::kDenied:
+      return abi::kHcErrDenied;
+    case kbs_client::SecretStatus::kUnavailable:
+      return abi::kHcErrUnavailable;
+    case kbs_client::SecretStatus::kTaken:
+    case kbs_client::SecretStatus::kNoSuchResource:
+      return abi::kHcErrSecretTaken;
+  }
+  vcpu.set_gpr(kRdx, 0);
+  if (v.len > out_len) return abi::kHcErrTooBig;
+  if (!vcpu.memory.WriteGva(vcpu.paging(), out_gva, v.data, v.len).ok()) return abi::kHcErrFault;
+  kbs_client::TakeSecret(static_cast<u32>(index));
+  return static_cast<i64>(v.len);
+}
+
 // Everything but the calls that only set a result: out of line, so the null hypercall and
 // GET_ABI_VERSION pay for none of it (no frame, no saved registers).
 [[gnu::noinline]] ExitAction HandleOtherHypercall(Vcpu& vcpu, const Exit& exit, u64 nr) {
@@ -58,6 +86,9 @@ namespace {
       return vcpu.Stop(StopReason::kExited, vcpu.gpr(kRdi), 0, "guest called exit");
     case abi::kHcGetEvidence:
       result = GetEvidence(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi), vcpu.gpr(kRdx));
+      break;
+    case abi::kHcGetSecret:
+      result = GetSecret(vcpu, vcpu.gpr(kRdi), vcpu.gpr(kRsi), vcpu.gpr(kRdx));
       break;
     default:
       result = abi::kHcErrNoSys;

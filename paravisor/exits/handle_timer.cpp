@@ -4,6 +4,7 @@
 #include "attest/guest_evidence.h"
 #include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
+#include "kbs/kbs_client.h"
 
 namespace pv {
 namespace {
@@ -45,6 +46,8 @@ ExitAction HandleTimerInterrupt(Vcpu& vcpu, const Exit&) {
   // guest is interrupted by the tick, so none can keep a request waiting longer than one tick,
   // and the exits a guest causes (CPUID, I/O, ...) pay nothing for it.
   attest::PollAgentEvidence();
+  // The KBS flow runs once, at the first tick after the guest started (kbs/kbs_client.h).
+  kbs_client::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeSame;
 }
@@ -61,6 +64,7 @@ ExitAction HandleHlt(Vcpu& vcpu, const Exit&) {
   // spends its budget in time, not in exits, and ends as `timeout`.
   arch::WaitForTimerEvent();
   attest::PollAgentEvidence();  // the tick that woke the vCPU: see HandleTimerInterrupt
+  kbs_client::PollKbsClient();
   if (BudgetSpent(vcpu)) return StopForTimeout(vcpu);
   return ExitAction::kResumeNext;
 }

@@ -26,7 +26,7 @@ constexpr u16 kGuestTssSelector = 0x18;
 
 constexpr u32 kBootInfoMagic = 0x42475650;  // "PVGB"
 constexpr u32 kBootInfoVersion = 1;
-constexpr u64 kAbiVersion = 2;  // 2: GET_EVIDENCE
+constexpr u64 kAbiVersion = 3;  // 2: GET_EVIDENCE, 3: GET_SECRET
 
 struct BootInfo {
   u32 magic;
@@ -51,6 +51,16 @@ enum Hypercall : u64 {
   // the 64-byte REPORT_DATA -> bytes of evidence written (SEV-SNP: the 1184-byte
   // ATTESTATION_REPORT; TDX: the quote). The buffer is written only on success.
   kHcGetEvidence = 4,
+  // ABI v3. RDI = guest-virtual output buffer, RSI = its length, RDX = resource index (the
+  // order of the partition spec's attestation.resources) -> the secret's length; the buffer is
+  // written only on success, all or nothing, and the paravisor then wipes its copy (a second
+  // call for the same index answers kHcErrSecretTaken). On failure RDX carries the reason:
+  //   kHcErrNotAttested   the attestation has not finished yet (retry after a timer tick)
+  //   kHcErrDenied        the KBS refused; RDX = 1 evidence/attestation policy rejected,
+  //                       2 resource not granted by the policy, 3 no such resource, 4 other
+  //   kHcErrUnavailable   RDX = 1 no KBS configured, 2 KBS unreachable, 3 no host relay,
+  //                       4 an answer that was malformed or did not decrypt, 5 no evidence
+  kHcGetSecret = 5,
 };
 constexpr u64 kPrintMax = 4096;
 constexpr u64 kReportDataSize = 64;
@@ -66,6 +76,11 @@ constexpr i64 kHcErrFault = -14;         // a buffer is not mapped in guest memo
 constexpr i64 kHcErrIo = -5;             // the secure processor or its transport failed
 constexpr i64 kHcErrTooBig = -7;         // the evidence does not fit the buffer (E2BIG)
 constexpr i64 kHcErrNotSupported = -95;  // no attestation here (no secrets page, key wiped)
+constexpr i64 kHcErrNotAttested = -11;   // GET_SECRET: not yet attested (EAGAIN)
+constexpr i64 kHcErrDenied = -13;        // GET_SECRET: the KBS refused (EACCES)
+constexpr i64 kHcErrUnavailable = -19;   // GET_SECRET: no KBS / unreachable / unusable (ENODEV)
+constexpr i64 kHcErrSecretTaken = -2;    // GET_SECRET: already handed over, or no such index
+constexpr u64 kSecretMax = 4096;         // the largest secret GET_SECRET returns
 
 }  // namespace pv::abi
 

@@ -85,7 +85,7 @@ main:
     cli
     ; 10. Hypercalls: version, and an unknown number answers -38 (ENOSYS).
     HC PV_HC_GET_ABI_VERSION
-    cmp rax, 2                      ; guest ABI v2 (GET_EVIDENCE)
+    cmp rax, 3                      ; guest ABI v3 (GET_SECRET)
     FAIL_IF_NE 20
     HC 0x1234
     cmp rax, -38

@@ -57,8 +57,9 @@ enum class AttestationKind : uint8_t {
   kGuestRequest = 1,
   kGetQuote = 2,
   kAgentEvidence = 3,
+  kKbsRelay = 4,
 };
-inline constexpr uint8_t kMaxAttestationKind = 3;
+inline constexpr uint8_t kMaxAttestationKind = 4;
 
 // The bulk-data fields of an attestation message (kind onwards; the inline payload is absent).
 struct AttestationBulk {

@@ -117,7 +117,7 @@ static_assert(sizeof(VcpuChannel) % kCacheLineSize == 0);
 // bumps `evidence_request` (release); the paravisor, which polls the word at its exit-statistics
 // points, answers with an AgentEvidence message carrying that sequence number.
 inline constexpr uint32_t kBulkOffset = 0x80000;
-inline constexpr uint32_t kBulkRequestSize = 8192;    // paravisor -> agent
+inline constexpr uint32_t kBulkRequestSize = 16384;   // paravisor -> agent (a KBS attest body)
 inline constexpr uint32_t kBulkResponseSize = 32768;  // agent -> paravisor (a quote + PCK chain)
 inline constexpr uint32_t kEvidenceReportDataSize = 64;
 

@@ -1,6 +1,7 @@
 // Host-side stand-ins for the firmware's hardware seams (arch/host_cpu.h, the log sink and the
 // backend operations), backed by plain data the tests set and inspect.
 #include "fake_host.h"
+#include "kbs/kbs_client.h"
 
 #include <algorithm>
 #include <map>
@@ -134,5 +135,18 @@ Result<usize> GuestEvidence(const u8 report_data[64], u8* out, usize cap) {
   return e.evidence.size();
 }
 }  // namespace attest
+
+// The KBS client is firmware-only (it needs the attestation client and the relay); the host
+// build of the exit handlers sees a partition without a KBS.
+namespace kbs_client {
+void PollKbsClient() {}
+SecretView PeekSecret(u32) {
+  SecretView v;
+  v.status = SecretStatus::kUnavailable;
+  v.reason = kUnavailableNotConfigured;
+  return v;
+}
+void TakeSecret(u32) {}
+}  // namespace kbs_client
 
 }  // namespace pv

@@ -17,8 +17,8 @@ EVIDENCE_CAP equ 16384
 
 main:
     HC PV_HC_GET_ABI_VERSION
-    cmp rax, 2
-    jne .bad_abi
+    cmp rax, 2                      ; GET_EVIDENCE exists from ABI v2 on
+    jb .bad_abi
     ; REPORT_DATA = 0xc0, 0xc1, ... (64 bytes)
     lea rdi, [report_data]
     mov ecx, 64
