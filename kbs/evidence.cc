@@ -26,6 +26,12 @@ absl::StatusOr<Bytes> ByteString(const Json& v, const std::string& what, size_t 
     if (!b.ok()) return Invalid(what, std::string(b.status().message()));
     return b;
   }
+  if (v.is_binary()) {
+    // An integer array the attest parser decoded already (byte_arrays.h): same checks.
+    const auto& b = v.get_binary();
+    if (b.size() > max_bytes) return Invalid(what, "too large");
+    return Bytes(b.begin(), b.end());
+  }
   if (v.is_array()) {
     if (v.size() > max_bytes) return Invalid(what, "too large");
     Bytes out;

@@ -12,6 +12,7 @@
 
 #include "attest/common/bytes.h"
 #include "kbs/base64.h"
+#include "kbs/byte_arrays.h"
 #include "kbs/http_api.h"
 #include "kbs/jcs.h"
 #include "kbs/jwe.h"
@@ -21,6 +22,7 @@
 #include "kbs/runtime_data.h"
 #include "kbs/session_table.h"
 #include "kbs/store.h"
+#include "tests/kbs/byte_array_reference.h"
 #include "tests/kbs/kbs_test_support.h"
 
 namespace pv::kbs {
@@ -210,6 +212,51 @@ TEST(KbsPolicy, ParsesAndGrants) {
   EXPECT_FALSE(ParseKbsPolicy(R"({"attestation":{"snp":{"allow_debugg":true}}})").ok());
   EXPECT_FALSE(ParseKbsPolicy(R"({"resources":[{"path":"a/b"}]})").ok());
   EXPECT_FALSE(ParseKbsPolicy(R"({"resources":[{"path":"a/b/c","tees":["sgx"]}]})").ok());
+}
+
+std::string Bytes40(const std::string& sep = ",") {
+  std::string out = "[";
+  for (int i = 0; i < 40; ++i) out += (i ? sep : "") + std::to_string(i * 6);
+  return out + "]";
+}
+
+TEST(ByteArrays, SameDocumentAsNlohmannWithBinaryBytes) {
+  bool deep = false;
+  for (const std::string& text :
+       {"{\"a\":" + Bytes40() + "}", "[" + Bytes40() + "," + Bytes40(" , \n") + "]",
+        "{\"a\":[" + Bytes40() + "],\"b\":\"[1,2]\",\"c\":" + Bytes40() + "}",
+        // not byte arrays: too short, 256, a float, a leading zero (invalid JSON), a sign
+        std::string("{\"a\":[1,2,3]}"), "[" + Bytes40().substr(0, 20) + "256]",
+        "{\"a\":[1.0" + Bytes40().substr(2) + "}", "{\"a\":[01" + Bytes40().substr(2) + "}",
+        "{\"a\":[-1" + Bytes40().substr(2) + "}",
+        // an array in a key position stays invalid; strings with brackets and escapes
+        "{" + Bytes40() + ":1}", "{\"x\\\"[\":" + Bytes40() + "}", "[" + Bytes40(),
+        // a text that already holds the placeholder's spelling is parsed as it is
+        "[\"\\u0000pv-bytes:0\"," + Bytes40() + "]"}) {
+    SCOPED_TRACE(text);
+    const Json got = ParseJsonWithByteArrays(text, ByteArrayScope::kWholeDocument, 32, &deep);
+    EXPECT_FALSE(deep);
+    EXPECT_TRUE(testing::SameAsReference(got, text)) << got;
+  }
+  const Json j =
+      ParseJsonWithByteArrays("[" + Bytes40() + "]", ByteArrayScope::kWholeDocument, 32, &deep);
+  ASSERT_TRUE(j[0].is_binary());
+  EXPECT_EQ(j[0].get_binary().size(), 40u);
+  EXPECT_EQ(j[0].get_binary()[39], 234);
+  EXPECT_TRUE(ParseJsonWithByteArrays(std::string(40, '[') + std::string(40, ']'),
+                                      ByteArrayScope::kWholeDocument, 32, &deep)
+                  .is_discarded());
+  EXPECT_TRUE(deep);
+}
+
+TEST(ByteArrays, OnlyTeeEvidenceInTheAttestScope) {
+  bool deep = false;
+  const std::string text = "{\"runtime-data\":{\"k\":" + Bytes40() +
+                           "},\"tee-evidence\":{\"r\":" + Bytes40() + "},\"z\":" + Bytes40() + "}";
+  const Json j = ParseJsonWithByteArrays(text, ByteArrayScope::kTeeEvidence, 32, &deep);
+  EXPECT_TRUE(j["runtime-data"]["k"].is_array()) << "the runtime data is hashed as sent";
+  EXPECT_TRUE(j["tee-evidence"]["r"].is_binary());
+  EXPECT_TRUE(j["z"].is_array());
 }
 
 TEST(Protocol, AuthRequest) {
