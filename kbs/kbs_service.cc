@@ -69,6 +69,14 @@ absl::StatusOr<AuthResult> KbsService::Auth(std::string_view body) {
     log_->Record("auth", "deny", std::string(req.status().message()));
     return req.status();
   }
+  if (req->tee == TeeKind::kSample && !config_.appraiser.allow_sample_tee) {
+    absl::Status refused =
+        KbsError(absl::StatusCode::kInvalidArgument, "InvalidRequest",
+                 "tee \"sample\" (trustee's test TEE: its evidence proves nothing) is not "
+                 "enabled on this KBS (pv-kbs --allow-sample-tee)");
+    log_->Record("auth", "deny", std::string(refused.message()), {{"tee", "sample"}});
+    return refused;
+  }
   auto challenge = sessions_.Create(req->tee, attest::CurrentUnixTime());
   if (!challenge.ok()) {
     log_->Record("auth", "deny", std::string(challenge.status().message()));
@@ -120,6 +128,9 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
   details["checks"] = appraisal.checks;
   if (!appraisal.measurement.empty()) details["measurement"] = appraisal.measurement;
   if (appraisal.non_vendor_root) details["root"] = "configured-non-vendor-root";
+  if (appraisal.unverified_sample) {
+    details["warning"] = "sample TEE: accepted without verification (--allow-sample-tee)";
+  }
   if (!appraisal.accepted) {
     return deny(KbsError(absl::StatusCode::kUnauthenticated, "VerificationFailed",
                          absl::StrCat("attestation rejected: ", appraisal.reason)));
@@ -129,14 +140,20 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
                  {"exp", now + config_.token_ttl},
                  {"tee", TeeName(tee)},
                  {"tee-pubkey", pubkey->jwk},
-                 {"evaluation", {{"verdict", "accept"}, {"checks", appraisal.checks}}},
+                 {"evaluation",
+                  {{"verdict", appraisal.unverified_sample ? "accept-unverified-sample" : "accept"},
+                   {"checks", appraisal.checks}}},
                  {"measurement", appraisal.measurement}};
   auto token = signer_.Sign(claims);
   if (!token.ok()) return deny(token.status());
   AttestedSession attested{tee, appraisal.measurement,
                            std::make_shared<const TeePublicKey>(std::move(*pubkey))};
   sessions_.MarkAttested(session_id, std::move(attested), now);
-  log_->Record("attest", "allow", "evidence verified and policy accepted", details);
+  log_->Record("attest", "allow",
+               appraisal.unverified_sample
+                   ? "sample TEE: report_data matches the binding; NOTHING VERIFIED"
+                   : "evidence verified and policy accepted",
+               details);
   return Json{{"token", *token}};
 }
 

@@ -20,7 +20,15 @@ absl::Status Invalid(const std::string& what, const std::string& detail) {
 }  // namespace
 
 std::string TeeName(TeeKind tee) {
-  return tee == TeeKind::kSnp ? "snp" : "tdx";
+  switch (tee) {
+    case TeeKind::kSnp:
+      return "snp";
+    case TeeKind::kTdx:
+      return "tdx";
+    case TeeKind::kSample:
+      return "sample";
+  }
+  return "?";
 }
 
 absl::StatusOr<Json> ParseBoundedJson(std::string_view text, size_t max_bytes,
@@ -67,8 +75,10 @@ absl::StatusOr<AuthRequest> ParseAuthRequest(std::string_view body) {
     req.tee = TeeKind::kSnp;
   } else if (*tee == "tdx") {
     req.tee = TeeKind::kTdx;
+  } else if (*tee == "sample") {
+    req.tee = TeeKind::kSample;  // refused by the service unless allowed (kbs_service.cc)
   } else {
-    return Invalid("auth request", "\"tee\" not supported by this KBS (snp, tdx)");
+    return Invalid("auth request", "\"tee\" not supported by this KBS (snp, tdx, sample)");
   }
   return req;
 }

@@ -30,5 +30,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)pv::kbs::ParseTeePublicKey(req->tee_pubkey);
   (void)pv::kbs::ParseSnpEvidence(req->primary_evidence);
   (void)pv::kbs::ParseTdxEvidence(req->primary_evidence);
+  (void)pv::kbs::ParseSampleEvidence(req->primary_evidence);
   return 0;
 }

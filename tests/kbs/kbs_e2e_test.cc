@@ -444,6 +444,72 @@ TEST(KbsExpiry, ChallengeAndSessionExpire) {
   EXPECT_NE(resp.value("type", "").find("ExpiredCookie"), std::string::npos) << resp.dump();
 }
 
+// The claims of a token the KBS issued (its payload, not verified here).
+Json TokenClaims(const std::string& token) {
+  const size_t a = token.find('.'), b = token.rfind('.');
+  auto payload = Base64UrlDecode(token.substr(a + 1, b - a - 1));
+  return payload.ok() ? Json::parse(payload->begin(), payload->end(), nullptr, false) : Json();
+}
+
+// trustee's sample TEE: the evidence only repeats the binding.
+Json SampleEvidence(const Json& runtime_data, size_t bytes = 48) {
+  const Rd binding = Binding(runtime_data);
+  return Json{{"svn", "1"}, {"report_data", Base64Encode(attest::ByteSpan(binding.data(), bytes))}};
+}
+
+TEST_F(KbsEndToEnd, SampleTeeRefusedUnlessAllowed) {
+  KbsClient c(kbs_->port());
+  int status = 0;
+  EXPECT_EQ(c.Auth("sample", &status), "");
+  EXPECT_EQ(status, 400);
+  EXPECT_TRUE(LogHas("tee \\\"sample\\\" (trustee's test TEE"));
+}
+
+TEST(KbsSample, AcceptedOnlyWhenAllowedMarkedAndOnlyForGrantsNamingIt) {
+  SyntheticSnp snp;
+  SyntheticTdx tdx;
+  KbsProcess kbs(snp, tdx, {"--allow-sample-tee"});
+  ASSERT_TRUE(kbs.running()) << kbs.Log();
+  EXPECT_NE(kbs.Log().find("sample TEE is allowed"), std::string::npos) << kbs.Log();
+  WriteFile(kbs.dir() + "/policy.json",
+            R"({"resources":[{"path":"default/key/all"},
+                             {"path":"default/key/sample","tees":["sample"]}]})");
+  WriteFile(kbs.dir() + "/secret", "sample secret");
+  ASSERT_EQ(kbs.Admin({"set-policy", kbs.dir() + "/policy.json"}), 0);
+  for (const char* r : {"default/key/all", "default/key/sample"}) {
+    ASSERT_EQ(kbs.Admin({"set-resource", r, kbs.dir() + "/secret"}), 0);
+  }
+  const AttesterKey key = MakeAttesterKey("P-256");
+  for (size_t bytes : {48u, 64u}) {  // the digest, or the digest zero-padded to REPORT_DATA
+    KbsClient c(kbs.port());
+    const Json rd = RuntimeData(c.Auth("sample"), key.public_jwk);
+    Json resp;
+    ASSERT_EQ(c.Attest(AttestBody(rd, SampleEvidence(rd, bytes)), &resp), 200) << resp.dump();
+    const Json claims = TokenClaims(resp.value("token", ""));
+    EXPECT_EQ(claims.value("tee", ""), "sample");
+    EXPECT_EQ(claims["evaluation"].value("verdict", ""), "accept-unverified-sample");
+    Json jwe;
+    ASSERT_EQ(c.Resource("default/key/sample", &jwe), 200) << jwe.dump();
+    auto plain = DecryptJwe(jwe, key.key.get());
+    ASSERT_TRUE(plain.ok());
+    EXPECT_EQ(std::string(plain->begin(), plain->end()), "sample secret");
+    // A grant without "tees" means the real TEEs, never the sample one.
+    EXPECT_EQ(c.Resource("default/key/all", &jwe), 403) << jwe.dump();
+  }
+  // report_data that is not this session's binding: refused.
+  KbsClient bad(kbs.port());
+  const Json rd = RuntimeData(bad.Auth("sample"), key.public_jwk);
+  Json other = rd;
+  other["nonce"] = "another nonce";
+  Json resp;
+  EXPECT_EQ(bad.Attest(AttestBody(rd, SampleEvidence(other)), &resp), 401) << resp.dump();
+  EXPECT_NE(resp.value("detail", "").find("report-data-mismatch"), std::string::npos);
+  std::string out;
+  ASSERT_EQ(kbs.Admin({"decisions", "50"}, &out), 0);
+  EXPECT_NE(out.find("NOTHING VERIFIED"), std::string::npos) << out;
+  EXPECT_NE(out.find("accepted without verification (--allow-sample-tee)"), std::string::npos);
+}
+
 TEST(KbsAdmin, SocketRefusesOtherUids) {
   SyntheticSnp snp;
   SyntheticTdx tdx;

@@ -13,6 +13,7 @@
 #include "attest/common/bytes.h"
 #include "kbs/base64.h"
 #include "kbs/byte_arrays.h"
+#include "kbs/evidence.h"
 #include "kbs/http_api.h"
 #include "kbs/jcs.h"
 #include "kbs/jwe.h"
@@ -259,13 +260,37 @@ TEST(ByteArrays, OnlyTeeEvidenceInTheAttestScope) {
   EXPECT_TRUE(j["z"].is_array());
 }
 
+TEST(SampleTee, EvidenceParsedAndGrantedOnlyByName) {
+  const std::string b48 = Base64Encode(attest::Bytes(48, 7));
+  auto e = ParseSampleEvidence(Json{{"svn", "1"}, {"report_data", b48}, {"extra", 1}});
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->report_data.size(), 64u);
+  EXPECT_EQ(e->report_data[47], 7);
+  EXPECT_EQ(e->report_data[48], 0);
+  for (const Json& bad :
+       {Json{{"report_data", b48}}, Json{{"svn", 1}, {"report_data", b48}},
+        Json{{"svn", "1"}, {"report_data", Base64Encode(attest::Bytes(20, 1))}},
+        Json{{"svn", "1"}, {"report_data", "not base64!"}}, Json{{"svn", "1"}}, Json("x")}) {
+    EXPECT_FALSE(ParseSampleEvidence(bad).ok()) << bad;
+  }
+  auto p = ParseKbsPolicy(R"({"resources":[{"path":"a/b/c"},{"path":"s/k/*","tees":["sample"]}]})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string why;
+  EXPECT_FALSE(ResourceAllowed(*p, "a", "b", "c", TeeKind::kSample, "", &why));
+  EXPECT_TRUE(ResourceAllowed(*p, "s", "k", "x", TeeKind::kSample, "", &why));
+  EXPECT_FALSE(ResourceAllowed(*p, "s", "k", "x", TeeKind::kSnp, "", &why));
+  auto auth = ParseAuthRequest(R"({"version":"0.4.0","tee":"sample"})");
+  ASSERT_TRUE(auth.ok());
+  EXPECT_EQ(auth->tee, TeeKind::kSample);
+}
+
 TEST(Protocol, AuthRequest) {
   auto r = ParseAuthRequest(R"({"version":"0.4.0","tee":"tdx","extra-params":""})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->tee, TeeKind::kTdx);
   EXPECT_TRUE(ParseAuthRequest(R"({"version":"0.1.1","tee":"snp"})").ok());
   EXPECT_FALSE(ParseAuthRequest(R"({"version":"1.0.0","tee":"snp"})").ok());
-  EXPECT_FALSE(ParseAuthRequest(R"({"version":"0.4.0","tee":"sample"})").ok());
+  EXPECT_FALSE(ParseAuthRequest(R"({"version":"0.4.0","tee":"sev"})").ok());  // sample: see SampleTee
   EXPECT_FALSE(ParseAuthRequest(R"([])").ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(20000, ' ')).ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(100, '[') + std::string(100, ']')).ok());
