@@ -32,7 +32,7 @@ int Usage(const std::string& error) {
                "  [--admin-uid UID] [--snp-allow-root FILE]... [--tdx-allow-root FILE]\n"
                "  [--allow-sample-tee]\n"
                "  [--tdx-collateral DIR] [--snp-kds-cache DIR] [--challenge-ttl S]\n"
-               "  [--session-ttl S] [--max-sessions N] [--threads N] [--quiet]\n",
+               "  [--session-ttl S] [--token-ttl S] [--max-sessions N] [--threads N] [--quiet]\n",
                error.c_str());
   return 2;
 }
@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--max-sessions") {
       if (!ParseNumber<size_t>(v, 1, 1000000, &config.limits.max_sessions))
         return Usage("bad --max-sessions");
+    } else if (arg == "--token-ttl") {
+      if (!ParseNumber<int64_t>(v, 1, 86400, &config.token_ttl)) return Usage("bad --token-ttl");
     } else if (arg == "--threads") {
       if (!ParseNumber<size_t>(v, 1, 256, &threads)) return Usage("bad --threads");
     } else {

@@ -13,6 +13,7 @@
 #include "attest/common/signature_util.h"
 #include "kbs/base64.h"
 #include "kbs/jwk.h"
+#include "kbs/kbs_error.h"
 
 namespace pv::kbs {
 namespace {
@@ -100,6 +101,38 @@ absl::StatusOr<std::string> TokenSigner::Sign(const nlohmann::json& claims) cons
     return absl::InternalError("token signature encoding failed");
   }
   return absl::StrCat(signing_input, ".", Base64UrlEncode(raw));
+}
+
+absl::Status TokenSigner::Verify(const CompactJwt& jwt) const {
+  auto refused = [] {
+    return KbsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
+                    "attestation token: signature does not verify with this KBS's token key");
+  };
+  if (jwt.signature.size() != 64) return refused();
+  uint8_t digest[32];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(jwt.signing_input.data(), jwt.signing_input.size(), digest, &digest_len,
+                 EVP_sha256(), nullptr) != 1) {
+    return refused();
+  }
+  // r || s back into the DER ECDSA-Sig-Value OpenSSL verifies.
+  attest::EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(jwt.signature.data(), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(jwt.signature.data() + 32, 32, nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return refused();
+  }
+  uint8_t* der = nullptr;
+  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+  if (der_len <= 0) return refused();
+  attest::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+  const bool ok =
+      ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+      EVP_PKEY_verify(ctx.get(), der, static_cast<size_t>(der_len), digest, digest_len) == 1;
+  OPENSSL_free(der);
+  return ok ? absl::OkStatus() : refused();
 }
 
 nlohmann::json TokenSigner::PublicJwk() const {

@@ -18,11 +18,13 @@
 #include "kbs/jcs.h"
 #include "kbs/jwe.h"
 #include "kbs/jwk.h"
+#include "kbs/jwt.h"
 #include "kbs/kbs_policy.h"
 #include "kbs/protocol.h"
 #include "kbs/runtime_data.h"
 #include "kbs/session_table.h"
 #include "kbs/store.h"
+#include "kbs/token_signer.h"
 #include "tests/kbs/byte_array_reference.h"
 #include "tests/kbs/kbs_test_support.h"
 
@@ -284,13 +286,53 @@ TEST(SampleTee, EvidenceParsedAndGrantedOnlyByName) {
   EXPECT_EQ(auth->tee, TeeKind::kSample);
 }
 
+TEST(Jwt, ParsedStrictlyAndVerifiedWithTheKbsKey) {
+  char tmpl[] = "/tmp/kbs-jwt-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  auto signer = TokenSigner::LoadOrCreate(dir + "/k.pem");
+  auto other = TokenSigner::LoadOrCreate(dir + "/o.pem");
+  ASSERT_TRUE(signer.ok() && other.ok());
+  const Json claims = {{"iss", "pv-kbs"}, {"exp", 5}};
+  const std::string token = *signer->Sign(claims);
+  auto jwt = ParseCompactJwt(token);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(jwt->claims, claims);
+  EXPECT_TRUE(signer->Verify(*jwt).ok());
+  EXPECT_FALSE(other->Verify(*jwt).ok());
+  const std::string payload = token.substr(token.find('.'), token.rfind('.') - token.find('.'));
+  const std::string sig = token.substr(token.rfind('.'));
+  auto head = [](const std::string& h) { return Base64UrlEncode(h); };
+  for (const std::string& bad :
+       {std::string(""), std::string("a.b"), token + ".x",
+        head(R"({"alg":"none"})") + payload + sig,
+        head(R"({"alg":"ES256","kid":"k"})") + payload + sig,
+        head(R"({"alg":"ES256","jwk":{}})") + payload + sig,
+        head(R"({"alg":"HS256"})") + payload + sig, head("[]") + payload + sig,
+        head(R"({"alg":"ES256"})") + "." + Base64UrlEncode(std::string("[1]")) + sig,
+        token.substr(0, token.rfind('.')) + ".AAAA", token.substr(0, token.rfind('.') + 1) + "*",
+        std::string(kMaxTokenBytes + 1, 'a')}) {
+    EXPECT_FALSE(ParseCompactJwt(bad).ok()) << bad;
+  }
+  // A valid header with another payload: parses, but the signature no longer verifies.
+  auto edited = ParseCompactJwt(token.substr(0, token.find('.')) + "." +
+                                Base64UrlEncode(std::string(R"({"iss":"pv-kbs","exp":9})")) + sig);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_FALSE(signer->Verify(*edited).ok());
+  EXPECT_EQ(BearerToken("Bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("  bearer   abc  "), "abc");
+  EXPECT_EQ(BearerToken("Basic abc"), "");
+  EXPECT_EQ(BearerToken(""), "");
+}
+
 TEST(Protocol, AuthRequest) {
   auto r = ParseAuthRequest(R"({"version":"0.4.0","tee":"tdx","extra-params":""})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->tee, TeeKind::kTdx);
   EXPECT_TRUE(ParseAuthRequest(R"({"version":"0.1.1","tee":"snp"})").ok());
   EXPECT_FALSE(ParseAuthRequest(R"({"version":"1.0.0","tee":"snp"})").ok());
-  EXPECT_FALSE(ParseAuthRequest(R"({"version":"0.4.0","tee":"sev"})").ok());  // sample: see SampleTee
+  EXPECT_FALSE(
+      ParseAuthRequest(R"({"version":"0.4.0","tee":"sev"})").ok());  // sample: see SampleTee
   EXPECT_FALSE(ParseAuthRequest(R"([])").ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(20000, ' ')).ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(100, '[') + std::string(100, ']')).ok());
