@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errno_status.h"
+#include "file_util.h"
 #include "unique_fd.h"
 
 namespace pv::agent {
@@ -45,14 +46,9 @@ absl::StatusOr<void*> Map(int fd, const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<CounterFile>> CounterFile::Create(const std::string& path) {
   static_assert(sizeof(Layout) <= kFileSize);
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return ErrnoStatus("create", path);
-  // Allocated before it is mapped: no SIGBUS on a full file system (see SharedRegion::Create).
-  if (int err = ::posix_fallocate(fd.get(), 0, kFileSize); err != 0) {
-    ::unlink(path.c_str());
-    return ErrnoStatus("allocate", path, err);
-  }
-  absl::StatusOr<void*> base = Map(fd.get(), path);
+  absl::StatusOr<UniqueFd> fd = CreateAllocatedFile(path, kFileSize);
+  if (!fd.ok()) return fd.status();
+  absl::StatusOr<void*> base = Map(fd->get(), path);
   if (!base.ok()) return base.status();
   auto* layout = static_cast<Layout*>(*base);
   Store(&layout->version, kVersion);
