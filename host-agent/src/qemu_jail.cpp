@@ -94,6 +94,7 @@ absl::StatusOr<JailPlan> PlanJail(const std::string& root, const std::string& qe
   }
   plan.steps.push_back({JailStep::kDirectory, root + "/dev", ""});
   for (const char* dev : kDevices) {
+    if (::access(dev, F_OK) != 0) continue;  // (a minimal container may lack one)
     plan.steps.push_back({JailStep::kBindFile, root + dev, dev, /*device=*/true});
   }
   if (kvm && ::access("/dev/kvm", F_OK) == 0) {
