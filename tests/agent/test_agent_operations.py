@@ -219,7 +219,11 @@ class OperationsTest(AgentTestCase):
                               "--guest", guest("loop.bin"), "--guest-args", "iters=0"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        a.wait_state("nt", "PARTITION_STATE_RUNNING")
+
+        def running():  # (NOT_FOUND until pvctl has created it)
+            rc, doc, _ = a.pvctl("get", "nt")
+            return rc == OK and doc["state"] == "PARTITION_STATE_RUNNING"
+        wait_until(running, timeout=30, what="nt to be launched")
         # (pvctl blocked SIGINT before it connected: a signal now is taken by its console loop.)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
