@@ -85,8 +85,37 @@ Appraiser::Appraiser(const AppraiserConfig& config, attest::TrustStore trust, st
 Appraisal Appraiser::Appraise(TeeKind tee, const nlohmann::json& evidence,
                               const ReportData& expected, const attest::policy::Policy& policy,
                               attest::UnixTime now) {
-  return tee == TeeKind::kSnp ? AppraiseSnp(evidence, expected, policy.snp, now)
-                              : AppraiseTdx(evidence, expected, policy.tdx, now);
+  switch (tee) {
+    case TeeKind::kSnp:
+      return AppraiseSnp(evidence, expected, policy.snp, now);
+    case TeeKind::kTdx:
+      return AppraiseTdx(evidence, expected, policy.tdx, now);
+    case TeeKind::kSample:
+      return AppraiseSample(evidence, expected);
+  }
+  return Appraisal{};
+}
+
+Appraisal Appraiser::AppraiseSample(const nlohmann::json& evidence, const ReportData& expected) {
+  Appraisal out;
+  out.unverified_sample = true;
+  out.checks["tee"] = "sample: trustee's test TEE, nothing is verified";
+  if (!config_.allow_sample_tee) {
+    out.reason = "sample-tee-not-allowed: this KBS was not started with --allow-sample-tee";
+    return out;
+  }
+  auto parsed = ParseSampleEvidence(evidence);
+  if (!parsed.ok()) {
+    out.reason = absl::StrCat("evidence-unusable: ", parsed.status().message());
+    return out;
+  }
+  out.checks["svn"] = parsed->svn;
+  // Only the binding is compared (as trustee's sample verifier does); no policy applies, so
+  // resources are released to it only by grants that name "sample".
+  attest::policy::PolicyDecision no_policy;  // verdict "accept": no claims to appraise
+  Conclude(attest::HexEncode(parsed->report_data), expected, no_policy, &out);
+  if (out.accepted) out.checks["policy"] = "none (sample TEE)";
+  return out;
 }
 
 Appraisal Appraiser::AppraiseSnp(const nlohmann::json& evidence, const ReportData& expected,

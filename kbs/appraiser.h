@@ -36,6 +36,8 @@ struct AppraiserConfig {
   std::string tdx_allowed_root;                // one root certificate file, or empty
   std::string snp_kds_cache_dir;   // VEK/chain when the evidence carries none (kds_cache.h)
   std::string tdx_collateral_dir;  // Intel-PCS-keyed collateral (tdx_verifier.h); or empty
+  // trustee's sample TEE (`--allow-sample-tee`): evidence that only repeats the binding.
+  bool allow_sample_tee = false;
 };
 
 struct Appraisal {
@@ -44,6 +46,7 @@ struct Appraisal {
   nlohmann::json checks = nlohmann::json::object();  // check name -> value
   std::string measurement;                           // SNP MEASUREMENT / TDX MRTD, hex
   bool non_vendor_root = false;
+  bool unverified_sample = false;  // tee "sample": accepted without any verification
 };
 
 class Appraiser {
@@ -57,6 +60,7 @@ class Appraiser {
   Appraiser(const AppraiserConfig& config, attest::TrustStore trust, std::string tdx_root);
   Appraisal AppraiseSnp(const nlohmann::json& evidence, const ReportData& expected,
                         const attest::policy::SnpPolicy& policy, attest::UnixTime now);
+  Appraisal AppraiseSample(const nlohmann::json& evidence, const ReportData& expected);
   Appraisal AppraiseTdx(const nlohmann::json& evidence, const ReportData& expected,
                         const attest::policy::TdxPolicy& policy, attest::UnixTime now);
   absl::StatusOr<attest::tdx::TdxCollateral> Collateral(const std::string& quote);

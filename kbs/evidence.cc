@@ -26,6 +26,12 @@ absl::StatusOr<Bytes> ByteString(const Json& v, const std::string& what, size_t 
     if (!b.ok()) return Invalid(what, std::string(b.status().message()));
     return b;
   }
+  if (v.is_binary()) {
+    // An integer array the attest parser decoded already (byte_arrays.h): same checks.
+    const auto& b = v.get_binary();
+    if (b.size() > max_bytes) return Invalid(what, "too large");
+    return Bytes(b.begin(), b.end());
+  }
   if (v.is_array()) {
     if (v.size() > max_bytes) return Invalid(what, "too large");
     Bytes out;
@@ -98,6 +104,26 @@ absl::StatusOr<TdxEvidence> ParseTdxEvidence(const Json& evidence) {
   auto bytes = ByteString(*quote, "quote", kMaxQuoteBytes);
   if (!bytes.ok()) return bytes.status();
   return TdxEvidence{std::move(*bytes)};
+}
+
+absl::StatusOr<SampleEvidence> ParseSampleEvidence(const Json& evidence) {
+  if (!evidence.is_object()) return Invalid("sample", "must be an object");
+  auto svn = evidence.find("svn");
+  if (svn == evidence.end() || !svn->is_string() ||
+      svn->get_ref<const std::string&>().size() > 64) {
+    return Invalid("sample", "\"svn\" missing or not a string of at most 64 characters");
+  }
+  auto rd = evidence.find("report_data");
+  if (rd == evidence.end() || !rd->is_string()) {
+    return Invalid("sample", "\"report_data\" missing or not a base64 string");
+  }
+  auto bytes = ByteString(*rd, "report_data", 64);
+  if (!bytes.ok()) return bytes.status();
+  if (bytes->size() != 48 && bytes->size() != 64) {
+    return Invalid("report_data", absl::StrCat("must be 48 or 64 bytes, got ", bytes->size()));
+  }
+  bytes->resize(64, 0);
+  return SampleEvidence{svn->get<std::string>(), std::move(*bytes)};
 }
 
 }  // namespace pv::kbs

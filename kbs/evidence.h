@@ -34,6 +34,14 @@ struct TdxEvidence {
 absl::StatusOr<SnpEvidence> ParseSnpEvidence(const nlohmann::json& evidence);
 absl::StatusOr<TdxEvidence> ParseTdxEvidence(const nlohmann::json& evidence);
 
+// trustee's sample TEE: {"svn": "<string>", "report_data": "<base64 of the 48-byte binding, or
+// of it zero-padded to 64>"} (unknown members ignored, as serde does). Proves nothing.
+struct SampleEvidence {
+  std::string svn;
+  attest::Bytes report_data;  // 64 bytes, zero-padded
+};
+absl::StatusOr<SampleEvidence> ParseSampleEvidence(const nlohmann::json& evidence);
+
 }  // namespace pv::kbs
 
 #endif  // PV_KBS_EVIDENCE_H_

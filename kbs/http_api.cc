@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "kbs/jwt.h"
 #include "kbs/kbs_error.h"
 
 namespace pv::kbs {
@@ -68,7 +69,8 @@ void InstallRoutes(httplib::Server* server, KbsService* service) {
   });
   const char* kResource = R"(/kbs/v0/resource/([^/]+)/([^/]+)/([^/]+))";
   server->Get(kResource, [service](const httplib::Request& req, httplib::Response& res) {
-    auto r = service->Resource(Cookie(req), req.matches[1], req.matches[2], req.matches[3]);
+    auto r = service->Resource(Cookie(req), BearerToken(req.get_header_value("Authorization")),
+                               req.matches[1], req.matches[2], req.matches[3]);
     if (!r.ok()) return SendError(r.status(), res);
     SendJson(*r, res);
   });

@@ -5,6 +5,9 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "attest/common/openssl_ptr.h"
 #include "kbs/base64.h"
@@ -31,6 +34,47 @@ struct Wiped {
   ~Wiped() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
+// Algorithms fetched from the provider once: EVP_aes_256_gcm() and friends make every
+// EVP_EncryptInit_ex look the implementation up again (OpenSSL 3's implicit fetch). Fetched
+// objects are immutable and may be shared by threads.
+const EVP_CIPHER* FetchedCipher(const char* name) {
+  return EVP_CIPHER_fetch(nullptr, name, nullptr);
+}
+const EVP_CIPHER* Aes256Gcm() {
+  static const EVP_CIPHER* cipher = FetchedCipher("AES-256-GCM");
+  return cipher;
+}
+const EVP_CIPHER* Aes256Wrap() {
+  static const EVP_CIPHER* cipher = FetchedCipher("AES-256-WRAP");
+  return cipher;
+}
+
+// Ephemeral keys come from a key-generation context set up once per curve and thread
+// (EVP_EC_gen builds and tears one down per key, twice the cost of the generation itself).
+// Contexts are not thread-safe, hence one per thread; each key is still fresh and random.
+EVP_PKEY* GenerateEphemeral(const char* group) {
+  struct Generator {
+    std::string group;
+    attest::EvpPkeyCtxPtr ctx;
+  };
+  thread_local std::vector<Generator> generators;
+  EVP_PKEY_CTX* ctx = nullptr;
+  for (const Generator& g : generators) {
+    if (g.group == group) ctx = g.ctx.get();
+  }
+  if (ctx == nullptr) {
+    attest::EvpPkeyCtxPtr made(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (!made || EVP_PKEY_keygen_init(made.get()) <= 0 ||
+        EVP_PKEY_CTX_set_group_name(made.get(), group) <= 0) {
+      return nullptr;
+    }
+    ctx = made.get();
+    generators.push_back(Generator{group, std::move(made)});
+  }
+  EVP_PKEY* key = nullptr;
+  return EVP_PKEY_generate(ctx, &key) == 1 ? key : nullptr;
+}
+
 void PutBe32(Bytes* out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<uint8_t>(v >> shift));
 }
@@ -39,8 +83,7 @@ absl::StatusOr<Bytes> AesKeyWrap(ByteSpan kek, ByteSpan cek) {
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   Bytes out(cek.size() + 8);
   int len = 0, fin = 0;
-  if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) != 1 ||
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), Aes256Wrap(), nullptr, kek.data(), nullptr) != 1 ||
       EVP_EncryptUpdate(ctx.get(), out.data(), &len, cek.data(), static_cast<int>(cek.size())) !=
           1 ||
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1) {
@@ -54,7 +97,10 @@ absl::StatusOr<Bytes> Ecdh(EVP_PKEY* priv, EVP_PKEY* peer) {
   attest::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, priv, nullptr));
   size_t len = 0;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
-      EVP_PKEY_derive_set_peer(ctx.get(), peer) <= 0 ||
+      // No second public-key validation: the peer is the session's tee-pubkey, which
+      // ParseTeePublicKey checked (on the curve, cofactor-1 curves) when it was accepted; the
+      // default check would repeat it with a full scalar multiplication by the group order.
+      EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, /*validate_peer=*/0) <= 0 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) <= 0) {
     return absl::InternalError("JWE: ECDH setup failed");
   }
@@ -70,7 +116,7 @@ absl::StatusOr<Bytes> WrapEcdh(const TeePublicKey& recipient, ByteSpan cek, Json
   const char* group = nullptr;
   size_t size = 0;
   if (!JoseCurve(recipient.curve, &group, &size)) return absl::InternalError("JWE: curve");
-  attest::EvpPkeyPtr eph(EVP_EC_gen(group));
+  attest::EvpPkeyPtr eph(GenerateEphemeral(group));
   if (!eph) return absl::InternalError("JWE: ephemeral key generation failed");
   auto epk = EcPublicJwk(eph.get(), recipient.curve);
   if (!epk.ok()) return epk.status();
@@ -113,7 +159,8 @@ Bytes ConcatKdfA256(ByteSpan z, const std::string& algorithm_id) {
   PutBe32(&input, 256);  // SuppPubInfo: key length in bits
   Bytes key(32);
   unsigned int len = 0;
-  EVP_Digest(input.data(), input.size(), key.data(), &len, EVP_sha256(), nullptr);
+  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);  // fetched once
+  EVP_Digest(input.data(), input.size(), key.data(), &len, sha256, nullptr);
   OPENSSL_cleanse(input.data(), input.size());
   return key;
 }
@@ -141,7 +188,7 @@ absl::StatusOr<Json> EncryptJwe(const TeePublicKey& recipient, ByteSpan plaintex
   Bytes ciphertext(plaintext.size() + 16);
   Bytes tag(kTagBytes);
   int len = 0, fin = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kIvBytes, nullptr) != 1 ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, cek.bytes.data(), iv.data()) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len,

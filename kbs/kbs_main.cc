@@ -30,8 +30,9 @@ int Usage(const std::string& error) {
   std::fprintf(stderr,
                "pv-kbs: %s\nusage: pv-kbs --listen HOST:PORT --store DIR [--admin-socket PATH]\n"
                "  [--admin-uid UID] [--snp-allow-root FILE]... [--tdx-allow-root FILE]\n"
+               "  [--allow-sample-tee]\n"
                "  [--tdx-collateral DIR] [--snp-kds-cache DIR] [--challenge-ttl S]\n"
-               "  [--session-ttl S] [--max-sessions N] [--threads N] [--quiet]\n",
+               "  [--session-ttl S] [--token-ttl S] [--max-sessions N] [--threads N] [--quiet]\n",
                error.c_str());
   return 2;
 }
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
     std::string v;
     if (arg == "--quiet") {
       quiet = true;
+    } else if (arg == "--allow-sample-tee") {
+      config.appraiser.allow_sample_tee = true;
     } else if (!value(&v)) {
       return Usage(absl::StrCat("unknown option or missing value: ", arg));
     } else if (arg == "--listen") {
@@ -93,6 +96,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--max-sessions") {
       if (!ParseNumber<size_t>(v, 1, 1000000, &config.limits.max_sessions))
         return Usage("bad --max-sessions");
+    } else if (arg == "--token-ttl") {
+      if (!ParseNumber<int64_t>(v, 1, 86400, &config.token_ttl)) return Usage("bad --token-ttl");
     } else if (arg == "--threads") {
       if (!ParseNumber<size_t>(v, 1, 256, &threads)) return Usage("bad --threads");
     } else {
@@ -130,6 +135,11 @@ int main(int argc, char** argv) {
                  "pv-kbs: WARNING: TDX evidence may chain to the non-vendor root in %s "
                  "(simulated secure processor / test PKI); accepted only because configured\n",
                  config.appraiser.tdx_allowed_root.c_str());
+  }
+  if (config.appraiser.allow_sample_tee) {
+    std::fprintf(stderr,
+                 "pv-kbs: WARNING: trustee's sample TEE is allowed (--allow-sample-tee): its "
+                 "evidence proves nothing; only grants naming \"sample\" release to it\n");
   }
   auto service = KbsService::Create(std::move(*store), config, &log);
   if (!service.ok()) return Usage(std::string(service.status().message()));

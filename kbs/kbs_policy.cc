@@ -45,8 +45,10 @@ absl::StatusOr<ResourceGrant> ParseGrant(const Json& g, size_t index) {
         grant.snp = true;
       } else if (t == "tdx") {
         grant.tdx = true;
+      } else if (t == "sample") {
+        grant.sample = true;
       } else {
-        return Bad(where + ".tees entries must be \"snp\" or \"tdx\"");
+        return Bad(where + ".tees entries must be \"snp\", \"tdx\" or \"sample\"");
       }
     }
   }
@@ -105,7 +107,8 @@ bool ResourceAllowed(const KbsPolicy& policy, const std::string& repo, const std
   for (const auto& g : policy.grants) {
     if (!Matches(g.repo, repo) || !Matches(g.type, type) || !Matches(g.tag, tag)) continue;
     path_matched = true;
-    if (!(tee == TeeKind::kSnp ? g.snp : g.tdx)) continue;
+    const bool granted = tee == TeeKind::kSnp ? g.snp : tee == TeeKind::kTdx ? g.tdx : g.sample;
+    if (!granted) continue;
     tee_matched = true;
     if (g.measurements.empty() || std::find(g.measurements.begin(), g.measurements.end(),
                                             measurement) != g.measurements.end()) {

@@ -25,6 +25,7 @@ namespace pv::kbs {
 struct ResourceGrant {
   std::string repo, type, tag;  // "*" matches any value of that component
   bool snp = true, tdx = true;
+  bool sample = false;                    // trustee's test TEE: only when the grant names it
   std::vector<std::string> measurements;  // lowercase hex; empty = any
 };
 

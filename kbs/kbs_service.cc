@@ -2,8 +2,13 @@
 
 #include <openssl/crypto.h>
 
+#include <optional>
 #include "absl/strings/str_cat.h"
+
+#include "attest/common/bytes.h"
+#include "attest/common/cert_util.h"
 #include "kbs/jwe.h"
+#include "kbs/jwt.h"
 #include "kbs/kbs_error.h"
 #include "kbs/protocol.h"
 #include "kbs/runtime_data.h"
@@ -20,6 +25,14 @@ absl::StatusOr<std::shared_ptr<const KbsPolicy>> LoadPolicy(const Store& store) 
   auto policy = ParseKbsPolicy(*text);
   if (!policy.ok()) return policy.status();
   return std::make_shared<const KbsPolicy>(std::move(*policy));
+}
+
+// The token's claim naming the session it was issued to: a digest, so the token (which the
+// attester may hand on) does not carry the cookie.
+std::string SessionBinding(const std::string& session_id) {
+  const auto d = attest::Sha256(
+      attest::ByteSpan(reinterpret_cast<const uint8_t*>(session_id.data()), session_id.size()));
+  return attest::HexEncode(attest::ByteSpan(d.data(), 16));
 }
 
 }  // namespace
@@ -68,6 +81,14 @@ absl::StatusOr<AuthResult> KbsService::Auth(std::string_view body) {
   if (!req.ok()) {
     log_->Record("auth", "deny", std::string(req.status().message()));
     return req.status();
+  }
+  if (req->tee == TeeKind::kSample && !config_.appraiser.allow_sample_tee) {
+    absl::Status refused =
+        KbsError(absl::StatusCode::kInvalidArgument, "InvalidRequest",
+                 "tee \"sample\" (trustee's test TEE: its evidence proves nothing) is not "
+                 "enabled on this KBS (pv-kbs --allow-sample-tee)");
+    log_->Record("auth", "deny", std::string(refused.message()), {{"tee", "sample"}});
+    return refused;
   }
   auto challenge = sessions_.Create(req->tee, attest::CurrentUnixTime());
   if (!challenge.ok()) {
@@ -120,6 +141,9 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
   details["checks"] = appraisal.checks;
   if (!appraisal.measurement.empty()) details["measurement"] = appraisal.measurement;
   if (appraisal.non_vendor_root) details["root"] = "configured-non-vendor-root";
+  if (appraisal.unverified_sample) {
+    details["warning"] = "sample TEE: accepted without verification (--allow-sample-tee)";
+  }
   if (!appraisal.accepted) {
     return deny(KbsError(absl::StatusCode::kUnauthenticated, "VerificationFailed",
                          absl::StrCat("attestation rejected: ", appraisal.reason)));
@@ -129,18 +153,95 @@ absl::StatusOr<Json> KbsService::Attest(const std::string& session_id, std::stri
                  {"exp", now + config_.token_ttl},
                  {"tee", TeeName(tee)},
                  {"tee-pubkey", pubkey->jwk},
-                 {"evaluation", {{"verdict", "accept"}, {"checks", appraisal.checks}}},
-                 {"measurement", appraisal.measurement}};
+                 {"evaluation",
+                  {{"verdict", appraisal.unverified_sample ? "accept-unverified-sample" : "accept"},
+                   {"checks", appraisal.checks}}},
+                 {"measurement", appraisal.measurement},
+                 {"sid", SessionBinding(session_id)}};
   auto token = signer_.Sign(claims);
   if (!token.ok()) return deny(token.status());
   AttestedSession attested{tee, appraisal.measurement,
                            std::make_shared<const TeePublicKey>(std::move(*pubkey))};
   sessions_.MarkAttested(session_id, std::move(attested), now);
-  log_->Record("attest", "allow", "evidence verified and policy accepted", details);
+  log_->Record("attest", "allow",
+               appraisal.unverified_sample
+                   ? "sample TEE: report_data matches the binding; NOTHING VERIFIED"
+                   : "evidence verified and policy accepted",
+               details);
   return Json{{"token", *token}};
 }
 
+absl::StatusOr<AttestedSession> KbsService::SessionFromToken(const std::string& token,
+                                                             const std::string& session_id,
+                                                             attest::UnixTime now) {
+  auto invalid = [](const std::string& why) {
+    return KbsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
+                    absl::StrCat("attestation token: ", why));
+  };
+  auto jwt = ParseCompactJwt(token);
+  if (!jwt.ok()) return jwt.status();
+  if (absl::Status s = signer_.Verify(*jwt); !s.ok()) return s;
+  // Signed by this KBS: the claims are its own, checked anyway (they decide a release).
+  const Json& c = jwt->claims;
+  auto integer = [&c](const char* name) -> std::optional<int64_t> {
+    auto it = c.find(name);
+    if (it == c.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
+  };
+  const auto exp = integer("exp"), iat = integer("iat");
+  if (c.value("iss", "") != "pv-kbs" || !exp || !iat) return invalid("iss, iat or exp missing");
+  if (now >= *exp) {
+    return KbsError(absl::StatusCode::kUnauthenticated, "ExpiredToken",
+                    absl::StrCat("attestation token expired ", now - *exp, " s ago"));
+  }
+  if (*iat > now + 60) return invalid("issued in the future");
+  AttestedSession out;
+  const std::string tee = c.value("tee", "");
+  std::string want_verdict = "accept";
+  if (tee == "snp") {
+    out.tee = TeeKind::kSnp;
+  } else if (tee == "tdx") {
+    out.tee = TeeKind::kTdx;
+  } else if (tee == "sample" && config_.appraiser.allow_sample_tee) {
+    out.tee = TeeKind::kSample;
+    want_verdict = "accept-unverified-sample";
+  } else {
+    return invalid("tee not accepted by this KBS");
+  }
+  const auto evaluation = c.find("evaluation");
+  if (evaluation == c.end() || !evaluation->is_object() ||
+      evaluation->value("verdict", "") != want_verdict) {
+    return invalid("no accepting verdict");
+  }
+  const auto measurement = c.find("measurement");
+  const auto pubkey_jwk = c.find("tee-pubkey");
+  if (measurement == c.end() || !measurement->is_string() || pubkey_jwk == c.end()) {
+    return invalid("measurement or tee-pubkey missing");
+  }
+  out.measurement = measurement->get<std::string>();
+  auto pubkey = ParseTeePublicKey(*pubkey_jwk);
+  if (!pubkey.ok()) return invalid(std::string(pubkey.status().message()));
+  if (!session_id.empty()) {
+    // A cookie as well: the token must be this session's.
+    if (c.value("sid", "") != SessionBinding(session_id)) {
+      return invalid("issued to another session than the cookie's");
+    }
+    auto session = sessions_.GetAttested(session_id, now);
+    if (session.ok() && session->tee_pubkey->jwk != pubkey->jwk) {
+      return invalid("tee-pubkey differs from the session's");
+    }
+  }
+  out.tee_pubkey = std::make_shared<const TeePublicKey>(std::move(*pubkey));
+  return out;
+}
+
 absl::StatusOr<Json> KbsService::Resource(const std::string& session_id, const std::string& repo,
+                                          const std::string& type, const std::string& tag) {
+  return Resource(session_id, "", repo, type, tag);
+}
+
+absl::StatusOr<Json> KbsService::Resource(const std::string& session_id,
+                                          const std::string& bearer_token, const std::string& repo,
                                           const std::string& type, const std::string& tag) {
   const attest::UnixTime now = attest::CurrentUnixTime();
   Json details = {{"session", SessionLabel(session_id)}};
@@ -151,11 +252,13 @@ absl::StatusOr<Json> KbsService::Resource(const std::string& session_id, const s
   auto path = ParseResourcePath(repo, type, tag);
   if (!path.ok()) return deny(path.status());
   details["resource"] = path->ToString();
-  if (session_id.empty()) {
+  if (session_id.empty() && bearer_token.empty()) {
     return deny(KbsError(absl::StatusCode::kUnauthenticated, "MissingCookie",
-                         "no kbs-session-id cookie; attest first"));
+                         "no kbs-session-id cookie and no bearer token; attest first"));
   }
-  auto session = sessions_.GetAttested(session_id, now);
+  if (!bearer_token.empty()) details["credential"] = "bearer-token";
+  auto session = bearer_token.empty() ? sessions_.GetAttested(session_id, now)
+                                      : SessionFromToken(bearer_token, session_id, now);
   if (!session.ok()) return deny(session.status());
   details["tee"] = TeeName(session->tee);
   details["measurement"] = session->measurement;

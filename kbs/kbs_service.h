@@ -49,6 +49,12 @@ class KbsService {
   absl::StatusOr<nlohmann::json> Attest(const std::string& session_id, std::string_view body);
   absl::StatusOr<nlohmann::json> Resource(const std::string& session_id, const std::string& repo,
                                           const std::string& type, const std::string& tag);
+  // The same with trustee's other credential: `bearer_token`, an attestation token this KBS
+  // issued (Authorization: Bearer), checked for its signature, expiry, issuer, verdict and,
+  // when a cookie comes too, its session; the resource is wrapped to the token's tee-pubkey.
+  absl::StatusOr<nlohmann::json> Resource(const std::string& session_id,
+                                          const std::string& bearer_token, const std::string& repo,
+                                          const std::string& type, const std::string& tag);
 
   // Admin side (never reachable from the attester listener).
   absl::Status SetPolicy(const std::string& text);
@@ -61,6 +67,9 @@ class KbsService {
   KbsService(Store store, const ServiceConfig& config, DecisionLog* log, TokenSigner signer,
              std::unique_ptr<Appraiser> appraiser, std::shared_ptr<const KbsPolicy> policy);
   std::shared_ptr<const KbsPolicy> policy() const;
+  absl::StatusOr<AttestedSession> SessionFromToken(const std::string& token,
+                                                   const std::string& session_id,
+                                                   attest::UnixTime now);
 
   Store store_;
   ServiceConfig config_;

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "absl/strings/str_cat.h"
+#include "kbs/byte_arrays.h"
 #include "kbs/kbs_error.h"
 
 namespace pv::kbs {
@@ -16,36 +17,18 @@ absl::Status Invalid(const std::string& what, const std::string& detail) {
                   absl::StrCat(what, ": ", detail));
 }
 
-// Depth of the deepest container, computed without recursion; stops early past the limit.
-bool DepthWithin(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string TeeName(TeeKind tee) {
-  return tee == TeeKind::kSnp ? "snp" : "tdx";
+  switch (tee) {
+    case TeeKind::kSnp:
+      return "snp";
+    case TeeKind::kTdx:
+      return "tdx";
+    case TeeKind::kSample:
+      return "sample";
+  }
+  return "?";
 }
 
 absl::StatusOr<Json> ParseBoundedJson(std::string_view text, size_t max_bytes,
@@ -53,8 +36,20 @@ absl::StatusOr<Json> ParseBoundedJson(std::string_view text, size_t max_bytes,
   if (text.size() > max_bytes) {
     return Invalid(what, absl::StrCat("body of ", text.size(), " bytes exceeds ", max_bytes));
   }
-  if (!DepthWithin(text, kMaxDepth)) return Invalid(what, "JSON nested too deeply");
+  if (!JsonDepthWithin(text, kMaxDepth)) return Invalid(what, "JSON nested too deeply");
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Invalid(what, "not valid JSON");
+  return j;
+}
+
+absl::StatusOr<Json> ParseBoundedJsonWithByteArrays(std::string_view text, size_t max_bytes,
+                                                    const std::string& what, ByteArrayScope scope) {
+  if (text.size() > max_bytes) {
+    return Invalid(what, absl::StrCat("body of ", text.size(), " bytes exceeds ", max_bytes));
+  }
+  bool too_deep = false;
+  Json j = ParseJsonWithByteArrays(text, scope, kMaxDepth, &too_deep);
+  if (too_deep) return Invalid(what, "JSON nested too deeply");
   if (j.is_discarded()) return Invalid(what, "not valid JSON");
   return j;
 }
@@ -80,14 +75,18 @@ absl::StatusOr<AuthRequest> ParseAuthRequest(std::string_view body) {
     req.tee = TeeKind::kSnp;
   } else if (*tee == "tdx") {
     req.tee = TeeKind::kTdx;
+  } else if (*tee == "sample") {
+    req.tee = TeeKind::kSample;  // refused by the service unless allowed (kbs_service.cc)
   } else {
-    return Invalid("auth request", "\"tee\" not supported by this KBS (snp, tdx)");
+    return Invalid("auth request", "\"tee\" not supported by this KBS (snp, tdx, sample)");
   }
   return req;
 }
 
 absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
-  auto parsed = ParseBoundedJson(body, kMaxAttestBodyBytes, "attestation");
+  // Evidence byte arrays arrive as binary values (byte_arrays.h); runtime-data is untouched.
+  auto parsed = ParseBoundedJsonWithByteArrays(body, kMaxAttestBodyBytes, "attestation",
+                                               ByteArrayScope::kTeeEvidence);
   if (!parsed.ok()) return parsed.status();
   Json* j = &*parsed;  // members are moved out of it, not copied
   if (!j->is_object()) return Invalid("attestation", "must be a JSON object");
@@ -117,8 +116,9 @@ absl::StatusOr<AttestRequest> ParseAttestRequest(std::string_view body) {
     return Invalid("attestation", "\"tee-evidence.primary_evidence\" missing");
   }
   if (primary->is_string()) {
-    auto inner = ParseBoundedJson(primary->get_ref<const std::string&>(), kMaxAttestBodyBytes,
-                                  "tee-evidence.primary_evidence");
+    auto inner = ParseBoundedJsonWithByteArrays(
+        primary->get_ref<const std::string&>(), kMaxAttestBodyBytes,
+        "tee-evidence.primary_evidence", ByteArrayScope::kWholeDocument);
     if (!inner.ok()) return inner.status();
     req.primary_evidence = std::move(*inner);
   } else {

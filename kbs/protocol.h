@@ -21,7 +21,9 @@ namespace pv::kbs {
 inline constexpr size_t kMaxAuthBodyBytes = 16 * 1024;
 inline constexpr size_t kMaxAttestBodyBytes = 1024 * 1024;
 
-enum class TeeKind { kSnp, kTdx };
+// kSample: trustee's test TEE ("sample"): its evidence is a claim, not a proof; a KBS admits it
+// only when configured to (AppraiserConfig::allow_sample_tee) and says so in every verdict.
+enum class TeeKind { kSnp, kTdx, kSample };
 std::string TeeName(TeeKind tee);
 
 struct AuthRequest {

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -35,9 +34,17 @@ absl::Status SyncDir(const std::string& dir) {
   return rc == 0 ? absl::OkStatus() : Errno("fsync " + dir);
 }
 
+// [A-Za-z0-9][A-Za-z0-9._-]{0,127}, checked by hand: std::regex costs microseconds per match
+// on the release path (three components per request).
 bool ValidComponent(const std::string& s) {
-  static const std::regex kComponent("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  return std::regex_match(s, kComponent);
+  auto alnum = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (s.empty() || s.size() > 128 || !alnum(s[0])) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
 }
 
 }  // namespace

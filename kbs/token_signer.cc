@@ -13,6 +13,7 @@
 #include "attest/common/signature_util.h"
 #include "kbs/base64.h"
 #include "kbs/jwk.h"
+#include "kbs/kbs_error.h"
 
 namespace pv::kbs {
 namespace {
@@ -60,18 +61,34 @@ absl::StatusOr<std::string> TokenSigner::Sign(const nlohmann::json& claims) cons
   const nlohmann::json header = {{"alg", "ES256"}, {"typ", "JWT"}};
   const std::string signing_input =
       absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode(claims.dump()));
-  attest::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  // SHA-256 of the signing input, then ECDSA over it with a signing context kept per thread
+  // (set up once: EVP_DigestSignInit would fetch the digest and build a context per token).
+  // The context holds a reference to the key, so a pointer match always names a live key.
+  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  uint8_t digest[32];
+  unsigned int digest_len = 0;
+  if (sha256 == nullptr || EVP_Digest(signing_input.data(), signing_input.size(), digest,
+                                      &digest_len, sha256, nullptr) != 1) {
+    return absl::InternalError("token signing failed");
+  }
+  struct SignContext {
+    const EVP_PKEY* key = nullptr;
+    attest::EvpPkeyCtxPtr ctx;
+  };
+  thread_local SignContext cached;
+  if (cached.key != key_.get()) {
+    attest::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) {
+      return absl::InternalError("token signing failed");
+    }
+    cached = SignContext{key_.get(), std::move(ctx)};
+  }
   size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const uint8_t*>(signing_input.data()),
-                     signing_input.size()) != 1) {
+  if (EVP_PKEY_sign(cached.ctx.get(), nullptr, &len, digest, digest_len) != 1) {
     return absl::InternalError("token signing failed");
   }
   attest::Bytes der(len);
-  if (EVP_DigestSign(ctx.get(), der.data(), &len,
-                     reinterpret_cast<const uint8_t*>(signing_input.data()),
-                     signing_input.size()) != 1) {
+  if (EVP_PKEY_sign(cached.ctx.get(), der.data(), &len, digest, digest_len) != 1) {
     return absl::InternalError("token signing failed");
   }
   // JWS wants r || s, each 32 bytes big-endian, not the DER ECDSA-Sig-Value.
@@ -84,6 +101,38 @@ absl::StatusOr<std::string> TokenSigner::Sign(const nlohmann::json& claims) cons
     return absl::InternalError("token signature encoding failed");
   }
   return absl::StrCat(signing_input, ".", Base64UrlEncode(raw));
+}
+
+absl::Status TokenSigner::Verify(const CompactJwt& jwt) const {
+  auto refused = [] {
+    return KbsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
+                    "attestation token: signature does not verify with this KBS's token key");
+  };
+  if (jwt.signature.size() != 64) return refused();
+  uint8_t digest[32];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(jwt.signing_input.data(), jwt.signing_input.size(), digest, &digest_len,
+                 EVP_sha256(), nullptr) != 1) {
+    return refused();
+  }
+  // r || s back into the DER ECDSA-Sig-Value OpenSSL verifies.
+  attest::EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(jwt.signature.data(), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(jwt.signature.data() + 32, 32, nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return refused();
+  }
+  uint8_t* der = nullptr;
+  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+  if (der_len <= 0) return refused();
+  attest::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+  const bool ok =
+      ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+      EVP_PKEY_verify(ctx.get(), der, static_cast<size_t>(der_len), digest, digest_len) == 1;
+  OPENSSL_free(der);
+  return ok ? absl::OkStatus() : refused();
 }
 
 nlohmann::json TokenSigner::PublicJwk() const {

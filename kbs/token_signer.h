@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "attest/common/openssl_ptr.h"
+#include "kbs/jwt.h"
 
 namespace pv::kbs {
 
@@ -19,6 +20,8 @@ class TokenSigner {
   static absl::StatusOr<TokenSigner> LoadOrCreate(const std::string& path);
 
   absl::StatusOr<std::string> Sign(const nlohmann::json& claims) const;
+  // Whether `jwt` (parsed by ParseCompactJwt) carries this key's ES256 signature.
+  absl::Status Verify(const CompactJwt& jwt) const;
   // The public key as a JWK, so relying parties can check tokens.
   nlohmann::json PublicJwk() const;
   EVP_PKEY* key() const { return key_.get(); }

@@ -75,17 +75,25 @@ void ExitProxyServer::Stop() {
   thread_.join();
 }
 
-ExitProxyStats ExitProxyServer::stats() const {
-  ExitProxyStats s;
-  {
-    absl::MutexLock lock(&stats_mu_);
-    s.round_trips = published_counters_.round_trips;
-    s.notifications = published_counters_.notifications;
-    s.errors = published_counters_.errors;
-  }
-  s.doorbells_received = doorbells_received_.load();
-  s.doorbells_sent = doorbells_sent_.load();
+void ExitProxyServer::ResumeCounters(std::shared_ptr<CounterFile> file) {
+  absl::MutexLock lock(&stats_mu_);
+  base_ = file->proxy();
+  counter_file_ = std::move(file);
+}
+
+ExitProxyStats ExitProxyServer::TotalsLocked() const {
+  ExitProxyStats s = base_;
+  s.round_trips += published_counters_.round_trips;
+  s.notifications += published_counters_.notifications;
+  s.errors += published_counters_.errors;
+  s.doorbells_received += doorbells_received_.load();
+  s.doorbells_sent += doorbells_sent_.load();
   return s;
+}
+
+ExitProxyStats ExitProxyServer::stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  return TotalsLocked();
 }
 
 void ExitProxyServer::SetPolling(bool polling) {
@@ -136,6 +144,7 @@ bool ExitProxyServer::ServeOnce() {
   if (any) {
     absl::MutexLock lock(&stats_mu_);
     published_counters_ = handler_.counters();
+    if (counter_file_ != nullptr) counter_file_->StoreProxy(TotalsLocked());
   }
   return any;
 }

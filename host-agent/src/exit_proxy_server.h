@@ -18,6 +18,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "attestation_backend.h"
+#include "counter_file.h"
 #include "device_models.h"
 #include "evidence_mailbox.h"
 #include "exit_handler.h"
@@ -27,13 +28,7 @@
 
 namespace pv::agent {
 
-struct ExitProxyStats {
-  uint64_t round_trips = 0;
-  uint64_t notifications = 0;
-  uint64_t errors = 0;
-  uint64_t doorbells_received = 0;
-  uint64_t doorbells_sent = 0;
-};
+using ExitProxyStats = ProxyCounters;  // counter_file.h
 
 class ExitProxyServer {
  public:
@@ -56,6 +51,10 @@ class ExitProxyServer {
   // The partition's secure processor for attestation traffic (not owned; must outlive the
   // server). Without one, attestation requests are answered Unsupported. Call before Start().
   void set_attestation_backend(AttestationBackend* backend, KbsRelayChannel* kbs = nullptr);
+  // Where the counters are kept across agent restarts: the server continues from the values in
+  // `file` (0 for a fresh run, the previous agent's after a re-attach) and stores its totals
+  // there after every batch. Call before Start().
+  void ResumeCounters(std::shared_ptr<CounterFile> file);
   // Agent-initiated evidence requests to this partition's paravisor (evidence_mailbox.h).
   // Shared so a waiting caller keeps it alive if the server goes away meanwhile.
   std::shared_ptr<EvidenceMailbox> evidence_mailbox() { return mailbox_; }
@@ -83,6 +82,9 @@ class ExitProxyServer {
   std::atomic<uint64_t> doorbells_sent_{0};
   mutable absl::Mutex stats_mu_;
   ExitHandlerCounters published_counters_ ABSL_GUARDED_BY(stats_mu_);
+  ExitProxyStats base_;  // counted by earlier agents of this run (ResumeCounters)
+  std::shared_ptr<CounterFile> counter_file_;
+  ExitProxyStats TotalsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(stats_mu_);
 };
 
 }  // namespace pv::agent

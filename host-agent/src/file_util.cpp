@@ -62,6 +62,16 @@ absl::Status MakeDirectories(const std::string& path, int mode) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<UniqueFd> CreateAllocatedFile(const std::string& path, uint64_t size) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoStatus("create", path);
+  if (int err = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(size)); err != 0) {
+    ::unlink(path.c_str());
+    return ErrnoStatus("allocate", path, err);
+  }
+  return fd;
+}
+
 absl::Status RemoveTree(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "unique_fd.h"
 
 namespace pv::agent {
 
@@ -15,6 +16,10 @@ absl::StatusOr<std::string> ReadFileLimited(const std::string& path, uint64_t ma
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 absl::Status MakeDirectories(const std::string& path, int mode = 0700);
 absl::Status RemoveTree(const std::string& path);
+// A new file of `size` bytes (created or truncated, 0600), allocated rather than sparse: a file
+// mapped while the file system is full would SIGBUS at the first touch; here that is ENOSPC
+// (RESOURCE_EXHAUSTED), and the file is removed again.
+absl::StatusOr<UniqueFd> CreateAllocatedFile(const std::string& path, uint64_t size);
 int64_t UnixMillisNow();
 
 }  // namespace pv::agent

@@ -233,7 +233,26 @@ absl::Status PartitionManager::Init() {
     if (!c.ok()) return c.status();
     confinement_ = *c;
     confinement_.own_network_namespace = true;
-    Log("QEMU runs as ", options_.qemu_user, " (uid ", c->uid, ") in its own network namespace");
+    // The jail needs mount namespaces, which a container may forbid: probe once, and say what
+    // QEMU runs without rather than failing every start.
+    const std::string probe_root = absl::StrCat(options_.state_dir, "/jail-probe");
+    (void)::mkdir(probe_root.c_str(), 0700);
+    absl::Status jail = ProbeJail(probe_root);
+    (void)::rmdir(probe_root.c_str());
+    confinement_.jail = jail.ok();
+    if (jail.ok()) {
+      Log("QEMU runs as ", options_.qemu_user, " (uid ", c->uid,
+          ") in its own network namespace and a mount-namespace jail (/usr read-only, no /etc, "
+          "/home, /root or state directory)");
+    } else {
+      Log("QEMU runs as ", options_.qemu_user, " (uid ", c->uid,
+          ") in its own network namespace, WITHOUT a mount-namespace jail: this host does not "
+          "permit one (",
+          jail.message(), "); QEMU sees what any unprivileged user may read");
+    }
+  } else {
+    Log("pv-agent is not root: QEMU runs as the agent's user under -sandbox with its files as "
+        "descriptors, without a separate user, network namespace or mount-namespace jail");
   }
   if (options_.init_simulated_sp) {
     absl::StatusOr<const attest::simsp::SimulatedAmdSp*> sp = SimulatedSp();
@@ -637,6 +656,11 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
       ::open(paths.firmware_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!serial.valid()) return ErrnoStatus("create", paths.firmware_log);
   p->ResetConsole(record.spec().policy().suppress_console());
+  absl::StatusOr<std::unique_ptr<CounterFile>> counters =
+      CounterFile::Create(p->PathOf("counters.mem"));
+  if (!counters.ok()) return counters.status();
+  std::shared_ptr<CounterFile> counter_file = *std::move(counters);
+  p->AttachCounters(counter_file, /*restore=*/false);
   absl::StatusOr<SharedRegion> region =
       SharedRegion::Create(p->PathOf("shared.mem"), record.spec().vcpus());
   if (!region.ok()) return region.status();
@@ -647,6 +671,19 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
   if (!qmp_listener.ok()) return qmp_listener.status();
   SpawnOptions spawn;
   spawn.confinement = confinement_;
+  absl::StatusOr<JailPlan> jail;
+  if (confinement_.jail) {
+    // The mount point: an empty directory of the partition's (the tmpfs on it exists only in
+    // QEMU's mount namespace).
+    const std::string jail_root = p->PathOf("jail");
+    if (::mkdir(jail_root.c_str(), 0700) != 0 && errno != EEXIST) {
+      return ErrnoStatus("create", jail_root);
+    }
+    jail = PlanJail(jail_root, options_.qemu_binary,
+                    record.spec().platform() == pv::v1::PLATFORM_KVM_NESTED);
+    if (!jail.ok()) return jail.status();
+    spawn.jail = &*jail;
+  }
   QemuFds fds;
   auto inherit = [&spawn](int fd) {
     spawn.inherit_fds.push_back(fd);
@@ -713,6 +750,7 @@ absl::Status PartitionManager::Launch(std::shared_ptr<Partition> p) {
     absl::MutexLock lock(&mu_);
     proxy->set_attestation_backend(p->attestation_backend(), p->kbs_relay.get());
   }
+  proxy->ResumeCounters(counter_file);
   proxy->Start();
   absl::StatusOr<nlohmann::json> cont = qmp->Execute("cont");
   if (!cont.ok()) {
@@ -791,6 +829,19 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
   if (region.ok()) {
     p->proxy = std::make_unique<ExitProxyServer>(p->name(), std::move(*region), -1, -1, p.get(),
                                                  /*reattach=*/true, options_.proxy_idle_spin);
+    // The counters continue where the previous agent left them (counter_file.h).
+    absl::StatusOr<std::unique_ptr<CounterFile>> counters =
+        CounterFile::Open(p->PathOf("counters.mem"));
+    const bool restored = counters.ok();
+    if (!restored) {
+      Log(p->name(), ": counters restart from 0: ", counters.status().ToString());
+      counters = CounterFile::Create(p->PathOf("counters.mem"));
+    }
+    if (counters.ok()) {
+      std::shared_ptr<CounterFile> file = *std::move(counters);
+      p->AttachCounters(file, restored);
+      p->proxy->ResumeCounters(std::move(file));
+    }
     p->proxy->Start();
   } else {
     Log(p->name(), ": re-attach without exit proxy: ", region.status().ToString());

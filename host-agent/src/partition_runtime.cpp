@@ -58,10 +58,14 @@ void Partition::OnConsole(absl::string_view bytes) {
     // Re-attached partition: keep appending to the existing log.
     const std::string path = PathOf("console.log");
     console_fd_.Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (console_fd_.valid()) console_bytes_ = ::lseek(console_fd_.get(), 0, SEEK_END);
+    // (Its byte count came back with the counter file, which also counts suppressed bytes.)
+    if (console_fd_.valid() && counter_file_ == nullptr) {
+      console_bytes_ = ::lseek(console_fd_.get(), 0, SEEK_END);
+    }
   }
   if (console_fd_.valid()) (void)!::write(console_fd_.get(), bytes.data(), bytes.size());
   console_bytes_ += bytes.size();
+  StoreCountersLocked();
 }
 
 uint64_t Partition::console_bytes() {
@@ -82,6 +86,28 @@ void Partition::OnStatistics(uint64_t total, uint64_t proxied,
   total_exits_ = total;
   proxied_exits_ = proxied;
   exit_counters_ = counters;
+  StoreCountersLocked();
+}
+
+void Partition::AttachCounters(std::shared_ptr<CounterFile> file, bool restore) {
+  absl::MutexLock lock(&io_mu_);
+  counter_file_ = std::move(file);
+  if (restore) {
+    ExitCounters c = counter_file_->exits();
+    total_exits_ = c.total;
+    proxied_exits_ = c.proxied;
+    proxy_errors_ = c.proxy_errors;
+    console_bytes_ = c.console_bytes;
+    exit_counters_ = std::move(c.by_reason);
+  } else {
+    StoreCountersLocked();
+  }
+}
+
+void Partition::StoreCountersLocked() {
+  if (counter_file_ == nullptr) return;
+  counter_file_->StoreExits(
+      ExitCounters{total_exits_, proxied_exits_, proxy_errors_, console_bytes_, exit_counters_});
 }
 
 void Partition::FillStats(pv::v1::PartitionStats* stats) {
@@ -116,6 +142,7 @@ void Partition::OnProxyError(const std::string& detail) {
     absl::MutexLock lock(&io_mu_);
     n = ++proxy_errors_logged_;
     ++proxy_errors_;
+    StoreCountersLocked();
   }
   if (n <= kLoggedErrors || n % kLogEvery == 0) {
     Log(name(), ": exit proxy rejected a message (#", n, "): ", detail);

@@ -15,6 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "attestation_backend.h"
+#include "counter_file.h"
 #include "exit_handler.h"
 #include "exit_proxy_server.h"
 #include "ivshmem_server.h"
@@ -50,6 +51,9 @@ class Partition : public ExitSink {
   // Fills the paravisor-reported, console and proxy-error parts of `stats`.
   void FillStats(pv::v1::PartitionStats* stats);
   void WaitForConsole(uint64_t known_size, std::chrono::milliseconds timeout);
+  // Where this run's exit counters and proxy-error count are kept across agent restarts
+  // (counter_file.h); with `restore`, they continue from what the file holds.
+  void AttachCounters(std::shared_ptr<CounterFile> file, bool restore);
 
   PartitionManager* manager_;
 
@@ -101,6 +105,8 @@ class Partition : public ExitSink {
   uint64_t proxy_errors_logged_ ABSL_GUARDED_BY(io_mu_) = 0;
   // Every rejection this run (message- and ring-level), the number GetStats reports.
   uint64_t proxy_errors_ ABSL_GUARDED_BY(io_mu_) = 0;
+  std::shared_ptr<CounterFile> counter_file_ ABSL_GUARDED_BY(io_mu_);
+  void StoreCountersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
 };
 
 }  // namespace pv::agent

@@ -186,6 +186,9 @@ absl::StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv
     if (confine.own_network_namespace && ::unshare(CLONE_NEWNET) != 0) {
       ChildFail("unshare(CLONE_NEWNET)");
     }
+    if (options.jail != nullptr) {
+      if (const char* failed = EnterJail(*options.jail); failed != nullptr) ChildFail(failed);
+    }
     if (confine.gid >= 0) {
       const gid_t gid = static_cast<gid_t>(confine.gid);
       if (::setgroups(1, &gid) != 0) ChildFail("setgroups");
@@ -199,7 +202,11 @@ absl::StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execvp(cargv[0], cargv.data());
+    if (options.jail != nullptr) {
+      ::execv(options.jail->executable.c_str(), cargv.data());
+    } else {
+      ::execvp(cargv[0], cargv.data());
+    }
     ::_exit(127);
   }
   SpawnedProcess p;

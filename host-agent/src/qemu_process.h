@@ -5,7 +5,8 @@
 // -add-fd set, the QMP listening socket and the ivshmem connection as chardev fds), runs it
 // under `-sandbox on` with obsolete/elevateprivileges/spawn/resourcecontrol denied, and, when
 // the agent is root, as an unprivileged user (all groups dropped, no_new_privs) in a network
-// namespace of its own.
+// namespace of its own and a mount-namespace jail holding only what the binary loads
+// (qemu_jail.h).
 //
 // QEMU runs in its own session (setsid), so a signal to the agent's process group does not
 // reach it and it survives an agent crash for re-attachment. The agent holds a pidfd for it:
@@ -20,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "pv/v1/partition_manager.pb.h"
+#include "qemu_jail.h"
 #include "unique_fd.h"
 
 namespace pv::agent {
@@ -60,11 +62,13 @@ struct Confinement {
   int uid = -1;
   int gid = -1;
   bool own_network_namespace = false;
+  bool jail = false;  // a mount-namespace jail (qemu_jail.h) was probed to work on this host
 };
 
 struct SpawnOptions {
   std::vector<int> inherit_fds;  // become kFirstInheritedFd, kFirstInheritedFd + 1, ...
   Confinement confinement;
+  const JailPlan* jail = nullptr;  // enter it (and exec its executable) before dropping root
 };
 
 absl::StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv,

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errno_status.h"
+#include "file_util.h"
 
 namespace pv::agent {
 
@@ -28,14 +29,10 @@ absl::StatusOr<SharedRegion> SharedRegion::Create(const std::string& path, uint3
     return absl::InvalidArgumentError(
         absl::StrCat("vcpus ", vcpus, " out of range 1..", proxy::kMaxVcpus));
   }
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.valid()) return ErrnoStatus("create", path);
-  // Allocated, not just extended: a sparse file on a full file system would map fine and then
-  // SIGBUS the agent (or QEMU) at the first touch. ENOSPC becomes RESOURCE_EXHAUSTED.
-  if (int err = ::posix_fallocate(fd.get(), 0, kSharedSize); err != 0) {
-    ::unlink(path.c_str());
-    return ErrnoStatus("allocate the shared memory file", path, err);
-  }
+  // Allocated, not just extended (a sparse file would SIGBUS the agent or QEMU on a full disk).
+  absl::StatusOr<UniqueFd> created = CreateAllocatedFile(path, kSharedSize);
+  if (!created.ok()) return created.status();
+  UniqueFd fd = *std::move(created);
   absl::StatusOr<void*> base = MapShared(fd.get(), path);
   if (!base.ok()) return base.status();
   // The file was truncated to 0 and allocated: it reads as zeros.

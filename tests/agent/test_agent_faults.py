@@ -231,6 +231,23 @@ class SmallHolesTest(AgentTestCase):
                 self.assertEqual(a.state_of("hang"), "PARTITION_STATE_STOPPED")
                 a.ok("delete", "hang")
 
+    def test_sigkill_comes_after_the_grace_period_not_twice_it(self):
+        # A QEMU that never answers QMP (SIGSTOPped): quit times out, and the kill must follow
+        # at the one deadline, not after a second full wait.
+        a = self.agent
+        self.create_long_running("frozen")
+        pid = int(a.ok("start", "frozen")["qemu_pid"])
+        os.kill(pid, signal.SIGSTOP)
+        grace = 4.0
+        t0 = time.monotonic()
+        stopped = a.ok("stop", "frozen", "--grace-ms", str(int(grace * 1000)))
+        elapsed = time.monotonic() - t0
+        self.assertEqual(stopped["state"], "PARTITION_STATE_STOPPED", stopped)
+        self.assertEqual(stopped["exit"].get("signal"), signal.SIGKILL, stopped)
+        self.assertGreaterEqual(elapsed, grace - 0.1, "the grace period is granted in full")
+        self.assertLess(elapsed, grace * 1.75, f"SIGKILL after {elapsed:.1f} s, not at the "
+                        f"{grace:.0f} s deadline")
+
     def test_invalid_specs_are_refused_at_create(self):
         a = self.agent
         long_name = "n" * 63  # valid by the regex, but its sockets would not fit sun_path

@@ -4,6 +4,8 @@ health (grpc.health.v1), wait, create from the API's JSON, JSON errors, strict o
 
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -167,6 +169,69 @@ class OperationsTest(AgentTestCase):
         self.assertEqual(doc["state"], "PARTITION_STATE_RUNNING")
         self.assertEqual(a.state_of("bg"), "PARTITION_STATE_RUNNING")
         a.ok("stop", "bg", "--force")
+
+    def launch_on_a_terminal(self, name):
+        """pvctl launch on a pty that is its controlling terminal; returns (pid, master fd)
+        once it follows the console."""
+        pid, master = pty.fork()
+        if pid == 0:
+            os.execv(PVCTL, [PVCTL, "--socket", self.agent.socket, "launch", name, "--firmware",
+                             FIRMWARE, "--guest", guest("loop.bin"), "--guest-args", "iters=0"])
+        self.addCleanup(os.close, master)
+        self.read_until(master, "guest console")
+        self.agent.wait_state(name, "PARTITION_STATE_RUNNING")
+        return pid, master
+
+    def read_until(self, fd, text, timeout=30):
+        seen = b""
+        deadline = time.monotonic() + timeout
+        while text.encode() not in seen:
+            left = deadline - time.monotonic()
+            self.assertGreater(left, 0, f"no {text!r} from pvctl; it printed {seen!r}")
+            if select.select([fd], [], [], left)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    chunk = b""
+                self.assertTrue(chunk, f"pvctl ended before {text!r}; it printed {seen!r}")
+                seen += chunk
+        return seen.decode(errors="replace")
+
+    def test_ctrl_c_during_launch_asks_whether_to_stop(self):
+        a = self.agent
+        for answer, state in (("y", "PARTITION_STATE_STOPPED"), ("n", "PARTITION_STATE_RUNNING")):
+            name = f"cc-{answer}"
+            pid, master = self.launch_on_a_terminal(name)
+            os.write(master, b"\x03")  # Ctrl-C: the terminal sends SIGINT to pvctl
+            self.read_until(master, f"stop partition '{name}'? [y/N]")
+            self.assertEqual(a.state_of(name), "PARTITION_STATE_RUNNING", "nothing before the answer")
+            os.write(master, answer.encode() + b"\n")
+            if answer == "n":
+                self.read_until(master, "keeps running")
+            _, status = os.waitpid(pid, 0)
+            self.assertEqual(os.waitstatus_to_exitcode(status), OK)
+            self.assertEqual(a.state_of(name), state)
+        a.ok("stop", "cc-n", "--force")
+
+    def test_sigint_during_launch_without_a_terminal_detaches(self):
+        a = self.agent
+        p = subprocess.Popen([PVCTL, "--socket", a.socket, "launch", "nt", "--firmware", FIRMWARE,
+                              "--guest", guest("loop.bin"), "--guest-args", "iters=0"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+
+        def running():  # (NOT_FOUND until pvctl has created it)
+            rc, doc, _ = a.pvctl("get", "nt")
+            return rc == OK and doc["state"] == "PARTITION_STATE_RUNNING"
+        wait_until(running, timeout=30, what="nt to be launched")
+        # (pvctl blocked SIGINT before it connected: a signal now is taken by its console loop.)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, OK, err)
+        self.assertIn("keeps running", err)
+        self.assertNotIn("[y/N]", err)
+        self.assertEqual(a.state_of("nt"), "PARTITION_STATE_RUNNING")
+        a.ok("stop", "nt", "--force")
 
 
 class ServiceTest(unittest.TestCase):

@@ -151,6 +151,31 @@ class ExitProxyTest(AgentTestCase):
                    what="ticks after the restart")
         a.ok("stop", "ticker", "--force")
 
+    def test_proxy_counters_continue_after_agent_kill9_and_restart(self):
+        # Issue 13 item 12: the counters used to start from 0 in the re-attached agent.
+        a = self.agent
+        self.create("ticker", agent_guest("proxy_ticker.bin"))
+        a.ok("start", "ticker")
+        wait_until(lambda: int(a.ok("stats", "ticker").get("total_exits", "0")) > 0, timeout=60,
+                   what="the paravisor's first statistics")
+        # Paused: no exits while the agent is away, so every counter must come back unchanged.
+        a.ok("pause", "ticker")
+        before = a.ok("stats", "ticker")
+        a.kill9()
+        a.start()
+        self.assertEqual(a.state_of("ticker"), "PARTITION_STATE_PAUSED")
+        after = a.ok("stats", "ticker")
+        self.assertGreater(int(before["proxy_round_trips"]), 1000, before)
+        for key in ("proxy_round_trips", "proxy_notifications", "proxy_errors", "total_exits",
+                    "proxied_exits", "console_bytes", "doorbells_received"):
+            self.assertEqual(after.get(key, "0"), before.get(key, "0"), key)
+        self.assertEqual(after.get("exits_by_reason"), before.get("exits_by_reason"))
+        a.ok("resume", "ticker")
+        wait_until(lambda: int(a.ok("stats", "ticker")["proxy_round_trips"]) >=
+                   int(before["proxy_round_trips"]) + 1000, timeout=30,
+                   what="the round trips to continue from the previous agent's count")
+        a.ok("stop", "ticker", "--force")
+
 
 if __name__ == "__main__":
     unittest.main()

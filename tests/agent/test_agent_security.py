@@ -89,6 +89,66 @@ class ConfinementTest(AgentTestCase):
         done = self.agent.wait_state("hello", "PARTITION_STATE_STOPPED")
         self.assertTrue(done["exit"].get("success"), done)
 
+    # What the jail may hold (qemu_jail.cpp): read-only system directories or their merged-/usr
+    # links, the linker cache, a few devices, /proc.
+    JAIL_MOUNTS = {"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+                   "/etc/ld.so.cache", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                   "/dev/urandom", "/dev/kvm", "/proc"}
+
+    def test_qemu_runs_in_a_private_mount_namespace_jail(self):
+        self.create_long_running("jailed")
+        pid = int(self.agent.ok("start", "jailed")["qemu_pid"])
+        self.assertIn("mount-namespace jail", self.agent.log())
+        self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/mnt"), os.readlink("/proc/self/ns/mnt"),
+                            "QEMU must run in a mount namespace of its own")
+        mounts = {}
+        with open(f"/proc/{pid}/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                sep = fields.index("-")
+                mounts[fields[4]] = (fields[5].split(","), fields[sep + 1])
+        self.assertLessEqual(set(mounts), self.JAIL_MOUNTS, mounts)
+        self.assertEqual(mounts["/"][1], "tmpfs", "the jail's root is its own tmpfs")
+        for point in ("/", "/usr", "/etc/ld.so.cache"):
+            if point in mounts:
+                self.assertIn("ro", mounts[point][0], f"{point} must be read-only: {mounts}")
+        self.assertEqual(mounts["/proc"][1], "proc")
+        # The host sees the jail through the process's root link: nothing but the system parts.
+        root = f"/proc/{pid}/root"
+        for hidden in ("home", "root", "var", "tmp", "srv", "etc/shadow", "etc/passwd",
+                       self.agent.state.lstrip("/"), os.path.dirname(FIRMWARE).lstrip("/")):
+            self.assertFalse(os.path.lexists(os.path.join(root, hidden)),
+                             f"/{hidden} must not exist inside QEMU's jail")
+        self.assertEqual(os.listdir(os.path.join(root, "etc")), ["ld.so.cache"])
+        self.agent.ok("stop", "jailed", "--force")
+
+    def test_a_qemu_looking_for_host_files_finds_none(self):
+        # The QEMU binary is a wrapper that, inside the jail and as the QEMU user, looks for
+        # host files (as a compromised QEMU would), then runs the real QEMU. It sits in this
+        # test's private directory: the agent binds it into the jail at its own path.
+        probe = os.path.join(self.tmp.name, "probe-qemu")
+        targets = ["/etc/shadow", "/etc/passwd", "/root", "/home", "/var/lib",
+                   self.agent.state, os.path.join(self.agent.state, "partitions/hello"),
+                   FIRMWARE, guest("hello.bin")]
+        with open(probe, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "case \"$1\" in --version) exec qemu-system-x86_64 \"$@\";; esac\n"
+                    f"for f in {' '.join(targets)}; do\n"
+                    "  if [ -e \"$f\" ]; then echo \"probe: visible $f\";"
+                    " else echo \"probe: absent $f\"; fi\n"
+                    "done\n"
+                    "exec qemu-system-x86_64 \"$@\"\n")
+        os.chmod(probe, 0o755)
+        self.agent.terminate()
+        self.agent.start("--qemu", probe)
+        self.create("hello", guest("hello.bin"))
+        self.agent.ok("start", "hello")
+        done = self.agent.wait_state("hello", "PARTITION_STATE_STOPPED")
+        self.assertTrue(done["exit"].get("success"), done)
+        with open(os.path.join(self.agent.state, "partitions/hello/qemu.log")) as f:
+            report = [line for line in f.read().splitlines() if line.startswith("probe: ")]
+        self.assertEqual(report, [f"probe: absent {t}" for t in targets])
+
 
 class SocketSafetyTest(unittest.TestCase):
     """Items 2 and 3: the agent never changes an existing directory and never removes what it

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "kbs/base64.h"
+#include "kbs/token_signer.h"
 #include "tests/kbs/kbs_process.h"
 #include "tests/kbs/kbs_test_support.h"
 
@@ -413,7 +414,7 @@ TEST_F(KbsEndToEnd, ManySessionsHeldAtOnce) {
 TEST(KbsExpiry, ChallengeAndSessionExpire) {
   SyntheticSnp snp;
   SyntheticTdx tdx;
-  KbsProcess kbs(snp, tdx, {"--challenge-ttl", "1", "--session-ttl", "2"});
+  KbsProcess kbs(snp, tdx, {"--challenge-ttl", "1", "--session-ttl", "2", "--token-ttl", "2"});
   ASSERT_TRUE(kbs.running()) << kbs.Log();
   WriteFile(kbs.dir() + "/policy.json", R"({"resources":[{"path":"default/key/demo"}]})");
   WriteFile(kbs.dir() + "/secret", "s");
@@ -438,10 +439,137 @@ TEST(KbsExpiry, ChallengeAndSessionExpire) {
   const Json rd_b = RuntimeData(b.Auth("snp"), key.public_jwk);
   ASSERT_EQ(b.Attest(AttestBody(rd_b, snp.Evidence(snp.Report(spec, Binding(rd_b)))), &resp), 200)
       << resp.dump();
+  const std::string token = resp.value("token", "");
   EXPECT_EQ(b.Resource("default/key/demo", &resp), 200);
+  KbsClient bearer(kbs.port());
+  bearer.set_bearer(token);
+  EXPECT_EQ(bearer.Resource("default/key/demo", &resp), 200) << resp.dump();
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   EXPECT_EQ(b.Resource("default/key/demo", &resp), 401);
   EXPECT_NE(resp.value("type", "").find("ExpiredCookie"), std::string::npos) << resp.dump();
+  // The token's own expiry (--token-ttl 2), also without the session.
+  EXPECT_EQ(bearer.Resource("default/key/demo", &resp), 401);
+  EXPECT_NE(resp.value("type", "").find("ExpiredToken"), std::string::npos) << resp.dump();
+}
+
+// The claims of a token the KBS issued (its payload, not verified here).
+Json TokenClaims(const std::string& token) {
+  const size_t a = token.find('.'), b = token.rfind('.');
+  auto payload = Base64UrlDecode(token.substr(a + 1, b - a - 1));
+  return payload.ok() ? Json::parse(payload->begin(), payload->end(), nullptr, false) : Json();
+}
+
+// A token whose payload was edited (same header and signature), or re-headed.
+std::string WithPayload(const std::string& token, const Json& claims) {
+  const size_t a = token.find('.'), b = token.rfind('.');
+  return token.substr(0, a + 1) + Base64UrlEncode(claims.dump()) + token.substr(b);
+}
+
+TEST_F(KbsEndToEnd, BearerTokenReleasesToTheTokensKeyAndForgeriesAreRefused) {
+  const AttesterKey key = MakeAttesterKey("P-256");
+  KbsClient owner(kbs_->port());
+  Json resp;
+  ASSERT_EQ(AttestSnp(&owner, key, DefaultSnp(), &resp), 200) << resp.dump();
+  const std::string token = resp.value("token", "");
+  // The token alone (no cookie): released, wrapped to the token's tee-pubkey.
+  KbsClient bearer(kbs_->port());
+  bearer.set_bearer(token);
+  Json jwe;
+  ASSERT_EQ(bearer.Resource("default/key/demo", &jwe), 200) << jwe.dump();
+  auto plain = DecryptJwe(jwe, key.key.get());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(std::string(plain->begin(), plain->end()), kSecret);
+  EXPECT_EQ(bearer.Resource("default/key/other", &jwe), 403) << "policy still applies";
+  EXPECT_TRUE(LogHas("\"credential\":\"bearer-token\""));
+  // With the cookie of the session it was issued to: fine; with another session's: refused.
+  owner.set_bearer(token);
+  EXPECT_EQ(owner.Resource("default/key/demo", &jwe), 200) << jwe.dump();
+  KbsClient other(kbs_->port());
+  ASSERT_EQ(AttestSnp(&other, MakeAttesterKey("P-256"), DefaultSnp(), &resp), 200);
+  other.set_bearer(token);
+  EXPECT_EQ(other.Resource("default/key/demo", &jwe), 401);
+  EXPECT_NE(Detail(jwe).find("another session"), std::string::npos) << jwe.dump();
+  // Forgeries: another measurement, another tee-pubkey (an attacker's key), alg none, another
+  // key's signature, garbage.
+  Json claims = TokenClaims(token);
+  const AttesterKey attacker = MakeAttesterKey("P-256");
+  Json forged_measurement = claims;
+  forged_measurement["measurement"] = std::string(96, 'a');
+  Json forged_key = claims;
+  forged_key["tee-pubkey"] = attacker.public_jwk;
+  const std::string none = Base64UrlEncode(std::string(R"({"alg":"none","typ":"JWT"})")) +
+                           token.substr(token.find('.'), token.rfind('.') - token.find('.')) + ".";
+  auto foreign = TokenSigner::LoadOrCreate(kbs_->dir() + "/foreign-token-key.pem");
+  ASSERT_TRUE(foreign.ok());
+  auto foreign_token = foreign->Sign(claims);
+  ASSERT_TRUE(foreign_token.ok());
+  for (const std::string& t :
+       {WithPayload(token, forged_measurement), WithPayload(token, forged_key), none,
+        *foreign_token, std::string("not.a.token"), token + "x", token.substr(1)}) {
+    KbsClient c(kbs_->port());
+    c.set_bearer(t);
+    EXPECT_EQ(c.Resource("default/key/demo", &jwe), 401) << t;
+    EXPECT_EQ(ErrorType(jwe), "InvalidToken") << jwe.dump();
+  }
+}
+
+// trustee's sample TEE: the evidence only repeats the binding.
+Json SampleEvidence(const Json& runtime_data, size_t bytes = 48) {
+  const Rd binding = Binding(runtime_data);
+  return Json{{"svn", "1"}, {"report_data", Base64Encode(attest::ByteSpan(binding.data(), bytes))}};
+}
+
+TEST_F(KbsEndToEnd, SampleTeeRefusedUnlessAllowed) {
+  KbsClient c(kbs_->port());
+  int status = 0;
+  EXPECT_EQ(c.Auth("sample", &status), "");
+  EXPECT_EQ(status, 400);
+  EXPECT_TRUE(LogHas("tee \\\"sample\\\" (trustee's test TEE"));
+}
+
+TEST(KbsSample, AcceptedOnlyWhenAllowedMarkedAndOnlyForGrantsNamingIt) {
+  SyntheticSnp snp;
+  SyntheticTdx tdx;
+  KbsProcess kbs(snp, tdx, {"--allow-sample-tee"});
+  ASSERT_TRUE(kbs.running()) << kbs.Log();
+  EXPECT_NE(kbs.Log().find("sample TEE is allowed"), std::string::npos) << kbs.Log();
+  WriteFile(kbs.dir() + "/policy.json",
+            R"({"resources":[{"path":"default/key/all"},
+                             {"path":"default/key/sample","tees":["sample"]}]})");
+  WriteFile(kbs.dir() + "/secret", "sample secret");
+  ASSERT_EQ(kbs.Admin({"set-policy", kbs.dir() + "/policy.json"}), 0);
+  for (const char* r : {"default/key/all", "default/key/sample"}) {
+    ASSERT_EQ(kbs.Admin({"set-resource", r, kbs.dir() + "/secret"}), 0);
+  }
+  const AttesterKey key = MakeAttesterKey("P-256");
+  for (size_t bytes : {48u, 64u}) {  // the digest, or the digest zero-padded to REPORT_DATA
+    KbsClient c(kbs.port());
+    const Json rd = RuntimeData(c.Auth("sample"), key.public_jwk);
+    Json resp;
+    ASSERT_EQ(c.Attest(AttestBody(rd, SampleEvidence(rd, bytes)), &resp), 200) << resp.dump();
+    const Json claims = TokenClaims(resp.value("token", ""));
+    EXPECT_EQ(claims.value("tee", ""), "sample");
+    EXPECT_EQ(claims["evaluation"].value("verdict", ""), "accept-unverified-sample");
+    Json jwe;
+    ASSERT_EQ(c.Resource("default/key/sample", &jwe), 200) << jwe.dump();
+    auto plain = DecryptJwe(jwe, key.key.get());
+    ASSERT_TRUE(plain.ok());
+    EXPECT_EQ(std::string(plain->begin(), plain->end()), "sample secret");
+    // A grant without "tees" means the real TEEs, never the sample one.
+    EXPECT_EQ(c.Resource("default/key/all", &jwe), 403) << jwe.dump();
+  }
+  // report_data that is not this session's binding: refused.
+  KbsClient bad(kbs.port());
+  const Json rd = RuntimeData(bad.Auth("sample"), key.public_jwk);
+  Json other = rd;
+  other["nonce"] = "another nonce";
+  Json resp;
+  EXPECT_EQ(bad.Attest(AttestBody(rd, SampleEvidence(other)), &resp), 401) << resp.dump();
+  EXPECT_NE(resp.value("detail", "").find("report-data-mismatch"), std::string::npos);
+  std::string out;
+  ASSERT_EQ(kbs.Admin({"decisions", "50"}, &out), 0);
+  EXPECT_NE(out.find("NOTHING VERIFIED"), std::string::npos) << out;
+  EXPECT_NE(out.find("accepted without verification (--allow-sample-tee)"), std::string::npos);
 }
 
 TEST(KbsAdmin, SocketRefusesOtherUids) {

@@ -114,6 +114,7 @@ int KbsClient::Raw(const std::string& method, const std::string& path, const std
                    Json* response) {
   httplib::Headers headers;
   if (!cookie_.empty()) headers.emplace("Cookie", "kbs-session-id=" + cookie_);
+  if (!bearer_.empty()) headers.emplace("Authorization", "Bearer " + bearer_);
   httplib::Result res =
       method == "GET"      ? http_.Get(path.c_str(), headers)
       : method == "PUT"    ? http_.Put(path.c_str(), headers, body, "application/json")

@@ -57,10 +57,13 @@ class KbsClient {
           Json* response);
   void set_cookie(const std::string& c) { cookie_ = c; }
   const std::string& cookie() const { return cookie_; }
+  // Sent as `Authorization: Bearer <token>` with every request (empty: none).
+  void set_bearer(const std::string& token) { bearer_ = token; }
 
  private:
   httplib::Client http_;
   std::string cookie_;
+  std::string bearer_;
 };
 
 Json AttestBody(const Json& runtime_data, const Json& evidence);

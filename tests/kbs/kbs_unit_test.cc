@@ -12,15 +12,20 @@
 
 #include "attest/common/bytes.h"
 #include "kbs/base64.h"
+#include "kbs/byte_arrays.h"
+#include "kbs/evidence.h"
 #include "kbs/http_api.h"
 #include "kbs/jcs.h"
 #include "kbs/jwe.h"
 #include "kbs/jwk.h"
+#include "kbs/jwt.h"
 #include "kbs/kbs_policy.h"
 #include "kbs/protocol.h"
 #include "kbs/runtime_data.h"
 #include "kbs/session_table.h"
 #include "kbs/store.h"
+#include "kbs/token_signer.h"
+#include "tests/kbs/byte_array_reference.h"
 #include "tests/kbs/kbs_test_support.h"
 
 namespace pv::kbs {
@@ -212,13 +217,122 @@ TEST(KbsPolicy, ParsesAndGrants) {
   EXPECT_FALSE(ParseKbsPolicy(R"({"resources":[{"path":"a/b/c","tees":["sgx"]}]})").ok());
 }
 
+std::string Bytes40(const std::string& sep = ",") {
+  std::string out = "[";
+  for (int i = 0; i < 40; ++i) out += (i ? sep : "") + std::to_string(i * 6);
+  return out + "]";
+}
+
+TEST(ByteArrays, SameDocumentAsNlohmannWithBinaryBytes) {
+  bool deep = false;
+  for (const std::string& text :
+       {"{\"a\":" + Bytes40() + "}", "[" + Bytes40() + "," + Bytes40(" , \n") + "]",
+        "{\"a\":[" + Bytes40() + "],\"b\":\"[1,2]\",\"c\":" + Bytes40() + "}",
+        // not byte arrays: too short, 256, a float, a leading zero (invalid JSON), a sign
+        std::string("{\"a\":[1,2,3]}"), "[" + Bytes40().substr(0, 20) + "256]",
+        "{\"a\":[1.0" + Bytes40().substr(2) + "}", "{\"a\":[01" + Bytes40().substr(2) + "}",
+        "{\"a\":[-1" + Bytes40().substr(2) + "}",
+        // an array in a key position stays invalid; strings with brackets and escapes
+        "{" + Bytes40() + ":1}", "{\"x\\\"[\":" + Bytes40() + "}", "[" + Bytes40(),
+        // a text that already holds the placeholder's spelling is parsed as it is
+        "[\"\\u0000pv-bytes:0\"," + Bytes40() + "]"}) {
+    SCOPED_TRACE(text);
+    const Json got = ParseJsonWithByteArrays(text, ByteArrayScope::kWholeDocument, 32, &deep);
+    EXPECT_FALSE(deep);
+    EXPECT_TRUE(testing::SameAsReference(got, text)) << got;
+  }
+  const Json j =
+      ParseJsonWithByteArrays("[" + Bytes40() + "]", ByteArrayScope::kWholeDocument, 32, &deep);
+  ASSERT_TRUE(j[0].is_binary());
+  EXPECT_EQ(j[0].get_binary().size(), 40u);
+  EXPECT_EQ(j[0].get_binary()[39], 234);
+  EXPECT_TRUE(ParseJsonWithByteArrays(std::string(40, '[') + std::string(40, ']'),
+                                      ByteArrayScope::kWholeDocument, 32, &deep)
+                  .is_discarded());
+  EXPECT_TRUE(deep);
+}
+
+TEST(ByteArrays, OnlyTeeEvidenceInTheAttestScope) {
+  bool deep = false;
+  const std::string text = "{\"runtime-data\":{\"k\":" + Bytes40() +
+                           "},\"tee-evidence\":{\"r\":" + Bytes40() + "},\"z\":" + Bytes40() + "}";
+  const Json j = ParseJsonWithByteArrays(text, ByteArrayScope::kTeeEvidence, 32, &deep);
+  EXPECT_TRUE(j["runtime-data"]["k"].is_array()) << "the runtime data is hashed as sent";
+  EXPECT_TRUE(j["tee-evidence"]["r"].is_binary());
+  EXPECT_TRUE(j["z"].is_array());
+}
+
+TEST(SampleTee, EvidenceParsedAndGrantedOnlyByName) {
+  const std::string b48 = Base64Encode(attest::Bytes(48, 7));
+  auto e = ParseSampleEvidence(Json{{"svn", "1"}, {"report_data", b48}, {"extra", 1}});
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->report_data.size(), 64u);
+  EXPECT_EQ(e->report_data[47], 7);
+  EXPECT_EQ(e->report_data[48], 0);
+  for (const Json& bad :
+       {Json{{"report_data", b48}}, Json{{"svn", 1}, {"report_data", b48}},
+        Json{{"svn", "1"}, {"report_data", Base64Encode(attest::Bytes(20, 1))}},
+        Json{{"svn", "1"}, {"report_data", "not base64!"}}, Json{{"svn", "1"}}, Json("x")}) {
+    EXPECT_FALSE(ParseSampleEvidence(bad).ok()) << bad;
+  }
+  auto p = ParseKbsPolicy(R"({"resources":[{"path":"a/b/c"},{"path":"s/k/*","tees":["sample"]}]})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string why;
+  EXPECT_FALSE(ResourceAllowed(*p, "a", "b", "c", TeeKind::kSample, "", &why));
+  EXPECT_TRUE(ResourceAllowed(*p, "s", "k", "x", TeeKind::kSample, "", &why));
+  EXPECT_FALSE(ResourceAllowed(*p, "s", "k", "x", TeeKind::kSnp, "", &why));
+  auto auth = ParseAuthRequest(R"({"version":"0.4.0","tee":"sample"})");
+  ASSERT_TRUE(auth.ok());
+  EXPECT_EQ(auth->tee, TeeKind::kSample);
+}
+
+TEST(Jwt, ParsedStrictlyAndVerifiedWithTheKbsKey) {
+  char tmpl[] = "/tmp/kbs-jwt-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  auto signer = TokenSigner::LoadOrCreate(dir + "/k.pem");
+  auto other = TokenSigner::LoadOrCreate(dir + "/o.pem");
+  ASSERT_TRUE(signer.ok() && other.ok());
+  const Json claims = {{"iss", "pv-kbs"}, {"exp", 5}};
+  const std::string token = *signer->Sign(claims);
+  auto jwt = ParseCompactJwt(token);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(jwt->claims, claims);
+  EXPECT_TRUE(signer->Verify(*jwt).ok());
+  EXPECT_FALSE(other->Verify(*jwt).ok());
+  const std::string payload = token.substr(token.find('.'), token.rfind('.') - token.find('.'));
+  const std::string sig = token.substr(token.rfind('.'));
+  auto head = [](const std::string& h) { return Base64UrlEncode(h); };
+  for (const std::string& bad :
+       {std::string(""), std::string("a.b"), token + ".x",
+        head(R"({"alg":"none"})") + payload + sig,
+        head(R"({"alg":"ES256","kid":"k"})") + payload + sig,
+        head(R"({"alg":"ES256","jwk":{}})") + payload + sig,
+        head(R"({"alg":"HS256"})") + payload + sig, head("[]") + payload + sig,
+        head(R"({"alg":"ES256"})") + "." + Base64UrlEncode(std::string("[1]")) + sig,
+        token.substr(0, token.rfind('.')) + ".AAAA", token.substr(0, token.rfind('.') + 1) + "*",
+        std::string(kMaxTokenBytes + 1, 'a')}) {
+    EXPECT_FALSE(ParseCompactJwt(bad).ok()) << bad;
+  }
+  // A valid header with another payload: parses, but the signature no longer verifies.
+  auto edited = ParseCompactJwt(token.substr(0, token.find('.')) + "." +
+                                Base64UrlEncode(std::string(R"({"iss":"pv-kbs","exp":9})")) + sig);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_FALSE(signer->Verify(*edited).ok());
+  EXPECT_EQ(BearerToken("Bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("  bearer   abc  "), "abc");
+  EXPECT_EQ(BearerToken("Basic abc"), "");
+  EXPECT_EQ(BearerToken(""), "");
+}
+
 TEST(Protocol, AuthRequest) {
   auto r = ParseAuthRequest(R"({"version":"0.4.0","tee":"tdx","extra-params":""})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->tee, TeeKind::kTdx);
   EXPECT_TRUE(ParseAuthRequest(R"({"version":"0.1.1","tee":"snp"})").ok());
   EXPECT_FALSE(ParseAuthRequest(R"({"version":"1.0.0","tee":"snp"})").ok());
-  EXPECT_FALSE(ParseAuthRequest(R"({"version":"0.4.0","tee":"sample"})").ok());
+  EXPECT_FALSE(
+      ParseAuthRequest(R"({"version":"0.4.0","tee":"sev"})").ok());  // sample: see SampleTee
   EXPECT_FALSE(ParseAuthRequest(R"([])").ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(20000, ' ')).ok());
   EXPECT_FALSE(ParseAuthRequest(std::string(100, '[') + std::string(100, ']')).ok());
