@@ -168,7 +168,20 @@ struct Vcpu {
  private:
   void Need(RegMask wanted) {
     if ((regs.available & wanted) != wanted) [[unlikely]]
-      FillRegisters(*this, wanted & ~regs.available);
+      Fetch(wanted & ~regs.available);
+  }
+  // In the firmware the fetch goes through pv_fill_registers_preserving (vcpu/backend_ops.cpp),
+  // which saves and restores every caller-saved register itself: to the compiler the call
+  // clobbers nothing, so a handler whose registers are all cached (the common case) pays
+  // nothing for the possibility, no saved registers and no spills. The firmware has no red
+  // zone, so a CALL from inline asm overwrites nothing; a hosted build (the unit tests) calls
+  // FillRegisters directly.
+  void Fetch(RegMask missing) {
+#if __STDC_HOSTED__
+    FillRegisters(*this, missing);
+#else
+    asm volatile("call pv_fill_registers_preserving" : : "D"(this), "S"(missing) : "memory", "cc");
+#endif
   }
   void Wrote(RegMask written) {
     regs.available |= written;
