@@ -124,12 +124,16 @@ inline Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
   e.raw_code = c.exit_code;
   const SvmExitKind kind = SvmExitKindOf(c.exit_code);
   e.reason = kind.reason;
-  if (kind.needs & exit_needs::kInfo) {
-    e.raw_info1 = c.exit_info1;
-    e.raw_info2 = c.exit_info2;
+  // Without NRIP save no exit has a next RIP: drop the bit, then one test per path.
+  const u8 needs = kind.needs & (nrip_save ? 0xff : static_cast<u8>(~exit_needs::kNextRip));
+  if (needs & (exit_needs::kInfo | exit_needs::kOperands)) [[unlikely]] {
+    if (needs & exit_needs::kInfo) {
+      e.raw_info1 = c.exit_info1;
+      e.raw_info2 = c.exit_info2;
+    }
+    if (needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
   }
-  if (kind.needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
-  if ((kind.needs & exit_needs::kNextRip) && nrip_save && c.next_rip != 0) {
+  if ((needs & exit_needs::kNextRip) && c.next_rip != 0) [[likely]] {
     e.instruction_length = c.next_rip - vmcb.save.rip;
     e.length_valid = true;
   }
