@@ -119,7 +119,7 @@ arch::CpuidResult GuestCpuid(u32 leaf, u32 subleaf, u64 guest_cr4) {
   const bool extended = leaf >= 0x80000000;
   const u32 range_base = extended ? 0x80000000 : 0;
   const u32 cap = extended ? kMaxExtendedLeaf : kMaxBasicLeaf;
-  u32 host_max = arch::HostCpuid(range_base, 0).eax;
+  const u32 host_max = arch::HostCpuidMaxLeaf(range_base);
   const u32 guest_max = host_max < cap ? host_max : cap;
   if (leaf > guest_max) return {0, 0, 0, 0};
 
