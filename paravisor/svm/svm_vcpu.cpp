@@ -241,10 +241,13 @@ void RunSvmVcpu(Vcpu& vcpu) {
       vmcb.control.event_inject = vmcb.control.exit_int_info;
     }
     const ExitAction action = ProcessExit(vcpu, exit);
-    if (action == ExitAction::kStop) return;
-    // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
-    // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
-    if (action == ExitAction::kResumeNext) vmcb.control.interrupt_shadow &= ~kInterruptShadow;
+    if (action == ExitAction::kResumeNext) [[likely]] {
+      // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
+      // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
+      vmcb.control.interrupt_shadow &= ~kInterruptShadow;
+    } else if (action == ExitAction::kStop) {
+      return;
+    }
   }
 }
 

@@ -143,6 +143,12 @@ struct Vcpu {
     return {regs.value(Reg::kCr0), regs.value(Reg::kCr3), regs.value(Reg::kCr4),
             regs.value(Reg::kEfer)};
   }
+  // RIP past the exiting instruction: read (cached), moved, marked dirty.
+  void AdvanceRip(u64 length) {
+    Need(RegBit(Reg::kRip));
+    regs.value(Reg::kRip) += length;
+    regs.dirty |= RegBit(Reg::kRip);  // available already: Need made it so
+  }
   bool dirty(Reg r) const { return (regs.dirty & RegBit(r)) != 0; }
 
   // For the backend: what it holds right after an exit (every dirty bit was written back before

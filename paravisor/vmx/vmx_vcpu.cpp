@@ -423,13 +423,14 @@ void RunVmxVcpu(Vcpu& vcpu) {
       action = ProcessExit(vcpu, exit);
     }
 
-    if (action == ExitAction::kStop) return;
-    if (action == ExitAction::kResumeNext) {
+    if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
       const u64 interruptibility = VmRead(field::kGuestInterruptibility);
       if (interruptibility & kBlockingByStiOrMovSs)
         VmWrite(field::kGuestInterruptibility, interruptibility & ~kBlockingByStiOrMovSs);
+    } else if (action == ExitAction::kStop) {
+      return;
     }
   }
 }
