@@ -6,6 +6,8 @@ are instruction counts, independent of host noise. One boot of paravisor-test.el
 guests/bench.bin measures, in the same run:
   - full exit path: null hypercalls (VMCALL) through decode, the shared dispatcher, the handler
     and RIP advance, plus the guest's loop (6 guest instructions per iteration);
+  - CPUID exit path: CPUID leaf 0 the same way, through the CPUID policy (4 guest instructions
+    per iteration);
   - baseline: bare VMRESUME/VMCALL round trips (the guest loops on VMCALL; the paravisor only
     rewrites GUEST_RIP), i.e. the world switch alone plus 2 guest instructions.
 The same runs on Bochs' SVM model (ryzen) give the SVM path's numbers on the same emulator.
@@ -44,12 +46,14 @@ def run_bochs(args, cpu, module):
 def one_run(args, cpu):
     out, wall = run_bochs(args, cpu, f"{args.guest} iters={args.iters}")
     full = re.search(r"BENCH full exit path.*?: (\d+) exits in (\d+) TSC ticks", out)
+    cpuid = re.search(r"BENCH cpuid exit path.*?: (\d+) exits in (\d+) TSC ticks", out)
     bare = re.search(r"BENCH bare .*?: (\d+) exits in (\d+) TSC ticks", out)
-    if not full or not bare or "PV-RESULT: PASS" not in out:
+    if not full or not cpuid or not bare or "PV-RESULT: PASS" not in out:
         print(out)
         raise SystemExit(f"benchmark run on {cpu} failed")
     n = int(full.group(1))
-    return int(full.group(2)) / n, int(bare.group(2)) / int(bare.group(1)), wall
+    return (int(full.group(2)) / n, int(cpuid.group(2)) / int(cpuid.group(1)),
+            int(bare.group(2)) / int(bare.group(1)), wall)
 
 
 def main() -> int:
@@ -67,18 +71,21 @@ def main() -> int:
     args = p.parse_args()
     print(f"World switch under Bochs 2.7, {args.iters} exits per measurement, {args.runs} runs per model")
     print("(instructions per round trip from Bochs' TSC = 1 tick per instruction; "
-          "full = guest loop 6 + paravisor, bare = guest 2 + paravisor)")
+          "full = guest loop 6 + paravisor, cpuid = guest loop 4 + paravisor, "
+          "bare = guest 2 + paravisor)")
     results = {}
     for name, cpu in MODELS:
         for i in range(args.runs):
-            full, bare, wall = one_run(args, cpu)
-            results.setdefault(name, []).append((full, bare))
+            full, cpuid, bare, wall = one_run(args, cpu)
+            results.setdefault(name, []).append((full, cpuid, bare))
             print(f"  {name} ({cpu}) run {i + 1}: full path {full:8.1f} insns/exit   "
-                  f"bare {bare:7.1f} insns/exit   full/bare {full / bare:.2f}   ({wall:.2f} s wall)")
+                  f"cpuid {cpuid:8.1f} insns/exit   bare {bare:7.1f} insns/exit   "
+                  f"full/bare {full / bare:.2f}   ({wall:.2f} s wall)")
     for name, _ in MODELS:
-        full, bare = results[name][-1]
-        print(f"{name}: full exit path {full:.1f} instructions per round trip, bare world switch "
-              f"{bare:.1f}, ratio full/bare {full / bare:.2f} (bare/full throughput {bare / full:.3f})")
+        full, cpuid, bare = results[name][-1]
+        print(f"{name}: full exit path {full:.1f} instructions per round trip, CPUID round trip "
+              f"{cpuid:.1f}, bare world switch {bare:.1f}, ratio full/bare {full / bare:.2f} "
+              f"(bare/full throughput {bare / full:.3f})")
     if args.update_readme:
         update_readme(args.update_readme, results, args.iters)
     return 0
@@ -90,10 +97,12 @@ END = "<!-- bench-vmx:end -->"
 
 def update_readme(path, results, iters):
     """Replaces the table between the markers; fails if the markers are missing."""
-    rows = ["| model | full exit path | bare world switch | full/bare |", "|---|---|---|---|"]
+    rows = ["| model | full exit path (null hypercall) | CPUID round trip | bare world switch "
+            "| full/bare |", "|---|---|---|---|---|"]
     for name, cpu in MODELS:
-        full, bare = results[name][-1]
-        rows.append(f"| {name} (Bochs `{cpu}`) | {full:.0f} | {bare:.0f} | {full / bare:.2f} |")
+        full, cpuid, bare = results[name][-1]
+        rows.append(f"| {name} (Bochs `{cpu}`) | {full:.0f} | {cpuid:.0f} | {bare:.0f} "
+                    f"| {full / bare:.2f} |")
     block = "\n".join([BEGIN, f"Instructions per round trip, {iters} exits per measurement:", ""]
                       + rows + [END])
     with open(path, encoding="utf-8") as f:

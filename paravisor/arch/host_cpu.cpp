@@ -9,6 +9,15 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
   return {r.eax, r.ebx, r.ecx, r.edx};
 }
 
+u32 HostCpuidMaxLeaf(u32 range_base) {
+  // 0 = not read yet (a real CPU reports at least its base leaf). One CPU, and the exit path
+  // runs with interrupts off: no locking.
+  static u32 max_leaf[2] = {};
+  u32& cached = max_leaf[range_base != 0 ? 1 : 0];
+  if (cached == 0) cached = Cpuid(range_base, 0).eax;
+  return cached;
+}
+
 u64 HostTsc() {
   return Rdtsc();
 }

@@ -16,6 +16,11 @@ struct CpuidResult {
 // CPUID as the physical (or emulated) CPU under the paravisor reports it.
 CpuidResult HostCpuid(u32 leaf, u32 subleaf);
 
+// The highest leaf of the CPUID range starting at `range_base` (0 or 0x80000000): EAX of that
+// base leaf. The firmware reads each once (they never change while it runs), so a CPUID exit
+// costs one host CPUID, not two.
+u32 HostCpuidMaxLeaf(u32 range_base);
+
 // The time-stamp counter of the CPU the paravisor runs on.
 u64 HostTsc();
 

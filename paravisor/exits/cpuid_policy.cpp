@@ -66,8 +66,33 @@ constexpr Rule kRules[] = {
     {0x8000000a, kAnySubleaf, Action::kZero, {}, {}},  // SVM features
 };
 
+// Which leaves have a rule at all, one bit per leaf of each range (basic 0..31, extended
+// 0x80000000..0x8000001f), derived from kRules: the other leaves, leaf 0 among them, skip the
+// table walk.
+constexpr u64 RuleLeafMask(u32 range_base) {
+  u64 mask = 0;
+  for (const Rule& rule : kRules) {
+    if (rule.leaf >= range_base && rule.leaf - range_base < 32)
+      mask |= 1ull << (rule.leaf - range_base);
+  }
+  return mask;
+}
+constexpr u64 kBasicRuleLeaves = RuleLeafMask(0);
+constexpr u64 kExtendedRuleLeaves = RuleLeafMask(0x80000000);
+static_assert(
+    [] {
+      for (const Rule& rule : kRules) {
+        const u32 base = rule.leaf >= 0x80000000 ? 0x80000000 : 0;
+        if (rule.leaf - base >= 32) return false;
+      }
+      return true;
+    }(),
+    "every rule's leaf is covered by a rule-leaf mask");
+
 constexpr u32 kMaxBasicLeaf = 0x0d;
 constexpr u32 kMaxExtendedLeaf = 0x80000008;
+static_assert(kMaxBasicLeaf < 32 && kMaxExtendedLeaf - 0x80000000 < 32,
+              "every leaf the guest sees has a bit in the rule-leaf masks");
 
 arch::CpuidResult ApplyRule(const Rule& rule, arch::CpuidResult r) {
   if (rule.action == Action::kZero) return {0, 0, 0, 0};
@@ -94,15 +119,18 @@ arch::CpuidResult GuestCpuid(u32 leaf, u32 subleaf, u64 guest_cr4) {
   const bool extended = leaf >= 0x80000000;
   const u32 range_base = extended ? 0x80000000 : 0;
   const u32 cap = extended ? kMaxExtendedLeaf : kMaxBasicLeaf;
-  u32 host_max = arch::HostCpuid(range_base, 0).eax;
+  const u32 host_max = arch::HostCpuidMaxLeaf(range_base);
   const u32 guest_max = host_max < cap ? host_max : cap;
   if (leaf > guest_max) return {0, 0, 0, 0};
 
   arch::CpuidResult r = arch::HostCpuid(leaf, subleaf);
   if (leaf == range_base) r.eax = guest_max;
-  for (const Rule& rule : kRules) {
-    if (rule.leaf == leaf && (rule.subleaf == kAnySubleaf || rule.subleaf == subleaf))
-      r = ApplyRule(rule, r);
+  const u64 rule_leaves = extended ? kExtendedRuleLeaves : kBasicRuleLeaves;
+  if ((rule_leaves >> (leaf - range_base)) & 1) {  // leaf - range_base <= cap - range_base < 32
+    for (const Rule& rule : kRules) {
+      if (rule.leaf == leaf && (rule.subleaf == kAnySubleaf || rule.subleaf == subleaf))
+        r = ApplyRule(rule, r);
+    }
   }
   if (leaf == 1 && (guest_cr4 & arch::kCr4Osxsave)) r.ecx |= kBit(27);
   return r;

@@ -78,7 +78,7 @@ ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit) {
   const Result<u64> len = ExitingInstructionLength(vcpu, exit);
   if (!len.ok())
     return vcpu.Stop(StopReason::kDecodeFailure, exit.raw_code, 0, len.status().message());
-  vcpu.set_rip(vcpu.rip() + len.value());
+  vcpu.AdvanceRip(len.value());
   return ExitAction::kResumeNext;
 }
 

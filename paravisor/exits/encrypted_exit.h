@@ -20,11 +20,20 @@
 #define PV_EXITS_ENCRYPTED_EXIT_H_
 
 #include "exits/exit.h"
+#include "exits/handlers.h"
 #include "vcpu/vcpu.h"
 
 namespace pv {
 
 ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit);
+
+// What the backends' run loops call after a guest exit: the encrypted-state path for a tee= guest,
+// the ordinary exit model otherwise (one flag test on the common path).
+inline ExitAction ProcessGuestExit(Vcpu& vcpu, const Exit& exit) {
+  if (vcpu.tee.enabled()) [[unlikely]]
+    return ProcessEncryptedStateExit(vcpu, exit);
+  return ProcessExit(vcpu, exit);
+}
 
 // For the GHCB and GHCI servers. An exit of `reason` and nothing else: what a protocol request
 // hands to DispatchExit.

@@ -55,25 +55,32 @@ struct CrExit {
   u16 lmsw_data;  // LMSW: the 16-bit source operand
 };
 
+// Laid out so that constructing one costs few stores on the exit path: the two one-byte fields
+// share the first word, and the operand union is cleared as two words.
 struct Exit {
   ExitReason reason = ExitReason::kUnknown;
-  u64 raw_code = 0;   // hardware exit code / basic exit reason, for reports
-  u64 raw_info1 = 0;  // EXITINFO1 / exit qualification, for reports
-  u64 raw_info2 = 0;  // EXITINFO2 / guest-physical address, for reports
   // The exiting instruction's length as the hardware reported it (VMX: VM-exit instruction
   // length; SVM: NRIP save or IOIO's next RIP, minus RIP); valid only if length_valid, else the
   // instruction is decoded from guest memory when RIP has to move past it. 0 whenever
   // length_valid is false (so a single range check tells the usable case apart).
-  u64 instruction_length = 0;
   bool length_valid = false;
+  u64 instruction_length = 0;
+  u64 raw_code = 0;  // hardware exit code / basic exit reason, for reports
+  // EXITINFO1 / exit qualification and EXITINFO2 / guest-physical address, for reports: filled
+  // for the exits whose handlers report or use them (I/O, NPF, #GP, CR, unknown exits, entry
+  // failures), 0 for the others (the backends do not read what nobody looks at).
+  u64 raw_info1 = 0;
+  u64 raw_info2 = 0;
   union {
     IoExit io;
     u32 msr;
     NpfExit npf;
     CrExit cr;
+    u64 operand_words_[2];  // only to clear the union in two stores
   };
-  Exit() : npf{} {}
+  Exit() : operand_words_{} {}
 };
+static_assert(sizeof(NpfExit) <= 2 * sizeof(u64), "the union is cleared as two words");
 
 // What the backend does after a handler: continue past the exiting instruction, re-enter
 // without moving RIP (an exception was injected, or the fault was resolved), or stop the guest.

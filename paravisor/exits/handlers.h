@@ -98,7 +98,7 @@ ExitAction AdvanceByDecoding(Vcpu& vcpu, const Exit& exit);
   // the length is 0, so one unsigned compare covers both (AdvanceByDecoding tells them apart).
   if (exit.instruction_length - 1 >= insn::kMaxInstructionLength) [[unlikely]]
     return AdvanceByDecoding(vcpu, exit);
-  vcpu.set_rip(vcpu.rip() + exit.instruction_length);
+  vcpu.AdvanceRip(exit.instruction_length);
   return ExitAction::kResumeNext;
 }
 

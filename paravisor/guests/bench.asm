@@ -1,6 +1,6 @@
 ; World-switch benchmark: `iters=` null hypercalls through the full exit path, timed by the
-; paravisor, then the same number of bare VMRUN/VMMCALL round trips (paravisor-driven loop at
-; `bare`), so both are measured in the same run.
+; paravisor, then as many CPUID exits (leaf 0), then the same number of bare VMRUN/VMMCALL round
+; trips (paravisor-driven loop at `bare`), so all three are measured in the same run.
 %include "guest.inc"
 
 main:
@@ -12,6 +12,15 @@ main:
     HYPERCALL
     dec r12
     jnz .loop
+    HC PV_HC_TEST_BENCH_MARK        ; stop
+    HC PV_HC_TEST_GET_ITERS
+    mov r12, rax
+    HC PV_HC_TEST_BENCH_MARK        ; start the CPUID loop
+.cpuid_loop:
+    xor eax, eax
+    cpuid
+    dec r12
+    jnz .cpuid_loop
     HC PV_HC_TEST_BENCH_MARK        ; stop
     lea rdi, [bare_amd]
     cmp byte [pv_intel], 0

@@ -14,6 +14,9 @@ namespace exit_needs {
 // An instruction intercept: with NRIP save the VMCB's next RIP gives the instruction's length.
 constexpr u8 kNextRip = 1u << 0;
 constexpr u8 kOperands = 1u << 1;  // the decoder fills Exit's union (I/O, MSR, NPF)
+// EXITINFO1/2 go into Exit's raw fields: the handler reports or uses them (I/O, NPF, #GP,
+// unknown exits, entry failures); the other exits never look at them.
+constexpr u8 kInfo = 1u << 2;
 }  // namespace exit_needs
 
 struct SvmExitKind {
@@ -33,7 +36,7 @@ constexpr SvmExitKindTable BuildSvmExitKinds() {
   using namespace exit_needs;  // NOLINT(google-build-using-namespace): the table reads better
   constexpr SvmExitKind kVirt = {ExitReason::kVirtInstruction, 0};  // #UD: RIP stays
   SvmExitKindTable t{};
-  for (SvmExitKind& k : t.kinds) k = {ExitReason::kUnknown, 0};
+  for (SvmExitKind& k : t.kinds) k = {ExitReason::kUnknown, kInfo};
   t.kinds[exit_code::kCpuid] = {ExitReason::kCpuid, kNextRip};
   t.kinds[exit_code::kHlt] = {ExitReason::kHlt, kNextRip};
   t.kinds[exit_code::kInvd] = {ExitReason::kCacheInvalidate, kNextRip};
@@ -41,9 +44,9 @@ constexpr SvmExitKindTable BuildSvmExitKinds() {
   t.kinds[exit_code::kXsetbv] = {ExitReason::kXsetbv, kNextRip};
   t.kinds[exit_code::kMsr] = {ExitReason::kMsrRead, kNextRip | kOperands};  // or write: EXITINFO1
   // For IOIO, EXITINFO2 always holds the next RIP, with or without NRIP save.
-  t.kinds[exit_code::kIoio] = {ExitReason::kIo, kOperands};
+  t.kinds[exit_code::kIoio] = {ExitReason::kIo, kOperands | kInfo};
   // EXITINFO1 holds the #GP error code; the fault did not complete: RIP stays.
-  t.kinds[exit_code::kGeneralProtection] = {ExitReason::kGeneralProtection, 0};
+  t.kinds[exit_code::kGeneralProtection] = {ExitReason::kGeneralProtection, kInfo};
   // The paravisor's timer tick arrived while the guest ran (INTR intercept): no guest
   // instruction is involved, RIP stays.
   t.kinds[exit_code::kIntr] = {ExitReason::kTimerInterrupt, 0};
@@ -63,11 +66,12 @@ inline constexpr SvmExitKindTable kSvmExitKinds = BuildSvmExitKinds();
 
 inline SvmExitKind SvmExitKindOf(u64 exit_code) {
   if (exit_code < kSvmExitKindCount) return kSvmExitKinds.kinds[exit_code];
-  if (exit_code == exit_code::kNpf) return {ExitReason::kNestedPageFault, exit_needs::kOperands};
+  if (exit_code == exit_code::kNpf)
+    return {ExitReason::kNestedPageFault, exit_needs::kOperands | exit_needs::kInfo};
   // VMEXIT_INVALID is -1, but QEMU stores only the low 32 bits: match on those.
   if ((exit_code & 0xffffffffull) == exit_code::kInvalidLow32)
-    return {ExitReason::kEntryFailure, 0};
-  return {ExitReason::kUnknown, 0};
+    return {ExitReason::kEntryFailure, exit_needs::kInfo};
+  return {ExitReason::kUnknown, exit_needs::kInfo};
 }
 
 namespace exit_info {
@@ -120,12 +124,18 @@ inline Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
   const VmcbControl& c = vmcb.control;
   Exit e;
   e.raw_code = c.exit_code;
-  e.raw_info1 = c.exit_info1;
-  e.raw_info2 = c.exit_info2;
   const SvmExitKind kind = SvmExitKindOf(c.exit_code);
   e.reason = kind.reason;
-  if (kind.needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
-  if ((kind.needs & exit_needs::kNextRip) && nrip_save && c.next_rip != 0) {
+  // Without NRIP save no exit has a next RIP: drop the bit, then one test per path.
+  const u8 needs = kind.needs & (nrip_save ? 0xff : static_cast<u8>(~exit_needs::kNextRip));
+  if (needs & (exit_needs::kInfo | exit_needs::kOperands)) [[unlikely]] {
+    if (needs & exit_needs::kInfo) {
+      e.raw_info1 = c.exit_info1;
+      e.raw_info2 = c.exit_info2;
+    }
+    if (needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
+  }
+  if ((needs & exit_needs::kNextRip) && c.next_rip != 0) [[likely]] {
     e.instruction_length = c.next_rip - vmcb.save.rip;
     e.length_valid = true;
   }

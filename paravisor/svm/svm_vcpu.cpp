@@ -89,7 +89,7 @@ Exit ShutdownExit(const Exit& from) {
 
 // The registers a handler changed (vcpu/registers.h) other than the GPRs VMRUN and the world
 // switch load and RIP (the run loop copies it every time), into the VMCB. CPL is read-only.
-void WriteDirtyRegisters(Vcpu& vcpu, Vmcb& vmcb) {
+[[gnu::noinline]] void WriteDirtyRegisters(Vcpu& vcpu, Vmcb& vmcb) {
   RegisterCache& c = vcpu.regs;
   const RegMask dirty = c.dirty;
   if (dirty & GprBit(kRsp)) vmcb.save.rsp = vcpu.run.gprs[kRsp];
@@ -204,6 +204,7 @@ void TeardownSvmVcpu(SvmVcpu& svm) {
 void RunSvmVcpu(Vcpu& vcpu) {
   SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
   Vmcb& vmcb = *svm.vmcb;
+  const bool nrip_save = svm.nrip_save;
   for (;;) {
     // RAX is switched by VMRUN from the VMCB; every handler family reads or writes it, so it is
     // copied both ways (two moves) rather than fetched; RIP, which the cache always holds on
@@ -235,7 +236,7 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vcpu.regs.value(Reg::kCpl) = vmcb.save.cpl;
     vcpu.BeginExit(kSwitchedGprs | RegBit(Reg::kRip) | RegBit(Reg::kCpl));
 
-    const Exit exit = DecodeSvmExit(vmcb, svm.nrip_save, vcpu.run.gprs[kRcx]);
+    const Exit exit = DecodeSvmExit(vmcb, nrip_save, vcpu.run.gprs[kRcx]);
     // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
     // EXITINTINFO; it must be delivered again on the next entry or the guest loses it.
     if (vmcb.control.exit_int_info & kEventValid) {
@@ -253,12 +254,14 @@ void RunSvmVcpu(Vcpu& vcpu) {
       }
       vmcb.control.event_inject = vmcb.control.exit_int_info;
     }
-    const ExitAction action =
-        vcpu.tee.enabled() ? ProcessEncryptedStateExit(vcpu, exit) : ProcessExit(vcpu, exit);
-    if (action == ExitAction::kStop) return;
-    // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
-    // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
-    if (action == ExitAction::kResumeNext) vmcb.control.interrupt_shadow &= ~kInterruptShadow;
+    const ExitAction action = ProcessGuestExit(vcpu, exit);
+    if (action == ExitAction::kResumeNext) [[likely]] {
+      // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
+      // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
+      vmcb.control.interrupt_shadow &= ~kInterruptShadow;
+    } else if (action == ExitAction::kStop) {
+      return;
+    }
   }
 }
 

@@ -14,6 +14,39 @@ void FillRegisters(Vcpu& vcpu, RegMask missing) {
   }
 }
 
+// FillRegisters for Vcpu::Fetch's inline-asm call: RDI = @vcpu, ESI = the missing registers.
+// Saves every caller-saved GPR (the asm declares no clobbers but the flags), aligns the stack for
+// the call, restores. Naked: the body is the whole function.
+extern "C" [[gnu::naked]] void pv_fill_registers_preserving() {
+  asm("push %%rbp\n\t"
+      "mov %%rsp, %%rbp\n\t"
+      "push %%rax\n\t"
+      "push %%rcx\n\t"
+      "push %%rdx\n\t"
+      "push %%rsi\n\t"
+      "push %%rdi\n\t"
+      "push %%r8\n\t"
+      "push %%r9\n\t"
+      "push %%r10\n\t"
+      "push %%r11\n\t"
+      "and $-16, %%rsp\n\t"
+      "call %P0\n\t"
+      "lea -72(%%rbp), %%rsp\n\t"
+      "pop %%r11\n\t"
+      "pop %%r10\n\t"
+      "pop %%r9\n\t"
+      "pop %%r8\n\t"
+      "pop %%rdi\n\t"
+      "pop %%rsi\n\t"
+      "pop %%rdx\n\t"
+      "pop %%rcx\n\t"
+      "pop %%rax\n\t"
+      "pop %%rbp\n\t"
+      "ret"
+      :
+      : "i"(&FillRegisters));
+}
+
 void LoadEntryRegisters(Vcpu& vcpu, const GuestEntryState& entry, u64 efer) {
   vcpu.run.gprs[kRdi] = entry.rdi;
   vcpu.run.gprs[kRsi] = entry.rsi;

@@ -166,6 +166,12 @@ struct Vcpu {
     return {regs.value(Reg::kCr0), regs.value(Reg::kCr3), regs.value(Reg::kCr4),
             regs.value(Reg::kEfer)};
   }
+  // RIP past the exiting instruction: read (cached), moved, marked dirty.
+  void AdvanceRip(u64 length) {
+    Need(RegBit(Reg::kRip));
+    regs.value(Reg::kRip) += length;
+    regs.dirty |= RegBit(Reg::kRip);  // available already: Need made it so
+  }
   bool dirty(Reg r) const { return (regs.dirty & RegBit(r)) != 0; }
 
   // For the backend: what it holds right after an exit (every dirty bit was written back before
@@ -191,7 +197,20 @@ struct Vcpu {
  private:
   void Need(RegMask wanted) {
     if ((regs.available & wanted) != wanted) [[unlikely]]
-      FillRegisters(*this, wanted & ~regs.available);
+      Fetch(wanted & ~regs.available);
+  }
+  // In the firmware the fetch goes through pv_fill_registers_preserving (vcpu/backend_ops.cpp),
+  // which saves and restores every caller-saved register itself: to the compiler the call
+  // clobbers nothing, so a handler whose registers are all cached (the common case) pays
+  // nothing for the possibility, no saved registers and no spills. The firmware has no red
+  // zone, so a CALL from inline asm overwrites nothing; a hosted build (the unit tests) calls
+  // FillRegisters directly.
+  void Fetch(RegMask missing) {
+#if __STDC_HOSTED__
+    FillRegisters(*this, missing);
+#else
+    asm volatile("call pv_fill_registers_preserving" : : "D"(this), "S"(missing) : "memory", "cc");
+#endif
   }
   void Wrote(RegMask written) {
     regs.available |= written;

@@ -179,24 +179,30 @@ inline void DecodeVmxOperands(const ExitInfo& info, Exit* out) {
   }
 }
 
-// Inline: the run loop decodes with only the fields it read, and the compiler keeps them in
-// registers.
+// What every exit's decoding shares: the reason, the raw code, the hardware's length. The run
+// loop uses it alone for the exits with nothing else to decode (VmxExitKind needs only the length
+// and registers), DecodeVmxExit for the rest.
+inline void DecodeVmxCommon(u32 reason, const VmxExitKind& kind, u32 instruction_length, Exit* e) {
+  e->raw_code = reason;
+  e->reason = kind.reason;
+  if ((kind.needs & exit_needs::kInstructionLength) && instruction_length != 0) {
+    e->instruction_length = instruction_length;
+    e->length_valid = true;
+  }
+}
+
 inline Exit DecodeVmxExit(const ExitInfo& info) {
   Exit e;
-  e.raw_code = info.reason;
   e.raw_info1 = info.qualification;
   e.raw_info2 = info.guest_physical;
   if (info.reason & exit_reason::kEntryFailureBit) {
+    e.raw_code = info.reason;
     e.reason = ExitReason::kEntryFailure;
     return e;
   }
   const VmxExitKind& kind = VmxExitKindOf(info.reason);
-  e.reason = kind.reason;
+  DecodeVmxCommon(info.reason, kind, info.instruction_length, &e);
   if (kind.needs & exit_needs::kOperands) DecodeVmxOperands(info, &e);
-  if ((kind.needs & exit_needs::kInstructionLength) && info.instruction_length != 0) {
-    e.instruction_length = info.instruction_length;
-    e.length_valid = true;
-  }
   return e;
 }
 

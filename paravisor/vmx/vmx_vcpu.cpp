@@ -175,8 +175,8 @@ void WriteControls(const VmxVcpu& vmx) {
 }
 
 // The registers a handler changed (vcpu/registers.h), into the VMCS before the next entry. The
-// world switch loads every GPR but RSP itself; CPL is read-only.
-void WriteDirtyRegisters(Vcpu& vcpu, const VmxVcpu& vmx) {
+// world switch loads every GPR but RSP itself, the run loop writes RIP; CPL is read-only.
+[[gnu::noinline]] void WriteDirtyRegisters(Vcpu& vcpu, const VmxVcpu& vmx) {
   RegisterCache& c = vcpu.regs;
   const RegMask dirty = c.dirty;
   if (dirty & GprBit(kRsp)) VmWrite(field::kGuestRsp, vcpu.run.gprs[kRsp]);
@@ -226,17 +226,30 @@ u64 ReadCpl() {
   return (VmRead(field::kGuestEsAccessRights + 2 * kSs) >> 5) & 3;
 }
 
-// The exit information the reason needs (VmxExitKind), nothing else.
-ExitInfo ReadExitInfo(const Vcpu& vcpu, u32 reason, u8 needs) {
+// The exit-information needs the run loop leaves to ReadExitDetails.
+constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysical |
+                            exit_needs::kVectoring | exit_needs::kOperands;
+
+// The rest of the exit information the reason needs (VmxExitKind), for the exits whose handlers
+// need more than the length, RIP and CPL, and for entry failures; and the event whose delivery
+// the exit interrupted. Out of line: the common instruction exits need none of it.
+[[gnu::noinline]] Exit ReadExitDetails(Vcpu& vcpu, u32 reason, u32 length) {
+  const u8 needs = VmxExitKindOf(reason).needs;
   ExitInfo info;
   info.reason = reason;
+  info.instruction_length = length;
   if (needs & exit_needs::kQualification) info.qualification = VmRead(field::kExitQualification);
-  if (needs & exit_needs::kInstructionLength)
-    info.instruction_length = static_cast<u32>(VmRead(field::kExitInstructionLength));
   if (needs & exit_needs::kGuestPhysical)
     info.guest_physical = VmRead(field::kGuestPhysicalAddress);
   info.guest_rcx = vcpu.run.gprs[kRcx];
-  return info;
+  if (reason & exit_reason::kEntryFailureBit) {
+    Log("vmx: guest %u: VM-entry failure, exit reason %u (0x%x), qualification 0x%lx",
+        vcpu.guest_index, reason & 0xffff, reason, VmRead(field::kExitQualification));
+  } else {
+    vcpu.run.launched = 1;  // only after an entry that really happened
+    if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
+  }
+  return DecodeVmxExit(info);
 }
 
 }  // namespace
@@ -367,13 +380,10 @@ void RunVmxVcpu(Vcpu& vcpu) {
   for (;;) {
     // What the handlers changed, into the VMCS: RIP after almost every exit (the advance past
     // the instruction) in line, anything else in one call that only some exits need.
-    const RegMask dirty = vcpu.regs.dirty & ~kSwitchedGprs;
-    if (dirty == RegBit(Reg::kRip)) {
-      VmWrite(field::kGuestRip, vcpu.regs.value(Reg::kRip));
-    } else if (dirty != 0) {
-      if (dirty & RegBit(Reg::kRip)) VmWrite(field::kGuestRip, vcpu.regs.value(Reg::kRip));
+    const RegMask dirty = vcpu.regs.dirty;
+    if (dirty & RegBit(Reg::kRip)) VmWrite(field::kGuestRip, vcpu.regs.value(Reg::kRip));
+    if (dirty & ~(kSwitchedGprs | RegBit(Reg::kRip))) [[unlikely]]
       WriteDirtyRegisters(vcpu, vmx);
-    }
     if (vcpu.pending.valid) InjectPendingException(vcpu);
     if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
@@ -389,33 +399,43 @@ void RunVmxVcpu(Vcpu& vcpu) {
       if (ProcessExit(vcpu, VmFailExit(fail, error)) == ExitAction::kStop) return;
       continue;
     }
+    // The exit reason, then only what this kind of exit needs (VmxExitKind). In line: the
+    // instruction length and the registers its handler reads first (RIP for the advance past
+    // the instruction, the CPL for a privilege check); everything else the common instruction
+    // exits (CPUID, VMCALL, HLT, ...) never need is read out of line; any other register only
+    // if a handler asks (vcpu/registers.h).
     const u32 reason = static_cast<u32>(VmRead(field::kExitReason));
-    const u8 needs = VmxExitKindOf(reason).needs;
-    const ExitInfo info = ReadExitInfo(vcpu, reason, needs);
-    // Known now: the GPRs the world switch saved, and the registers this kind of exit's handler
-    // reads first (RIP for the advance past an instruction, the CPL for a privilege check),
-    // read here in line. Everything else is read only if a handler asks.
-    vcpu.BeginExit(kSwitchedGprs);
-    if (needs & exit_needs::kInstructionLength) vcpu.Provide(Reg::kRip, VmRead(field::kGuestRip));
-    if (needs & exit_needs::kCpl) vcpu.Provide(Reg::kCpl, ReadCpl());
-    if (reason & exit_reason::kEntryFailureBit) {
-      Log("vmx: guest %u: VM-entry failure, exit reason %u (0x%x), qualification 0x%lx",
-          vcpu.guest_index, reason & 0xffff, reason, VmRead(field::kExitQualification));
+    const VmxExitKind& kind = VmxExitKindOf(reason);
+    u32 length = 0;
+    RegMask available = kSwitchedGprs;
+    if (kind.needs & exit_needs::kInstructionLength) [[likely]] {
+      length = static_cast<u32>(VmRead(field::kExitInstructionLength));
+      vcpu.regs.value(Reg::kRip) = VmRead(field::kGuestRip);
+      available |= RegBit(Reg::kRip);
+    }
+    if (kind.needs & exit_needs::kCpl) {
+      vcpu.regs.value(Reg::kCpl) = ReadCpl();
+      available |= RegBit(Reg::kCpl);
+    }
+    vcpu.BeginExit(available);
+    ExitAction action;
+    if ((kind.needs & kDetailNeeds) || (reason & exit_reason::kEntryFailureBit)) [[unlikely]] {
+      action = ProcessGuestExit(vcpu, ReadExitDetails(vcpu, reason, length));
     } else {
       vcpu.run.launched = 1;  // only after an entry that really happened
-      if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
+      Exit exit;
+      DecodeVmxCommon(reason, kind, length, &exit);
+      action = ProcessGuestExit(vcpu, exit);
     }
-    const Exit exit = DecodeVmxExit(info);
 
-    const ExitAction action =
-        vcpu.tee.enabled() ? ProcessEncryptedStateExit(vcpu, exit) : ProcessExit(vcpu, exit);
-    if (action == ExitAction::kStop) return;
-    if (action == ExitAction::kResumeNext) {
+    if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
       const u64 interruptibility = VmRead(field::kGuestInterruptibility);
       if (interruptibility & kBlockingByStiOrMovSs)
         VmWrite(field::kGuestInterruptibility, interruptibility & ~kBlockingByStiOrMovSs);
+    } else if (action == ExitAction::kStop) {
+      return;
     }
   }
 }

@@ -81,6 +81,9 @@ CpuidResult HostCpuid(u32 leaf, u32 subleaf) {
   if (it == t.end()) it = t.find({leaf, 0});
   return it == t.end() ? CpuidResult{0, 0, 0, 0} : it->second;
 }
+u32 HostCpuidMaxLeaf(u32 range_base) {
+  return HostCpuid(range_base, 0).eax;  // the table may change between tests: never cached
+}
 u64 HostTsc() {
   return fake::Tsc();
 }
