@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "attest/simsp/sim_tdx_quoting.h"
 #include "protocol/attest/secrets_page.h"
 
 namespace pv::attest::simsp {
@@ -153,6 +154,47 @@ bool GuestRequestServer::VerifyTdReportMac(std::span<const uint8_t> tdreport) co
   return CRYPTO_memcmp(mac, tdreport.data() + kTdReportMacOffset, 32) == 0;
 }
 
+absl::Status GuestRequestServer::CheckTdReport(std::span<const uint8_t> tdreport) const {
+  if (tdreport.size() != ap::kTdReportSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TDREPORT: ", tdreport.size(), " bytes, expected ", ap::kTdReportSize));
+  }
+  bool tdx = false;
+  {
+    absl::MutexLock lock(&mu_);
+    tdx = id_.tdx_personality;
+  }
+  if (!tdx) {
+    return absl::FailedPreconditionError(
+        "TDREPORT: this partition's simulated platform is not the TDX personality");
+  }
+  // One copy of the untrusted bytes; everything below reads the copy.
+  std::array<uint8_t, ap::kTdReportSize> r;
+  std::memcpy(r.data(), tdreport.data(), r.size());
+  if (r[0] != 0x81) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TDREPORT: REPORTTYPE.TYPE ", r[0], ", expected 0x81 (TDX)"));
+  }
+  if (!VerifyTdReportMac(r)) {
+    return absl::PermissionDeniedError(
+        "TDREPORT: MAC does not verify (not produced by this partition's simulated TDX module, "
+        "or altered)");
+  }
+  // The MAC covers REPORTMACSTRUCT only; TEE_TCB_INFO and TDINFO are bound through their hashes.
+  uint8_t digest[48];
+  unsigned int len = 48;
+  EVP_Digest(r.data() + kTdTeeTcbInfoOffset, kTdTeeTcbInfoSize, digest, &len, EVP_sha384(),
+             nullptr);
+  if (CRYPTO_memcmp(digest, r.data() + 32, 48) != 0) {
+    return absl::PermissionDeniedError("TDREPORT: TEE_TCB_INFO does not match TEE_TCB_INFO_HASH");
+  }
+  EVP_Digest(r.data() + kTdInfoOffset, 512, digest, &len, EVP_sha384(), nullptr);
+  if (CRYPTO_memcmp(digest, r.data() + 80, 48) != 0) {
+    return absl::PermissionDeniedError("TDREPORT: TDINFO does not match TEE_INFO_HASH");
+  }
+  return absl::OkStatus();
+}
+
 // TDREPORT_STRUCT: REPORTMACSTRUCT (REPORTTYPE 0x81 = TDX, CPUSVN, TEE_TCB_INFO_HASH,
 // TEE_INFO_HASH, REPORTDATA, MAC), TEE_TCB_INFO, TDINFO (ATTRIBUTES, XFAM, MRTD, MRCONFIGID,
 // MROWNER, MROWNERCONFIG, RTMR0-3, SERVTD_HASH). RTMRs are zero: nothing extends them yet.
@@ -169,8 +211,9 @@ std::vector<uint8_t> GuestRequestServer::TdReportResponse(std::span<const uint8_
   r[0] = 0x81;  // REPORTTYPE.TYPE: TDX
   std::memcpy(r + kTdReportDataOffset, request.data(), 64);
   uint8_t* tcb = r + kTdTeeTcbInfoOffset;
-  std::memset(tcb, 0xFF, 8);  // VALID
-  tcb[8] = 1;                 // TEE_TCB_SVN: simulated module 1.0
+  std::memset(tcb, 0xFF, 8);                       // VALID
+  std::memcpy(tcb + 8, kSimTeeTcbSvn.data(), 16);  // TEE_TCB_SVN: simulated module 1.3
+  std::memset(tcb + 24, kSimMrSeamByte, 48);       // MRSEAM; MRSIGNERSEAM stays zero
   uint8_t* info = r + kTdInfoOffset;
   Put(info, id_.td_attributes, 8);
   Put(info + 8, 0x3, 8);  // XFAM: x87, SSE

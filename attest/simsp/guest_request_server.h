@@ -74,6 +74,9 @@ class GuestRequestServer {
   // TDX personality: checks a TDREPORT's MAC (what the simulated quoting enclave would do
   // before quoting it). The MAC key never leaves this object.
   bool VerifyTdReportMac(std::span<const uint8_t> tdreport) const;
+  // What the simulated QE checks before quoting a TDREPORT (hostile bytes from the host):
+  // size, REPORTTYPE, the MAC, and TEE_TCB_INFO / TDINFO against their hashes in the MAC'd part.
+  absl::Status CheckTdReport(std::span<const uint8_t> tdreport) const;
 
  private:
   absl::StatusOr<std::vector<uint8_t>> Respond(unsigned vmpck, uint64_t seqno, uint8_t type,
