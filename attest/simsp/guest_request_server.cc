@@ -304,8 +304,17 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Handle(std::span<const 
     // answer; the sequence number is consumed so it can never be reused.
     next_seqno_[k] += 2;
     OPENSSL_cleanse(plain.data(), plain.size());
-    return absl::UnimplementedError(absl::StrCat(
-        "guest message: type ", h.msg_type, " is not implemented by the ", kSimulatedAmdSpName));
+    const char* hint = "";
+    if (h.msg_type == ap::kMsgReportReq) {
+      hint =
+          " under the TDX personality (a tee=tdx partition's paravisor needs tee=tdx on its "
+          "command line)";
+    } else if (h.msg_type == ap::kMsgSimTdReportReq) {
+      hint = " under the SEV-SNP personality";
+    }
+    return absl::UnimplementedError(absl::StrCat("guest message: type ", h.msg_type,
+                                                 " is not implemented by the ", kSimulatedAmdSpName,
+                                                 hint));
   }
   OPENSSL_cleanse(plain.data(), plain.size());
   return Respond(k, h.msg_seqno, response_type, response_payload);

@@ -66,7 +66,7 @@ absl::Status Create(const std::string& dir) {
   spec.organizational_unit = kOu;
   spec.not_before = from;
   spec.not_after = until;
-  // Names as Intel's, with "Simulated" added where the verifier does not look for a role.
+  // Role names as Intel's (verifiers find certificates by them); the OU and O say simulated.
   X509Ptr root, ca, pck, tcb_signer;
   spec.common_name = "Simulated Intel SGX Root CA";
   spec.serial = 1;
@@ -90,7 +90,7 @@ absl::Status Create(const std::string& dir) {
       !s.ok()) {
     return s;
   }
-  spec.common_name = "Intel SGX TCB Signing (simulated)";
+  spec.common_name = "Intel SGX TCB Signing";
   spec.serial = 3;
   spec.sgx_extension.clear();
   if (auto s = Take(intel::IssueCertificate(spec, root.get(), root_key.get(), tcb_key.get()),

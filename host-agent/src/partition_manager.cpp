@@ -216,7 +216,8 @@ absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
 PartitionManager::PartitionManager(AgentOptions options)
     : options_(std::move(options)),
       partitions_dir_(options_.state_dir + "/partitions"),
-      events_(options_.state_dir + "/events.jsonl", options_.events_max_bytes) {}
+      events_(options_.state_dir + "/events.jsonl", options_.events_max_bytes),
+      sim_platforms_(options_.state_dir + "/simulated-sp") {}
 
 PartitionManager::~PartitionManager() {
   Shutdown();
@@ -251,6 +252,10 @@ absl::Status PartitionManager::Init() {
   for (const std::string& n : names) LoadPartition(n);
   Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
   for (const auto& [name, p] : partitions_) {
+    const pv::v1::Tee tee = p->record.spec().tee();
+    if (tee != pv::v1::TEE_NONE) {
+      sim_platforms_.WarmUp(tee == pv::v1::TEE_SEV_SNP, tee == pv::v1::TEE_TDX);
+    }
     const PartitionState s = p->record.state();
     if (p->record.spec().autostart() && !p->quarantined &&
         (s == pv::v1::PARTITION_STATE_CREATED || s == pv::v1::PARTITION_STATE_STOPPED ||
@@ -471,6 +476,9 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Create(pv::v1::PartitionSpec
     return s;
   }
   partitions_[spec.name()] = p;
+  if (spec.tee() != pv::v1::TEE_NONE) {
+    sim_platforms_.WarmUp(spec.tee() == pv::v1::TEE_SEV_SNP, spec.tee() == pv::v1::TEE_TDX);
+  }
   events_.Append(spec.name(), pv::v1::EVENT_TYPE_CREATED, pv::v1::PARTITION_STATE_CREATED, "");
   Log(spec.name(), ": created (", p->record.uuid(), ")");
   return p->record;
@@ -525,7 +533,7 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
 
 pv::v1::CapabilitiesResponse PartitionManager::Capabilities() const {
   pv::v1::CapabilitiesResponse caps = capabilities_;
-  DescribeSimulatedTees(SimulatedSpDir(), &caps);
+  DescribeSimulatedTees(sim_platforms_, &caps);
   return caps;
 }
 
@@ -536,19 +544,20 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
     absl::MutexLock lock(&mu_);
     spec = p.record.spec();
   }
+  // Only the personality's hierarchy (waits if its background generation is still running).
   const attest::simsp::SimulatedAmdSp* sp = nullptr;
-  {
-    absl::MutexLock lock(&sim_sp_mu_);
-    if (sim_sp_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
-          attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
-      if (!loaded.ok()) return loaded.status();
-      sim_sp_ = *std::move(loaded);
-    }
-    sp = sim_sp_.get();
+  const attest::simsp::SimulatedTdxQuoting* tdx = nullptr;
+  if (spec.tee() == pv::v1::TEE_TDX) {
+    absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> loaded = sim_platforms_.Tdx();
+    if (!loaded.ok()) return loaded.status();
+    tdx = *loaded;
+  } else {
+    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> loaded = sim_platforms_.Amd();
+    if (!loaded.ok()) return loaded.status();
+    sp = *loaded;
   }
   absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
-      SimulatedSpBackend::Create(sp, spec, attest::measure::Sha384{});
+      SimulatedSpBackend::Create(sp, tdx, spec, attest::measure::Sha384{});
   if (!backend.ok()) return backend.status();
   std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<MeasuredLaunch> launch = WriteMeasuredLaunch(
@@ -564,9 +573,8 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
   out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
   out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
   out->set_pages(m->pages);
-  out->set_platform(spec.tee() == pv::v1::TEE_TDX
-                        ? "simulated TDX module (test platform, not a trust anchor)"
-                        : attest::simsp::kSimulatedAmdSpName);
+  out->set_platform(spec.tee() == pv::v1::TEE_TDX ? attest::simsp::kSimulatedTdxName
+                                                  : attest::simsp::kSimulatedAmdSpName);
   if (absl::Status s = Persist(p); !s.ok()) return s;
   return launch;
 }

@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "attest/simsp/sim_amd_sp.h"
+#include "simulated_platforms.h"
 #include "event_log.h"
 #include "image_policy.h"
 #include "measured_launch.h"
@@ -80,7 +80,7 @@ class PartitionManager {
   // Host platforms plus the simulated secure-processor personalities (sim_sp_backend.h).
   pv::v1::CapabilitiesResponse Capabilities() const;
   // The simulated AMD-SP's directory: its public certificates are exported there.
-  std::string SimulatedSpDir() const { return options_.state_dir + "/simulated-sp"; }
+  const std::string& SimulatedSpDir() const { return sim_platforms_.AmdDir(); }
   // Fresh evidence from a RUNNING partition's paravisor (partition_attest.cpp).
   absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
                                                      std::span<const uint8_t> report_data,
@@ -136,9 +136,9 @@ class PartitionManager {
   uint64_t trash_counter_ ABSL_GUARDED_BY(mu_) = 0;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
-  // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
-  absl::Mutex sim_sp_mu_;
-  std::unique_ptr<attest::simsp::SimulatedAmdSp> sim_sp_ ABSL_GUARDED_BY(sim_sp_mu_);
+  // Generated in the background when the first tee != none partition is created or found
+  // (RSA-4096 ARK and ASK: a few seconds), loaded at the latest by the first measured start.
+  SimulatedPlatforms sim_platforms_;
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
