@@ -11,13 +11,14 @@
 
 namespace pv::attest::simsp {
 
-absl::Status WriteStateFile(const std::string& path, std::string_view data, mode_t mode) {
+absl::Status WriteStateFile(const std::string& path, std::string_view data, mode_t mode,
+                            bool durable) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) return absl::InternalError(absl::StrCat("create ", tmp, ": ", std::strerror(errno)));
   const bool ok = ::fchmod(fd, mode) == 0 &&
                   ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-                  ::fsync(fd) == 0;
+                  (!durable || ::fsync(fd) == 0);
   const int saved = errno;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {

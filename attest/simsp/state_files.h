@@ -12,7 +12,10 @@
 
 namespace pv::attest::simsp {
 
-absl::Status WriteStateFile(const std::string& path, std::string_view data, mode_t mode);
+// `durable` = fsync before the rename (keys and hierarchies); without it the file survives the
+// process, not a host crash.
+absl::Status WriteStateFile(const std::string& path, std::string_view data, mode_t mode,
+                            bool durable = true);
 
 // mkdir with `mode`; an existing directory is fine.
 absl::Status MakeStateDir(const std::string& path, mode_t mode = 0700);

@@ -567,6 +567,10 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
   if (!launch.ok()) return launch.status();
   const attest::measure::LaunchMeasurement* m = &launch->measurement;
   (*backend)->server().SetMeasurement(m->snp_launch_digest, m->tdx_mrtd);
+  // The simulated SP's state outlives an agent restart (re-attach): sim_sp_backend.h.
+  if (absl::Status s = (*backend)->server().PersistTo(p.PathOf(kSimulatedSpStateFile)); !s.ok()) {
+    return s;
+  }
   absl::MutexLock lock(&mu_);
   p.attestation = *std::move(backend);
   pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
@@ -781,6 +785,16 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
   if (region.ok()) {
     p->proxy = std::make_unique<ExitProxyServer>(p->name(), std::move(*region), -1, -1, p.get(),
                                                  /*reattach=*/true, options_.proxy_idle_spin);
+    if (p->record.spec().tee() != pv::v1::TEE_NONE) {
+      absl::Status restored = RestoreSimulatedSp(*p);
+      if (!restored.ok()) {
+        events_.Append(
+            p->name(), pv::v1::EVENT_TYPE_REATTACHED, p->record.state(),
+            absl::StrCat("attestation unavailable after re-attach: ", restored.message()));
+        Log(p->name(), ": attestation unavailable after re-attach: ", restored.ToString());
+      }
+      p->proxy->set_attestation_backend(p->attestation_backend());
+    }
     p->proxy->Start();
   } else {
     Log(p->name(), ": re-attach without exit proxy: ", region.status().ToString());
@@ -792,6 +806,25 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
                               region.ok() ? " (exit proxy in polling mode)" : ""));
   Log(p->name(), ": re-attached to QEMU pid ", pid);
   p->supervisor = std::thread([this, p] { Supervise(p); });
+}
+
+absl::Status PartitionManager::RestoreSimulatedSp(Partition& p) {
+  const attest::simsp::SimulatedAmdSp* sp = nullptr;
+  const attest::simsp::SimulatedTdxQuoting* tdx = nullptr;
+  if (p.record.spec().tee() == pv::v1::TEE_TDX) {
+    absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> loaded = sim_platforms_.Tdx();
+    if (!loaded.ok()) return loaded.status();
+    tdx = *loaded;
+  } else {
+    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> loaded = sim_platforms_.Amd();
+    if (!loaded.ok()) return loaded.status();
+    sp = *loaded;
+  }
+  absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
+      SimulatedSpBackend::Restore(sp, tdx, p.PathOf(kSimulatedSpStateFile));
+  if (!backend.ok()) return backend.status();
+  p.attestation = *std::move(backend);
+  return absl::OkStatus();
 }
 
 void PartitionManager::Supervise(std::shared_ptr<Partition> p) {

@@ -25,12 +25,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "simulated_platforms.h"
 #include "event_log.h"
 #include "image_policy.h"
 #include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qemu_process.h"
+#include "simulated_platforms.h"
 
 namespace pv::agent {
 
@@ -51,6 +51,9 @@ struct AgentOptions {
 };
 
 class Partition;  // partition_runtime.h
+
+// The simulated secure processor's per-partition state, in the partition directory.
+inline constexpr char kSimulatedSpStateFile[] = "simulated-sp-state.bin";
 
 class PartitionManager {
  public:
@@ -111,6 +114,8 @@ class PartitionManager {
   absl::StatusOr<MeasuredLaunch> PrepareMeasuredLaunch(Partition& p,
                                                        const MeasuredLaunchImages& images);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A re-attached tee != none partition's simulated SP, from its persisted state file.
+  absl::Status RestoreSimulatedSp(Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
   // Every kHealthInterval: QMP query-status of each live partition, recorded in `health`.
   void HealthLoop();

@@ -31,6 +31,15 @@ absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Create(
   return std::unique_ptr<SimulatedSpBackend>(new SimulatedSpBackend(*std::move(server), tdx));
 }
 
+absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Restore(
+    const attest::simsp::SimulatedAmdSp* sp, const attest::simsp::SimulatedTdxQuoting* tdx,
+    const std::string& state_path) {
+  absl::StatusOr<std::unique_ptr<attest::simsp::GuestRequestServer>> server =
+      attest::simsp::GuestRequestServer::Restore(sp, state_path);
+  if (!server.ok()) return server.status();
+  return std::unique_ptr<SimulatedSpBackend>(new SimulatedSpBackend(*std::move(server), tdx));
+}
+
 absl::StatusOr<std::vector<uint8_t>> SimulatedSpBackend::GuestRequest(
     std::span<const uint8_t> message) {
   return server_->Handle(message);

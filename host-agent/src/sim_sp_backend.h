@@ -1,7 +1,9 @@
 // The agent's side of the SIMULATED secure processor (attest/simsp; test platform, never a
 // trust anchor): one AttestationBackend per partition with tee != none. The agent relays guest
 // messages to it as ciphertext, as a host relays them to a real AMD-SP; the VMPCKs live in
-// this object and in the partition's secrets page, nowhere else (never logged).
+// this object, in the partition's secrets page and -- because the secure processor is simulated
+// and must survive an agent restart -- in the partition directory's simulated-sp-state.bin
+// (mode 0600; real hardware keeps them inside the SP). Never logged.
 #ifndef PV_HOST_AGENT_SIM_SP_BACKEND_H_
 #define PV_HOST_AGENT_SIM_SP_BACKEND_H_
 
@@ -26,6 +28,11 @@ class SimulatedSpBackend : public AttestationBackend {
   static absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> Create(
       const attest::simsp::SimulatedAmdSp* sp, const attest::simsp::SimulatedTdxQuoting* tdx,
       const pv::v1::PartitionSpec& spec, const attest::measure::Sha384& measurement);
+
+  // A re-attached partition's backend from its persisted state (guest_request_state.h).
+  static absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> Restore(
+      const attest::simsp::SimulatedAmdSp* sp, const attest::simsp::SimulatedTdxQuoting* tdx,
+      const std::string& state_path);
 
   absl::StatusOr<std::vector<uint8_t>> GuestRequest(std::span<const uint8_t> message) override;
   // The simulated QE: the TDREPORT must be this partition's (MAC and hashes checked by the

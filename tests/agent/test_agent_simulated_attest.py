@@ -127,6 +127,34 @@ class SimulatedSpAttestTest(AgentTestCase):
         self.assertNotEqual(other_mrtd, measured["tdx_mrtd"])
         a.ok("stop", "td", "--force")
 
+    def test_reattached_partition_still_attests(self):
+        """The simulated SP's per-partition state (VMPCKs, sequence numbers, the TD MAC key) is
+        persisted (mode 0600): after kill -9 and a restart, the re-attached partition's next
+        quote verifies and carries the new REPORT_DATA."""
+        a = self.agent
+        a.ok("create", "keep", "--firmware", FIRMWARE, "--guest", agent_guest("proxy_ticker.bin"),
+             "--tee", "tdx", "--memory", "64", "--cmdline", "tee=tdx")
+        a.ok("start", "keep", timeout=120)
+        first = os.path.join(self.tmp.name, "before.bin")
+        rc, _, err = a.pvctl("--timeout", "90", "attest", "keep", "--out", first, timeout=120)
+        self.assertEqual(rc, 0, err)
+        state = os.path.join(a.state, "partitions", "keep", "simulated-sp-state.bin")
+        self.assertEqual(os.stat(state).st_mode & 0o777, 0o600)
+        a.kill9()
+        a.start()
+        self.assertEqual(a.state_of("keep"), "PARTITION_STATE_RUNNING")
+        report_data = "5a" * 64
+        quote = os.path.join(self.tmp.name, "after.bin")
+        rc, _, err = a.pvctl("--timeout", "90", "attest", "keep", "--report-data", report_data,
+                             "--out", quote, timeout=120)
+        self.assertEqual(rc, 0, err + "\nagent log:\n" + a.log())
+        tdx = {t["tee"]: t for t in a.ok("capabilities")["simulated_tees"]}["TEE_TDX"]
+        accepted = pvattest("verify", "tdx", "--quote", quote, "--collateral-dir",
+                            tdx["collateral_dir"], "--allow-root", tdx["root_certificate"],
+                            "--report-data", report_data)
+        self.assertEqual(accepted.returncode, 0, accepted.stdout + accepted.stderr)
+        a.ok("stop", "keep", "--force")
+
     def test_tdx_guest_get_evidence_returns_a_quote(self):
         a = self.agent
         probe = os.path.join(PROBE_DIR, "attest_probe.bin")
