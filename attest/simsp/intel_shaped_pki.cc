@@ -274,7 +274,7 @@ std::string QeReport(const QeReportFields& f, std::string_view ak_xy,
   return r;
 }
 
-absl::StatusOr<std::string> SignQuote(std::string signed_part, EVP_PKEY* ak,
+absl::StatusOr<std::string> SignQuote(std::string signed_part, EVP_PKEY* ak, std::string_view ak_xy,
                                       const QeCertification& qe) {
   std::string cert_data = qe.qe_report + qe.qe_report_sig;
   PutLe16(cert_data, static_cast<uint16_t>(qe.qe_auth_data.size()));
@@ -285,9 +285,8 @@ absl::StatusOr<std::string> SignQuote(std::string signed_part, EVP_PKEY* ak,
 
   absl::StatusOr<std::string> sig = SignP256Raw(ak, signed_part);
   if (!sig.ok()) return sig.status();
-  absl::StatusOr<std::string> ak_xy = P256PublicXY(ak);
-  if (!ak_xy.ok()) return ak_xy.status();
-  std::string sig_data = *sig + *ak_xy;
+  std::string sig_data = *sig;
+  sig_data += ak_xy;
   PutLe16(sig_data, 6);  // certification data type 6: QE report certification data
   PutLe32(sig_data, static_cast<uint32_t>(cert_data.size()));
   sig_data += cert_data;

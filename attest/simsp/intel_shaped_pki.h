@@ -100,7 +100,8 @@ struct QeCertification {
   std::string qe_auth_data;
   std::string pck_chain_pem;
 };
-absl::StatusOr<std::string> SignQuote(std::string signed_part, EVP_PKEY* ak,
+// `ak_xy` is P256PublicXY(ak) (computed once by a caller that signs many quotes).
+absl::StatusOr<std::string> SignQuote(std::string signed_part, EVP_PKEY* ak, std::string_view ak_xy,
                                       const QeCertification& qe);
 
 // --- Collateral documents --------------------------------------------------------------------

@@ -211,6 +211,7 @@ absl::StatusOr<std::unique_ptr<SimulatedTdxQuoting>> SimulatedTdxQuoting::LoadOr
   fields.mrsigner = QeMrSigner();
   fields.isvprodid = kQeIsvProdId;
   fields.isvsvn = kQeIsvSvn;
+  q->ak_xy_ = *ak_xy;
   q->qe_report_ = intel::QeReport(fields, *ak_xy, QeAuthData());
   absl::StatusOr<std::string> sig = intel::SignP256Raw(pck_key->get(), q->qe_report_);
   if (!sig.ok()) return sig.status();
@@ -235,7 +236,8 @@ absl::StatusOr<std::vector<uint8_t>> SimulatedTdxQuoting::Quote(
   const intel::PckTcb tcb = SimPckTcb();
   std::string signed_part = intel::QuoteHeader(4, kQeIsvSvn, tcb.pcesvn) + body;
   intel::QeCertification cert{qe_report_, qe_report_sig_, QeAuthData(), pck_chain_pem_};
-  absl::StatusOr<std::string> quote = intel::SignQuote(std::move(signed_part), ak_.get(), cert);
+  absl::StatusOr<std::string> quote =
+      intel::SignQuote(std::move(signed_part), ak_.get(), ak_xy_, cert);
   if (!quote.ok()) return quote.status();
   return std::vector<uint8_t>(quote->begin(), quote->end());
 }

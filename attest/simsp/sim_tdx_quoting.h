@@ -67,7 +67,7 @@ class SimulatedTdxQuoting {
  private:
   std::string dir_;
   EvpPkeyPtr ak_;
-  std::string qe_report_, qe_report_sig_, pck_chain_pem_;
+  std::string ak_xy_, qe_report_, qe_report_sig_, pck_chain_pem_;
 };
 
 }  // namespace pv::attest::simsp

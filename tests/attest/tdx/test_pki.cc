@@ -131,7 +131,7 @@ std::string TestPki::MakeQuote(const QuoteSpec& spec) const {
   cert.qe_report_sig = Require(intel::SignP256Raw(leaf_key_.get(), cert.qe_report), "QE report");
   cert.qe_auth_data = spec.qe_auth_data;
   cert.pck_chain_pem = PckChainPem();
-  return Require(intel::SignQuote(signed_data, ak.get(), cert), "quote");
+  return Require(intel::SignQuote(signed_data, ak.get(), ak_xy, cert), "quote");
 }
 
 std::string TestPki::TcbSignHex(const std::string& data) const {
