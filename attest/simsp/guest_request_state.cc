@@ -50,7 +50,7 @@ std::vector<uint8_t> EncodeGuestRequestState(const GuestRequestState& s) {
   std::memcpy(p, kMagic, 8);
   Put(p + 8, kVersion, 4);
   Put(p + 12, s.tdx_personality ? kFlagTdx : 0, 4);
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < 4; ++i) {
     PutBytes(p + 16 + 32 * i, s.vmpck[i]);
     p[144 + i] = s.wiped[i] ? 1 : 0;
     Put(p + 152 + 8 * i, s.next_seqno[i], 8);
@@ -93,7 +93,7 @@ absl::StatusOr<GuestRequestState> ParseGuestRequestState(std::span<const uint8_t
   if (Get(p + 148, 4) != 0) return Bad("reserved bytes are not zero");
   GuestRequestState s;
   s.tdx_personality = (flags & kFlagTdx) != 0;
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < 4; ++i) {
     GetBytes(p + 16 + 32 * i, s.vmpck[i]);
     if (p[144 + i] > 1) return Bad(absl::StrCat("wiped[", i, "] is ", p[144 + i]));
     s.wiped[i] = p[144 + i] == 1;

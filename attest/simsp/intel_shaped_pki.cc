@@ -303,6 +303,7 @@ std::string PlatformLevel(const std::array<uint8_t, 16>& sgx, int pcesvn,
                           const std::vector<std::string>& advisories) {
   auto comps = [](const std::array<uint8_t, 16>& c) {
     std::vector<std::string> parts;
+    parts.reserve(c.size());
     for (uint8_t v : c) parts.push_back(absl::StrCat("{\"svn\":", v, "}"));
     return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
   };

@@ -545,19 +545,11 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
     spec = p.record.spec();
   }
   // Only the personality's hierarchy (waits if its background generation is still running).
-  const attest::simsp::SimulatedAmdSp* sp = nullptr;
-  const attest::simsp::SimulatedTdxQuoting* tdx = nullptr;
-  if (spec.tee() == pv::v1::TEE_TDX) {
-    absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> loaded = sim_platforms_.Tdx();
-    if (!loaded.ok()) return loaded.status();
-    tdx = *loaded;
-  } else {
-    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> loaded = sim_platforms_.Amd();
-    if (!loaded.ok()) return loaded.status();
-    sp = *loaded;
-  }
+  absl::StatusOr<SimulatedPlatforms::ForPartition> platform =
+      sim_platforms_.For(spec.tee() == pv::v1::TEE_TDX);
+  if (!platform.ok()) return platform.status();
   absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
-      SimulatedSpBackend::Create(sp, tdx, spec, attest::measure::Sha384{});
+      SimulatedSpBackend::Create(platform->amd, platform->tdx, spec, attest::measure::Sha384{});
   if (!backend.ok()) return backend.status();
   std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<MeasuredLaunch> launch = WriteMeasuredLaunch(
@@ -809,19 +801,11 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
 }
 
 absl::Status PartitionManager::RestoreSimulatedSp(Partition& p) {
-  const attest::simsp::SimulatedAmdSp* sp = nullptr;
-  const attest::simsp::SimulatedTdxQuoting* tdx = nullptr;
-  if (p.record.spec().tee() == pv::v1::TEE_TDX) {
-    absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> loaded = sim_platforms_.Tdx();
-    if (!loaded.ok()) return loaded.status();
-    tdx = *loaded;
-  } else {
-    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> loaded = sim_platforms_.Amd();
-    if (!loaded.ok()) return loaded.status();
-    sp = *loaded;
-  }
+  absl::StatusOr<SimulatedPlatforms::ForPartition> platform =
+      sim_platforms_.For(p.record.spec().tee() == pv::v1::TEE_TDX);
+  if (!platform.ok()) return platform.status();
   absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
-      SimulatedSpBackend::Restore(sp, tdx, p.PathOf(kSimulatedSpStateFile));
+      SimulatedSpBackend::Restore(platform->amd, platform->tdx, p.PathOf(kSimulatedSpStateFile));
   if (!backend.ok()) return backend.status();
   p.attestation = *std::move(backend);
   return absl::OkStatus();

@@ -52,4 +52,18 @@ absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> SimulatedPlatforms::Td
   return tdx_.get();
 }
 
+absl::StatusOr<SimulatedPlatforms::ForPartition> SimulatedPlatforms::For(bool tdx_personality) {
+  ForPartition out;
+  if (tdx_personality) {
+    absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> loaded = Tdx();
+    if (!loaded.ok()) return loaded.status();
+    out.tdx = *loaded;
+  } else {
+    absl::StatusOr<const attest::simsp::SimulatedAmdSp*> loaded = Amd();
+    if (!loaded.ok()) return loaded.status();
+    out.amd = *loaded;
+  }
+  return out;
+}
+
 }  // namespace pv::agent

@@ -38,6 +38,13 @@ class SimulatedPlatforms {
   // next caller tries again and gets its own error.
   absl::StatusOr<const attest::simsp::SimulatedAmdSp*> Amd();
   absl::StatusOr<const attest::simsp::SimulatedTdxQuoting*> Tdx();
+  // Only the hierarchy a personality needs: the TDX one for tdx, else the AMD one (the other
+  // pointer stays null).
+  struct ForPartition {
+    const attest::simsp::SimulatedAmdSp* amd = nullptr;
+    const attest::simsp::SimulatedTdxQuoting* tdx = nullptr;
+  };
+  absl::StatusOr<ForPartition> For(bool tdx_personality);
 
  private:
   const std::string dir_;

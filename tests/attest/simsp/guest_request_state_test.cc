@@ -22,7 +22,7 @@ namespace ap = pv::attest_proto;
 std::string StatePath() {
   char tmpl[] = "/tmp/simsp-state-XXXXXX";
   static std::string dir = ::mkdtemp(tmpl);
-  std::atexit([] { std::filesystem::remove_all(dir); });
+  (void)std::atexit([] { std::filesystem::remove_all(dir); });
   return dir + "/simulated-sp-state.bin";
 }
 

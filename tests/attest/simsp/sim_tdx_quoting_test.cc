@@ -26,7 +26,7 @@ namespace ap = pv::attest_proto;
 std::string TempDir() {
   char tmpl[] = "/tmp/simtdx-test-XXXXXX";
   static std::string dir = ::mkdtemp(tmpl);
-  std::atexit([] { std::filesystem::remove_all(dir); });
+  (void)std::atexit([] { std::filesystem::remove_all(dir); });
   return dir;
 }
 
@@ -74,7 +74,7 @@ struct TdFixture {
 };
 
 std::string WriteTemp(const std::vector<uint8_t>& bytes) {
-  const std::string path = TempDir() + "/quote.bin";
+  std::string path = TempDir() + "/quote.bin";
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));

@@ -15,7 +15,8 @@ namespace intel = pv::attest::simsp::intel;
 template <typename T>
 T Require(absl::StatusOr<T> v, const char* what) {
   if (!v.ok()) {
-    fprintf(stderr, "test PKI: %s failed: %s\n", what, std::string(v.status().message()).c_str());
+    (void)fprintf(stderr, "test PKI: %s failed: %s\n", what,
+                  std::string(v.status().message()).c_str());
     abort();
   }
   return *std::move(v);
