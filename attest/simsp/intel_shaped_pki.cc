@@ -220,9 +220,21 @@ absl::StatusOr<std::string> SignP256Raw(EVP_PKEY* key, std::string_view data) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
   if (sig == nullptr) return OpenSslError("decode ECDSA signature");
+  // Low-S form (s <= n/2), which a policy may require (`require_low_s`); both verify.
+  BignumPtr order(BN_new()), s(BN_dup(ECDSA_SIG_get0_s(sig.get())));
+  BIGNUM* n = order.get();
+  if (s == nullptr ||
+      BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551") == 0) {
+    return OpenSslError("P-256 order");
+  }
+  BignumPtr half(BN_dup(order.get()));
+  if (half == nullptr || BN_rshift1(half.get(), half.get()) != 1) return OpenSslError("BN");
+  if (BN_cmp(s.get(), half.get()) > 0 && BN_sub(s.get(), order.get(), s.get()) != 1) {
+    return OpenSslError("BN_sub");
+  }
   unsigned char rs[64];
   BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), rs, 32);
-  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), rs + 32, 32);
+  BN_bn2binpad(s.get(), rs + 32, 32);
   return std::string(reinterpret_cast<char*>(rs), sizeof(rs));
 }
 

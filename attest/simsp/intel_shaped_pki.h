@@ -61,7 +61,7 @@ std::string CertificatePem(X509* cert);
 absl::StatusOr<std::string> PrivateKeyPem(EVP_PKEY* key);
 absl::StatusOr<EvpPkeyPtr> PrivateKeyFromPem(std::string_view pem);
 
-// ECDSA-P256/SHA-256 over `data`, as raw r||s (64 bytes).
+// ECDSA-P256/SHA-256 over `data`, as raw r||s (64 bytes), s in low-S form (s <= n/2).
 absl::StatusOr<std::string> SignP256Raw(EVP_PKEY* key, std::string_view data);
 // The uncompressed public point without its 0x04 prefix (x||y, 64 bytes).
 absl::StatusOr<std::string> P256PublicXY(EVP_PKEY* key);

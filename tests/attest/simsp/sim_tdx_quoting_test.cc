@@ -140,6 +140,8 @@ TEST(SimulatedTdxQuoting, QuoteVerifiesWithEveryCheckOnlyWithTheSimulatedRootAll
   EXPECT_EQ(fields["REPORT_DATA"], HexEncode(report_data));
   EXPECT_EQ(fields["TD_ATTRIBUTES.DEBUG"], "false");
   EXPECT_EQ(fields["TEE_TCB_SVN"], HexEncode(kSimTeeTcbSvn));
+  EXPECT_EQ(fields["QUOTE_SIGNATURE.LOW_S"], "true");
+  EXPECT_EQ(fields["QE_REPORT_SIGNATURE.LOW_S"], "true");
   ::unlink(files.quote.c_str());
 }
 
