@@ -25,13 +25,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
 #include "image_policy.h"
 #include "kbs_relay.h"
 #include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qemu_process.h"
+#include "simulated_platforms.h"
 
 namespace pv::agent {
 
@@ -57,6 +57,9 @@ struct AgentOptions {
 };
 
 class Partition;  // partition_runtime.h
+
+// The simulated secure processor's per-partition state, in the partition directory.
+inline constexpr char kSimulatedSpStateFile[] = "simulated-sp-state.bin";
 
 class PartitionManager {
  public:
@@ -86,7 +89,7 @@ class PartitionManager {
   // Host platforms plus the simulated secure-processor personalities (sim_sp_backend.h).
   pv::v1::CapabilitiesResponse Capabilities() const;
   // The simulated AMD-SP's directory: its public certificates are exported there.
-  std::string SimulatedSpDir() const { return options_.state_dir + "/simulated-sp"; }
+  const std::string& SimulatedSpDir() const { return sim_platforms_.AmdDir(); }
   // Fresh evidence from a RUNNING partition's paravisor (partition_attest.cpp).
   absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
                                                      std::span<const uint8_t> report_data,
@@ -109,8 +112,6 @@ class PartitionManager {
   std::shared_ptr<Partition> Find(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The record with the KBS relay's current view (spec.attestation).
   pv::v1::Partition WithAttestation(const Partition& p) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The simulated secure processor, loaded or created on first use.
-  absl::StatusOr<const attest::simsp::SimulatedAmdSp*> SimulatedSp();
   absl::Status Persist(const Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(Partition& p, pv::v1::PartitionState state, pv::v1::EventType type,
                 const std::string& detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -121,6 +122,8 @@ class PartitionManager {
   absl::StatusOr<MeasuredLaunch> PrepareMeasuredLaunch(Partition& p,
                                                        const MeasuredLaunchImages& images);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A re-attached tee != none partition's simulated SP, from its persisted state file.
+  absl::Status RestoreSimulatedSp(Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
   // Every kHealthInterval: QMP query-status of each live partition, recorded in `health`.
   void HealthLoop();
@@ -146,9 +149,9 @@ class PartitionManager {
   uint64_t trash_counter_ ABSL_GUARDED_BY(mu_) = 0;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
-  // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
-  absl::Mutex sim_sp_mu_;
-  std::unique_ptr<attest::simsp::SimulatedAmdSp> sim_sp_ ABSL_GUARDED_BY(sim_sp_mu_);
+  // Generated in the background when the first tee != none partition is created or found
+  // (RSA-4096 ARK and ASK: a few seconds), loaded at the latest by the first measured start.
+  SimulatedPlatforms sim_platforms_;
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
