@@ -261,10 +261,25 @@ absl::Status ValidateAttestationSpec(const pv::v1::PartitionSpec& spec) {
   return absl::OkStatus();
 }
 
+std::optional<std::string> FirmwareTeeWord(const std::string& cmdline) {
+  for (absl::string_view word : absl::StrSplit(cmdline, ' ', absl::SkipEmpty())) {
+    if (absl::StartsWith(word, "tee=")) return std::string(word.substr(4));
+  }
+  return std::nullopt;
+}
+
 std::string EffectiveFirmwareCmdline(const pv::v1::PartitionSpec& spec) {
-  if (!spec.has_attestation()) return spec.firmware_cmdline();
-  const std::string kbs = absl::StrCat("kbs=", absl::StrJoin(spec.attestation().resources(), ","));
-  return spec.firmware_cmdline().empty() ? kbs : absl::StrCat(spec.firmware_cmdline(), " ", kbs);
+  std::vector<std::string> words;
+  if (!spec.firmware_cmdline().empty()) words.push_back(spec.firmware_cmdline());
+  // The paravisor's attestation personality defaults to sev-snp; a tdx partition's paravisor is
+  // told (and measured) unless the command line already says it.
+  if (spec.tee() == pv::v1::TEE_TDX && !FirmwareTeeWord(spec.firmware_cmdline()).has_value()) {
+    words.push_back("tee=tdx");
+  }
+  if (spec.has_attestation()) {
+    words.push_back(absl::StrCat("kbs=", absl::StrJoin(spec.attestation().resources(), ",")));
+  }
+  return absl::StrJoin(words, " ");
 }
 
 HttpKbsRelay::HttpKbsRelay(std::string partition, const std::string& kbs_url,

@@ -17,6 +17,7 @@
 #define PV_HOST_AGENT_KBS_RELAY_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,9 +47,12 @@ const char* KbsRelayFaultName(KbsRelayFault fault);
 
 // The spec's attestation section: URL, resources (validated as the KBS accepts them).
 absl::Status ValidateAttestationSpec(const pv::v1::PartitionSpec& spec);
-// The paravisor command line with the resource list appended (`kbs=<r1>,<r2>`), as the
-// measured launch writes it; the spec's own firmware_cmdline when there is no attestation.
+// The paravisor command line as the measured launch writes (and measures) it: the spec's own
+// firmware_cmdline, then `tee=tdx` for a tdx partition whose command line has no `tee=` word,
+// then the resource list (`kbs=<r1>,<r2>`) when the spec has an attestation section.
 std::string EffectiveFirmwareCmdline(const pv::v1::PartitionSpec& spec);
+// The value of the command line's first `tee=` word, if any.
+std::optional<std::string> FirmwareTeeWord(const std::string& cmdline);
 
 class HttpKbsRelay : public KbsRelayChannel {
  public:

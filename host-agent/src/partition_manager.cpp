@@ -197,6 +197,15 @@ absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
         absl::StrCat("spec.restart_policy ", spec->restart_policy(), " is unknown"));
   }
   if (absl::Status s = ValidateAttestationSpec(*spec); !s.ok()) return s;
+  if (const std::optional<std::string> word = FirmwareTeeWord(spec->firmware_cmdline());
+      word.has_value() && spec->tee() != pv::v1::TEE_NONE) {
+    const char* want = spec->tee() == pv::v1::TEE_TDX ? "tdx" : "sev-snp";
+    if (*word != want) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("spec.firmware_cmdline says tee=", word->substr(0, 16), " but spec.tee is ",
+                       want, " (leave tee= out: the agent adds what spec.tee needs)"));
+    }
+  }
   if (absl::Status s = ValidateMeasuredLaunchSpec(*spec); !s.ok()) return s;
   if (spec->firmware_cmdline().size() > 4096) {
     return absl::InvalidArgumentError("spec.firmware_cmdline is longer than 4096 bytes");

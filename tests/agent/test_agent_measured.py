@@ -39,8 +39,16 @@ class MeasuredLaunchTest(AgentTestCase):
         return p
 
     def test_snp_and_tdx_measurement_equal_pvattest_measure(self):
-        expected = pvattest_measure(FIRMWARE, guest("hello.bin"), "--memory", "64")
+        # The agent adds tee=tdx to a tdx partition's paravisor command line (and measures it).
+        expected_by_tee = {
+            "sev-snp": pvattest_measure(FIRMWARE, guest("hello.bin"), "--memory", "64"),
+            "tdx": pvattest_measure(FIRMWARE, guest("hello.bin"), "--memory", "64",
+                                    "--cmdline", "tee=tdx"),
+        }
+        self.assertNotEqual(expected_by_tee["sev-snp"]["tdx_mrtd"],
+                            expected_by_tee["tdx"]["tdx_mrtd"])
         for tee in ("sev-snp", "tdx"):
+            expected = expected_by_tee[tee]
             with self.subTest(tee=tee):
                 p = self.run_measured(f"m-{tee}", tee)
                 m = p["measurement"]

@@ -1,14 +1,8 @@
-"""The attested launch with the TDX personality (label kbs once registered): a tee=tdx
-partition (paravisor `tee=tdx`) attests with a TDX quote from the SIMULATED TDX quoting
-enclave, verified by pv-kbs against the simulated Intel-shaped root and collateral the agent
-exports, and its guest gets the secret.
-
-NOT REGISTERED with ctest yet: the simulated TDX quote (pv-agent's GetQuote, capabilities'
-TDX root_certificate / collateral_dir) is being finished on another branch. Register it in
-tests/agent/CMakeLists.txt (beside kbs_attested_*) once those exist; it must then pass, not be
-skipped. The simulated TDX hierarchy must exist before the KBS starts (pv-agent creates it
-in the background when a tee partition is created, or with --init-simulated-sp once that covers
-TDX too)."""
+"""The attested launch with the TDX personality (label kbs): a tee=tdx partition attests with
+a TDX quote from the SIMULATED TDX quoting enclave, verified by pv-kbs against the simulated
+Intel-shaped root and collateral the agent exports (given to the KBS explicitly), and its guest
+gets the secret. The partition is created without any paravisor command line: the agent adds
+(and measures) `tee=tdx` itself, so the reference MRTD is that of "tee=tdx kbs=<resource>"."""
 
 import hashlib
 import unittest
@@ -33,8 +27,7 @@ class TdxGoodPathTest(AttestedTestCase):
         kbs.set_policy({"attestation": {"tdx": {"mr_td": [mrtd]}},
                         "resources": [{"path": RESOURCE, "tees": ["tdx"]}]})
         kbs.set_resource(RESOURCE, self.secret)
-        rc, doc, err = self.launch("tdx-good", kbs.url, tee="tdx",
-                                   extra=("--cmdline", "tee=tdx"))
+        rc, doc, err = self.launch("tdx-good", kbs.url, tee="tdx")
         self.assertEqual(rc, 0, f"{err}\n{doc}\n{self.firmware_log('tdx-good')}")
         self.assertEqual(doc["timeline"]["guest_sha256"], hashlib.sha256(self.secret).hexdigest())
         a = self.agent.get("tdx-good")["attestation"]
