@@ -8,6 +8,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "attest/common/bytes.h"
+#include "attest/simsp/guest_request_state.h"
+#include "attest/simsp/sim_tdx_quoting.h"
+#include "attest/simsp/state_files.h"
 #include "protocol/attest/secrets_page.h"
 
 namespace pv::attest::simsp {
@@ -136,6 +140,9 @@ void GuestRequestServer::SetMeasurement(const std::array<uint8_t, 48>& measureme
   absl::MutexLock lock(&mu_);
   id_.measurement = measurement;
   id_.mrtd = mrtd;
+  dirty_ = true;
+  // A failure here is retried before the next answer, which is withheld if it fails again.
+  if (!state_path_.empty()) (void)WriteState();
 }
 
 namespace {
@@ -151,6 +158,47 @@ bool GuestRequestServer::VerifyTdReportMac(std::span<const uint8_t> tdreport) co
   uint8_t mac[32];
   TdReportMac(td_mac_key_, tdreport.data(), mac);
   return CRYPTO_memcmp(mac, tdreport.data() + kTdReportMacOffset, 32) == 0;
+}
+
+absl::Status GuestRequestServer::CheckTdReport(std::span<const uint8_t> tdreport) const {
+  if (tdreport.size() != ap::kTdReportSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TDREPORT: ", tdreport.size(), " bytes, expected ", ap::kTdReportSize));
+  }
+  bool tdx = false;
+  {
+    absl::MutexLock lock(&mu_);
+    tdx = id_.tdx_personality;
+  }
+  if (!tdx) {
+    return absl::FailedPreconditionError(
+        "TDREPORT: this partition's simulated platform is not the TDX personality");
+  }
+  // One copy of the untrusted bytes; everything below reads the copy.
+  std::array<uint8_t, ap::kTdReportSize> r;
+  std::memcpy(r.data(), tdreport.data(), r.size());
+  if (r[0] != 0x81) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TDREPORT: REPORTTYPE.TYPE ", r[0], ", expected 0x81 (TDX)"));
+  }
+  if (!VerifyTdReportMac(r)) {
+    return absl::PermissionDeniedError(
+        "TDREPORT: MAC does not verify (not produced by this partition's simulated TDX module, "
+        "or altered)");
+  }
+  // The MAC covers REPORTMACSTRUCT only; TEE_TCB_INFO and TDINFO are bound through their hashes.
+  uint8_t digest[48];
+  unsigned int len = 48;
+  EVP_Digest(r.data() + kTdTeeTcbInfoOffset, kTdTeeTcbInfoSize, digest, &len, EVP_sha384(),
+             nullptr);
+  if (CRYPTO_memcmp(digest, r.data() + 32, 48) != 0) {
+    return absl::PermissionDeniedError("TDREPORT: TEE_TCB_INFO does not match TEE_TCB_INFO_HASH");
+  }
+  EVP_Digest(r.data() + kTdInfoOffset, 512, digest, &len, EVP_sha384(), nullptr);
+  if (CRYPTO_memcmp(digest, r.data() + 80, 48) != 0) {
+    return absl::PermissionDeniedError("TDREPORT: TDINFO does not match TEE_INFO_HASH");
+  }
+  return absl::OkStatus();
 }
 
 // TDREPORT_STRUCT: REPORTMACSTRUCT (REPORTTYPE 0x81 = TDX, CPUSVN, TEE_TCB_INFO_HASH,
@@ -169,8 +217,9 @@ std::vector<uint8_t> GuestRequestServer::TdReportResponse(std::span<const uint8_
   r[0] = 0x81;  // REPORTTYPE.TYPE: TDX
   std::memcpy(r + kTdReportDataOffset, request.data(), 64);
   uint8_t* tcb = r + kTdTeeTcbInfoOffset;
-  std::memset(tcb, 0xFF, 8);  // VALID
-  tcb[8] = 1;                 // TEE_TCB_SVN: simulated module 1.0
+  std::memset(tcb, 0xFF, 8);                       // VALID
+  std::memcpy(tcb + 8, kSimTeeTcbSvn.data(), 16);  // TEE_TCB_SVN: simulated module 1.3
+  std::memset(tcb + 24, kSimMrSeamByte, 48);       // MRSEAM; MRSIGNERSEAM stays zero
   uint8_t* info = r + kTdInfoOffset;
   Put(info, id_.td_attributes, 8);
   Put(info + 8, 0x3, 8);  // XFAM: x87, SSE
@@ -190,9 +239,86 @@ bool GuestRequestServer::VmpckWiped(unsigned index) const {
 void GuestRequestServer::Wipe(unsigned index) {
   OPENSSL_cleanse(vmpck_[index].data(), vmpck_[index].size());
   wiped_[index] = true;
+  dirty_ = true;
 }
 
 absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Handle(std::span<const uint8_t> message) {
+  absl::StatusOr<std::vector<uint8_t>> out = Process(message);
+  absl::MutexLock lock(&mu_);
+  if (dirty_ && !state_path_.empty()) {
+    if (absl::Status s = WriteState(); !s.ok()) {
+      // The answer must not leave while the state it advanced is not recorded (a restarted
+      // agent would accept the same sequence number again).
+      return absl::InternalError(
+          absl::StrCat("guest message: answer withheld, state not saved: ", s.message()));
+    }
+  }
+  return out;
+}
+
+absl::Status GuestRequestServer::WriteState() {
+  GuestRequestState st;
+  st.vmpck = vmpck_;
+  st.wiped = wiped_;
+  st.next_seqno = next_seqno_;
+  st.report_id = report_id_;
+  st.td_mac_key = td_mac_key_;
+  st.tdx_personality = id_.tdx_personality;
+  st.measurement = id_.measurement;
+  st.mrtd = id_.mrtd;
+  st.policy = id_.policy;
+  st.td_attributes = id_.td_attributes;
+  st.host_data = id_.host_data;
+  st.family_id = id_.family_id;
+  st.image_id = id_.image_id;
+  std::vector<uint8_t> bytes = EncodeGuestRequestState(st);
+  // Not fsync'd: the file must survive the agent, not the host (a host crash ends the
+  // partition too), and a guest message should not wait for the disk.
+  absl::Status s = WriteStateFile(
+      state_path_, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+      0600, /*durable=*/false);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  if (s.ok()) dirty_ = false;
+  return s;
+}
+
+absl::Status GuestRequestServer::PersistTo(const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  state_path_ = path;
+  return WriteState();
+}
+
+absl::StatusOr<std::unique_ptr<GuestRequestServer>> GuestRequestServer::Restore(
+    const SimulatedAmdSp* sp, const std::string& path) {
+  absl::StatusOr<Bytes> bytes = ReadFileBytes(path, kGuestRequestStateSize + 1);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<GuestRequestState> st = ParseGuestRequestState(*bytes);
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  if (!st.ok())
+    return absl::Status(st.status().code(), absl::StrCat(path, ": ", st.status().message()));
+  PartitionIdentity id;
+  id.tdx_personality = st->tdx_personality;
+  id.measurement = st->measurement;
+  id.mrtd = st->mrtd;
+  id.policy = st->policy;
+  id.td_attributes = st->td_attributes;
+  id.host_data = st->host_data;
+  id.family_id = st->family_id;
+  id.image_id = st->image_id;
+  auto server = std::make_unique<GuestRequestServer>(sp, id, st->vmpck);
+  server->report_id_ = st->report_id;
+  server->td_mac_key_ = st->td_mac_key;
+  absl::MutexLock lock(&server->mu_);
+  server->wiped_ = st->wiped;
+  server->next_seqno_ = st->next_seqno;
+  for (unsigned i = 0; i < 4; ++i) {
+    if (server->wiped_[i]) OPENSSL_cleanse(server->vmpck_[i].data(), server->vmpck_[i].size());
+  }
+  server->state_path_ = path;
+  return server;
+}
+
+absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Process(std::span<const uint8_t> message) {
   constexpr size_t kHeader = sizeof(ap::GuestMsgHeader);
   if (message.size() < kHeader || message.size() > ap::kPageSize) {
     return absl::InvalidArgumentError(
@@ -260,9 +386,19 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Handle(std::span<const 
     // A message type this simulated firmware does not implement: like the firmware, no
     // answer; the sequence number is consumed so it can never be reused.
     next_seqno_[k] += 2;
+    dirty_ = true;
     OPENSSL_cleanse(plain.data(), plain.size());
-    return absl::UnimplementedError(absl::StrCat(
-        "guest message: type ", h.msg_type, " is not implemented by the ", kSimulatedAmdSpName));
+    const char* hint = "";
+    if (h.msg_type == ap::kMsgReportReq) {
+      hint =
+          " under the TDX personality (a tee=tdx partition's paravisor needs tee=tdx on its "
+          "command line)";
+    } else if (h.msg_type == ap::kMsgSimTdReportReq) {
+      hint = " under the SEV-SNP personality";
+    }
+    return absl::UnimplementedError(absl::StrCat("guest message: type ", h.msg_type,
+                                                 " is not implemented by the ", kSimulatedAmdSpName,
+                                                 hint));
   }
   OPENSSL_cleanse(plain.data(), plain.size());
   return Respond(k, h.msg_seqno, response_type, response_payload);
@@ -273,6 +409,7 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Respond(unsigned k, uin
                                                                  std::span<const uint8_t> payload) {
   std::vector<uint8_t> out = BuildGuestMessage(vmpck_[k], k, seqno + 1, type, payload);
   next_seqno_[k] = seqno + 2;
+  dirty_ = true;
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -62,8 +63,16 @@ class GuestRequestServer {
   std::vector<uint8_t> SecretsPage() const;
 
   // One guest message in, the response message out. Errors (the host relays them as a
-  // failed request) name the problem but never contain key material.
+  // failed request) name the problem but never contain key material. With persistence on,
+  // the changed state (sequence numbers, wiped keys) is on disk before the answer leaves.
   absl::StatusOr<std::vector<uint8_t>> Handle(std::span<const uint8_t> message);
+
+  // Persistence (guest_request_state.h): writes the state to `path` (mode 0600) now and after
+  // every change.
+  absl::Status PersistTo(const std::string& path);
+  // A server from a persisted state file (agent restart, re-attach); it keeps persisting there.
+  static absl::StatusOr<std::unique_ptr<GuestRequestServer>> Restore(const SimulatedAmdSp* sp,
+                                                                     const std::string& path);
 
   bool VmpckWiped(unsigned index) const;
 
@@ -74,6 +83,9 @@ class GuestRequestServer {
   // TDX personality: checks a TDREPORT's MAC (what the simulated quoting enclave would do
   // before quoting it). The MAC key never leaves this object.
   bool VerifyTdReportMac(std::span<const uint8_t> tdreport) const;
+  // What the simulated QE checks before quoting a TDREPORT (hostile bytes from the host):
+  // size, REPORTTYPE, the MAC, and TEE_TCB_INFO / TDINFO against their hashes in the MAC'd part.
+  absl::Status CheckTdReport(std::span<const uint8_t> tdreport) const;
 
  private:
   absl::StatusOr<std::vector<uint8_t>> Respond(unsigned vmpck, uint64_t seqno, uint8_t type,
@@ -84,6 +96,8 @@ class GuestRequestServer {
   std::vector<uint8_t> TdReportResponse(std::span<const uint8_t> request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wipe(unsigned index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<uint8_t>> Process(std::span<const uint8_t> message);
+  absl::Status WriteState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SimulatedAmdSp* sp_;
   PartitionIdentity id_ ABSL_GUARDED_BY(mu_);
@@ -93,6 +107,8 @@ class GuestRequestServer {
   std::array<Vmpck, 4> vmpck_ ABSL_GUARDED_BY(mu_);
   std::array<bool, 4> wiped_ ABSL_GUARDED_BY(mu_){};
   std::array<uint64_t, 4> next_seqno_ ABSL_GUARDED_BY(mu_){1, 1, 1, 1};
+  std::string state_path_ ABSL_GUARDED_BY(mu_);  // empty: not persisted
+  bool dirty_ ABSL_GUARDED_BY(mu_) = false;      // changed since the last WriteState
 };
 
 // AES-256-GCM with the guest-message conventions; exposed for the tests' guest side.

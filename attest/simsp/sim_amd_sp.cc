@@ -17,6 +17,7 @@
 #include "attest/common/bytes.h"
 #include "attest/common/cert_util.h"
 #include "attest/simsp/der_values.h"
+#include "attest/simsp/state_files.h"
 
 namespace pv::attest::simsp {
 namespace {
@@ -27,19 +28,6 @@ constexpr char kAmdOid[] = "1.3.6.1.4.1.3704.1.";
 
 absl::Status OpenSslError(const char* what) {
   return absl::InternalError(absl::StrCat("simulated AMD-SP: ", what, ": ", DrainOpenSslErrors()));
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& data, mode_t mode) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return absl::InternalError(absl::StrCat("create ", tmp, ": ", std::strerror(errno)));
-  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("write ", path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
 }
 
 std::string ToString(const Bytes& b) {
@@ -136,27 +124,26 @@ absl::Status Create(const std::string& dir, const SimTcb& tcb) {
   char* key_data = nullptr;
   const long key_len = BIO_get_mem_data(key_bio.get(), &key_data);
   // Private key first (0600), public files after: a crash leaves no hierarchy without its key.
-  if (auto s = WriteFile(dir + "/vcek-key.pem", std::string(key_data, key_len), 0600); !s.ok()) {
-    return s;
-  }
-  if (auto s = WriteFile(dir + "/ark.pem", PemOf(ark->get()), 0644); !s.ok()) return s;
-  if (auto s = WriteFile(dir + "/ask.pem", PemOf(ask->get()), 0644); !s.ok()) return s;
-  if (auto s = WriteFile(dir + "/cert_chain.pem", PemOf(ask->get()) + PemOf(ark->get()), 0644);
+  if (auto s = WriteStateFile(dir + "/vcek-key.pem", std::string(key_data, key_len), 0600);
       !s.ok()) {
     return s;
   }
-  if (auto s = WriteFile(dir + "/vcek.pem", PemOf(vcek->get()), 0644); !s.ok()) return s;
+  if (auto s = WriteStateFile(dir + "/ark.pem", PemOf(ark->get()), 0644); !s.ok()) return s;
+  if (auto s = WriteStateFile(dir + "/ask.pem", PemOf(ask->get()), 0644); !s.ok()) return s;
+  if (auto s = WriteStateFile(dir + "/cert_chain.pem", PemOf(ask->get()) + PemOf(ark->get()), 0644);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = WriteStateFile(dir + "/vcek.pem", PemOf(vcek->get()), 0644); !s.ok()) return s;
   // vcek.der last: its presence marks a complete hierarchy.
-  return WriteFile(dir + "/vcek.der", ToString(*vcek_der), 0644);
+  return WriteStateFile(dir + "/vcek.der", ToString(*vcek_der), 0644);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SimulatedAmdSp>> SimulatedAmdSp::LoadOrCreate(
     const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::InternalError(absl::StrCat("create ", dir, ": ", std::strerror(errno)));
-  }
+  if (absl::Status s = MakeStateDir(dir); !s.ok()) return s;
   auto sp = std::unique_ptr<SimulatedAmdSp>(new SimulatedAmdSp());
   sp->dir_ = dir;
   struct stat st;

@@ -22,8 +22,13 @@ absl::StatusOr<uint32_t> EvidenceMailbox::Post(std::span<const uint8_t> report_d
     return absl::UnavailableError(
         absl::StrCat("evidence request ", waiting_for_, " is still in flight"));
   }
-  // Skip 0 when the counter wraps: the paravisor starts from "seen 0".
-  const uint32_t sequence = ++next_sequence_ == 0 ? ++next_sequence_ : next_sequence_;
+  // One more than the number in shared memory, not a counter of this object's: after an agent
+  // restart (re-attach) the word still holds the last request this paravisor saw, and a new
+  // request must differ from it. (The paravisor could change the word; that only picks which
+  // number this request carries.) Skip 0 when it wraps: the paravisor starts from "seen 0".
+  uint32_t sequence = __atomic_load_n(&control->evidence_request.value, __ATOMIC_ACQUIRE) + 1;
+  if (sequence == 0) sequence = 1;
+  next_sequence_ = sequence;
   waiting_for_ = sequence;
   answered_ = false;
   evidence_.clear();
@@ -42,9 +47,9 @@ absl::StatusOr<std::vector<uint8_t>> EvidenceMailbox::Await(uint32_t sequence,
   const bool answered = mu_.AwaitWithTimeout(absl::Condition(&done), absl::FromChrono(timeout));
   waiting_for_ = 0;
   if (!answered) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "the paravisor did not answer evidence request ", sequence, " within ", timeout.count(),
-        " ms (it looks for requests at every tick of its timer)"));
+    return absl::DeadlineExceededError(
+        absl::StrCat("the paravisor did not answer evidence request ", sequence, " within ",
+                     timeout.count(), " ms (it looks for requests at every tick of its timer)"));
   }
   if (status_ < 0) {
     return absl::UnavailableError(

@@ -216,7 +216,8 @@ absl::Status PartitionManager::ValidateSpec(pv::v1::PartitionSpec* spec) const {
 PartitionManager::PartitionManager(AgentOptions options)
     : options_(std::move(options)),
       partitions_dir_(options_.state_dir + "/partitions"),
-      events_(options_.state_dir + "/events.jsonl", options_.events_max_bytes) {}
+      events_(options_.state_dir + "/events.jsonl", options_.events_max_bytes),
+      sim_platforms_(options_.state_dir + "/simulated-sp") {}
 
 PartitionManager::~PartitionManager() {
   Shutdown();
@@ -251,6 +252,10 @@ absl::Status PartitionManager::Init() {
   for (const std::string& n : names) LoadPartition(n);
   Log("loaded ", partitions_.size(), " partitions from ", partitions_dir_);
   for (const auto& [name, p] : partitions_) {
+    const pv::v1::Tee tee = p->record.spec().tee();
+    if (tee != pv::v1::TEE_NONE) {
+      sim_platforms_.WarmUp(tee == pv::v1::TEE_SEV_SNP, tee == pv::v1::TEE_TDX);
+    }
     const PartitionState s = p->record.state();
     if (p->record.spec().autostart() && !p->quarantined &&
         (s == pv::v1::PARTITION_STATE_CREATED || s == pv::v1::PARTITION_STATE_STOPPED ||
@@ -471,6 +476,9 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Create(pv::v1::PartitionSpec
     return s;
   }
   partitions_[spec.name()] = p;
+  if (spec.tee() != pv::v1::TEE_NONE) {
+    sim_platforms_.WarmUp(spec.tee() == pv::v1::TEE_SEV_SNP, spec.tee() == pv::v1::TEE_TDX);
+  }
   events_.Append(spec.name(), pv::v1::EVENT_TYPE_CREATED, pv::v1::PARTITION_STATE_CREATED, "");
   Log(spec.name(), ": created (", p->record.uuid(), ")");
   return p->record;
@@ -525,7 +533,7 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::Start(const std::string& nam
 
 pv::v1::CapabilitiesResponse PartitionManager::Capabilities() const {
   pv::v1::CapabilitiesResponse caps = capabilities_;
-  DescribeSimulatedTees(SimulatedSpDir(), &caps);
+  DescribeSimulatedTees(sim_platforms_, &caps);
   return caps;
 }
 
@@ -536,19 +544,12 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
     absl::MutexLock lock(&mu_);
     spec = p.record.spec();
   }
-  const attest::simsp::SimulatedAmdSp* sp = nullptr;
-  {
-    absl::MutexLock lock(&sim_sp_mu_);
-    if (sim_sp_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<attest::simsp::SimulatedAmdSp>> loaded =
-          attest::simsp::SimulatedAmdSp::LoadOrCreate(SimulatedSpDir());
-      if (!loaded.ok()) return loaded.status();
-      sim_sp_ = *std::move(loaded);
-    }
-    sp = sim_sp_.get();
-  }
+  // Only the personality's hierarchy (waits if its background generation is still running).
+  absl::StatusOr<SimulatedPlatforms::ForPartition> platform =
+      sim_platforms_.For(spec.tee() == pv::v1::TEE_TDX);
+  if (!platform.ok()) return platform.status();
   absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
-      SimulatedSpBackend::Create(sp, spec, attest::measure::Sha384{});
+      SimulatedSpBackend::Create(platform->amd, platform->tdx, spec, attest::measure::Sha384{});
   if (!backend.ok()) return backend.status();
   std::vector<uint8_t> secrets = (*backend)->SecretsPage();
   absl::StatusOr<MeasuredLaunch> launch = WriteMeasuredLaunch(
@@ -558,15 +559,18 @@ absl::StatusOr<MeasuredLaunch> PartitionManager::PrepareMeasuredLaunch(
   if (!launch.ok()) return launch.status();
   const attest::measure::LaunchMeasurement* m = &launch->measurement;
   (*backend)->server().SetMeasurement(m->snp_launch_digest, m->tdx_mrtd);
+  // The simulated SP's state outlives an agent restart (re-attach): sim_sp_backend.h.
+  if (absl::Status s = (*backend)->server().PersistTo(p.PathOf(kSimulatedSpStateFile)); !s.ok()) {
+    return s;
+  }
   absl::MutexLock lock(&mu_);
   p.attestation = *std::move(backend);
   pv::v1::LaunchMeasurement* out = p.record.mutable_measurement();
   out->set_snp_launch_digest(attest::measure::HexDigest(m->snp_launch_digest));
   out->set_tdx_mrtd(attest::measure::HexDigest(m->tdx_mrtd));
   out->set_pages(m->pages);
-  out->set_platform(spec.tee() == pv::v1::TEE_TDX
-                        ? "simulated TDX module (test platform, not a trust anchor)"
-                        : attest::simsp::kSimulatedAmdSpName);
+  out->set_platform(spec.tee() == pv::v1::TEE_TDX ? attest::simsp::kSimulatedTdxName
+                                                  : attest::simsp::kSimulatedAmdSpName);
   if (absl::Status s = Persist(p); !s.ok()) return s;
   return launch;
 }
@@ -773,6 +777,16 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
   if (region.ok()) {
     p->proxy = std::make_unique<ExitProxyServer>(p->name(), std::move(*region), -1, -1, p.get(),
                                                  /*reattach=*/true, options_.proxy_idle_spin);
+    if (p->record.spec().tee() != pv::v1::TEE_NONE) {
+      absl::Status restored = RestoreSimulatedSp(*p);
+      if (!restored.ok()) {
+        events_.Append(
+            p->name(), pv::v1::EVENT_TYPE_REATTACHED, p->record.state(),
+            absl::StrCat("attestation unavailable after re-attach: ", restored.message()));
+        Log(p->name(), ": attestation unavailable after re-attach: ", restored.ToString());
+      }
+      p->proxy->set_attestation_backend(p->attestation_backend());
+    }
     p->proxy->Start();
   } else {
     Log(p->name(), ": re-attach without exit proxy: ", region.status().ToString());
@@ -784,6 +798,17 @@ void PartitionManager::Reattach(std::shared_ptr<Partition> p) {
                               region.ok() ? " (exit proxy in polling mode)" : ""));
   Log(p->name(), ": re-attached to QEMU pid ", pid);
   p->supervisor = std::thread([this, p] { Supervise(p); });
+}
+
+absl::Status PartitionManager::RestoreSimulatedSp(Partition& p) {
+  absl::StatusOr<SimulatedPlatforms::ForPartition> platform =
+      sim_platforms_.For(p.record.spec().tee() == pv::v1::TEE_TDX);
+  if (!platform.ok()) return platform.status();
+  absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> backend =
+      SimulatedSpBackend::Restore(platform->amd, platform->tdx, p.PathOf(kSimulatedSpStateFile));
+  if (!backend.ok()) return backend.status();
+  p.attestation = *std::move(backend);
+  return absl::OkStatus();
 }
 
 void PartitionManager::Supervise(std::shared_ptr<Partition> p) {

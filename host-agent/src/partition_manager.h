@@ -25,12 +25,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "attest/simsp/sim_amd_sp.h"
 #include "event_log.h"
 #include "image_policy.h"
 #include "measured_launch.h"
 #include "pv/v1/partition_manager.pb.h"
 #include "qemu_process.h"
+#include "simulated_platforms.h"
 
 namespace pv::agent {
 
@@ -51,6 +51,9 @@ struct AgentOptions {
 };
 
 class Partition;  // partition_runtime.h
+
+// The simulated secure processor's per-partition state, in the partition directory.
+inline constexpr char kSimulatedSpStateFile[] = "simulated-sp-state.bin";
 
 class PartitionManager {
  public:
@@ -80,7 +83,7 @@ class PartitionManager {
   // Host platforms plus the simulated secure-processor personalities (sim_sp_backend.h).
   pv::v1::CapabilitiesResponse Capabilities() const;
   // The simulated AMD-SP's directory: its public certificates are exported there.
-  std::string SimulatedSpDir() const { return options_.state_dir + "/simulated-sp"; }
+  const std::string& SimulatedSpDir() const { return sim_platforms_.AmdDir(); }
   // Fresh evidence from a RUNNING partition's paravisor (partition_attest.cpp).
   absl::StatusOr<std::vector<uint8_t>> FetchEvidence(const std::string& name,
                                                      std::span<const uint8_t> report_data,
@@ -111,6 +114,8 @@ class PartitionManager {
   absl::StatusOr<MeasuredLaunch> PrepareMeasuredLaunch(Partition& p,
                                                        const MeasuredLaunchImages& images);
   void Reattach(std::shared_ptr<Partition> p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A re-attached tee != none partition's simulated SP, from its persisted state file.
+  absl::Status RestoreSimulatedSp(Partition& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Supervise(std::shared_ptr<Partition> p);
   // Every kHealthInterval: QMP query-status of each live partition, recorded in `health`.
   void HealthLoop();
@@ -136,9 +141,9 @@ class PartitionManager {
   uint64_t trash_counter_ ABSL_GUARDED_BY(mu_) = 0;
   EventLog events_;
   pv::v1::CapabilitiesResponse capabilities_;
-  // Loaded (or generated: RSA-4096 ARK and ASK, a few seconds) at the first measured start.
-  absl::Mutex sim_sp_mu_;
-  std::unique_ptr<attest::simsp::SimulatedAmdSp> sim_sp_ ABSL_GUARDED_BY(sim_sp_mu_);
+  // Generated in the background when the first tee != none partition is created or found
+  // (RSA-4096 ARK and ASK: a few seconds), loaded at the latest by the first measured start.
+  SimulatedPlatforms sim_platforms_;
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -9,8 +9,8 @@
 namespace pv::agent {
 
 absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Create(
-    const attest::simsp::SimulatedAmdSp* sp, const pv::v1::PartitionSpec& spec,
-    const attest::measure::Sha384& measurement) {
+    const attest::simsp::SimulatedAmdSp* sp, const attest::simsp::SimulatedTdxQuoting* tdx,
+    const pv::v1::PartitionSpec& spec, const attest::measure::Sha384& measurement) {
   attest::simsp::PartitionIdentity id;
   id.measurement = measurement;
   id.tdx_personality = spec.tee() == pv::v1::TEE_TDX;
@@ -28,7 +28,16 @@ absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Create(
   absl::StatusOr<std::unique_ptr<attest::simsp::GuestRequestServer>> server =
       attest::simsp::GuestRequestServer::Create(sp, id);
   if (!server.ok()) return server.status();
-  return std::unique_ptr<SimulatedSpBackend>(new SimulatedSpBackend(*std::move(server)));
+  return std::unique_ptr<SimulatedSpBackend>(new SimulatedSpBackend(*std::move(server), tdx));
+}
+
+absl::StatusOr<std::unique_ptr<SimulatedSpBackend>> SimulatedSpBackend::Restore(
+    const attest::simsp::SimulatedAmdSp* sp, const attest::simsp::SimulatedTdxQuoting* tdx,
+    const std::string& state_path) {
+  absl::StatusOr<std::unique_ptr<attest::simsp::GuestRequestServer>> server =
+      attest::simsp::GuestRequestServer::Restore(sp, state_path);
+  if (!server.ok()) return server.status();
+  return std::unique_ptr<SimulatedSpBackend>(new SimulatedSpBackend(*std::move(server), tdx));
 }
 
 absl::StatusOr<std::vector<uint8_t>> SimulatedSpBackend::GuestRequest(
@@ -36,12 +45,21 @@ absl::StatusOr<std::vector<uint8_t>> SimulatedSpBackend::GuestRequest(
   return server_->Handle(message);
 }
 
-absl::StatusOr<std::vector<uint8_t>> SimulatedSpBackend::GetQuote(std::span<const uint8_t>) {
-  return absl::UnimplementedError(
-      "GetQuote: the simulated TDX quoting enclave is not implemented yet (SEV-SNP reports are)");
+absl::StatusOr<std::vector<uint8_t>> SimulatedSpBackend::GetQuote(
+    std::span<const uint8_t> tdreport) {
+  if (tdx_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "GetQuote: this partition's simulated platform is not the TDX personality");
+  }
+  if (absl::Status s = server_->CheckTdReport(tdreport); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("GetQuote: ", s.message()));
+  }
+  return tdx_->Quote(tdreport);
 }
 
-void DescribeSimulatedTees(const std::string& sp_dir, pv::v1::CapabilitiesResponse* caps) {
+void DescribeSimulatedTees(const SimulatedPlatforms& platforms,
+                           pv::v1::CapabilitiesResponse* caps) {
+  const std::string& sp_dir = platforms.AmdDir();
   struct stat st;
   const bool exists = ::stat((sp_dir + "/vcek.der").c_str(), &st) == 0;
   pv::v1::SimulatedTee* snp = caps->add_simulated_tees();
@@ -49,18 +67,32 @@ void DescribeSimulatedTees(const std::string& sp_dir, pv::v1::CapabilitiesRespon
   snp->set_name(attest::simsp::kSimulatedAmdSpName);
   snp->set_available(true);
   snp->set_detail(exists ? "measured launch + ATTESTATION_REPORT v5 (VCEK-signed)"
-                         : "measured launch + ATTESTATION_REPORT v5; hierarchy created at the "
-                           "first tee=sev-snp|tdx start");
+                         : "measured launch + ATTESTATION_REPORT v5; hierarchy created when the "
+                           "first tee=sev-snp|tdx partition is created");
   if (exists) {
     snp->set_root_certificate(sp_dir + "/ark.pem");
     snp->set_chain(sp_dir + "/cert_chain.pem");
     snp->set_vcek(sp_dir + "/vcek.der");
   }
+  const std::string tdx_dir = platforms.TdxDir();
+  const bool tdx_exists = ::stat((tdx_dir + "/pck-chain.pem").c_str(), &st) == 0;
   pv::v1::SimulatedTee* tdx = caps->add_simulated_tees();
   tdx->set_tee(pv::v1::TEE_TDX);
-  tdx->set_name("simulated TDX module (test platform, not a trust anchor)");
+  tdx->set_name(attest::simsp::kSimulatedTdxName);
   tdx->set_available(true);
-  tdx->set_detail("measured launch with MRTD, MAC'd TDREPORT; quotes not implemented yet");
+  if (tdx_exists) {
+    tdx->set_root_certificate(tdx_dir + "/root.pem");
+    tdx->set_chain(tdx_dir + "/pck-chain.pem");
+    tdx->set_collateral_dir(tdx_dir + "/collateral");
+    tdx->set_detail(
+        absl::StrCat("measured launch with MRTD, MAC'd TDREPORT, v4 quotes (simulated "
+                     "QE, PCK chain); verify with --allow-root ",
+                     tdx->root_certificate(), " --collateral-dir ", tdx->collateral_dir()));
+  } else {
+    tdx->set_detail(
+        "measured launch with MRTD, MAC'd TDREPORT, v4 quotes (simulated QE, PCK chain); "
+        "hierarchy created when the first tee=sev-snp|tdx partition is created");
+  }
 }
 
 }  // namespace pv::agent

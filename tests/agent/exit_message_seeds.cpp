@@ -64,6 +64,21 @@ int main(int argc, char** argv) {
          return fb::CreateMessage(b, 8, 0, fb::Body::AttestationRequest,
                                   fb::CreateAttestationRequest(b, d).Union());
        }},
+      {"get_quote",
+       [](auto& b) {
+         // kind GetQuote, the vCPU-0 bulk request area (offset 0x80000 + 4096), buffer + TDREPORT
+         return fb::CreateMessage(
+             b, 11, 0, fb::Body::AttestationRequest,
+             fb::CreateAttestationRequest(b, 0, fb::AttestationKind::GetQuote, 0x81000, 1048)
+                 .Union());
+       }},
+      {"guest_request",
+       [](auto& b) {
+         return fb::CreateMessage(
+             b, 12, 0, fb::Body::AttestationRequest,
+             fb::CreateAttestationRequest(b, 0, fb::AttestationKind::GuestRequest, 0x81000, 96)
+                 .Union());
+       }},
       {"error",
        [](auto& b) {
          auto s = b.CreateString("x");

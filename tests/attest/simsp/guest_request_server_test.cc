@@ -285,5 +285,34 @@ TEST(GuestRequestServer, TdxPersonalityAnswersTdReportsOnly) {
   EXPECT_EQ(td_req.status().code(), absl::StatusCode::kUnimplemented);
 }
 
+TEST(GuestRequestServer, TdReportRequestsAreRefusedWhenTamperedOrReplayed) {
+  const auto keys = TestKeys();
+  PartitionIdentity id = TestIdentity();
+  id.tdx_personality = true;
+  const std::vector<uint8_t> report_data(64, 0x42);
+  {
+    GuestRequestServer server(nullptr, id, keys);
+    auto first =
+        server.Handle(BuildGuestMessage(keys[0], 0, 1, ap::kMsgSimTdReportReq, report_data));
+    ASSERT_TRUE(first.ok()) << first.status();
+    // The same message again (old sequence number): refused, VMPCK0 wiped.
+    auto replay =
+        server.Handle(BuildGuestMessage(keys[0], 0, 1, ap::kMsgSimTdReportReq, report_data));
+    EXPECT_EQ(replay.status().code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_TRUE(server.VmpckWiped(0));
+    auto after =
+        server.Handle(BuildGuestMessage(keys[0], 0, 3, ap::kMsgSimTdReportReq, report_data));
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  {
+    GuestRequestServer server(nullptr, id, keys);
+    std::vector<uint8_t> msg =
+        BuildGuestMessage(keys[0], 0, 1, ap::kMsgSimTdReportReq, report_data);
+    msg.back() ^= 1;  // one ciphertext bit of the REPORTDATA
+    EXPECT_EQ(server.Handle(msg).status().code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_TRUE(server.VmpckWiped(0));
+  }
+}
+
 }  // namespace
 }  // namespace pv::attest::simsp

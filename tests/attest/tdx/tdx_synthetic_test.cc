@@ -26,14 +26,12 @@ constexpr std::array<uint8_t, 16> kZero{};
 
 std::string ModuleIdentities(const std::string& id, const std::string& up_to_date_status,
                              const std::string& old_status) {
-  return absl::StrCat(
-      "[{\"id\":\"", id, "\",\"mrsigner\":\"", std::string(96, '0'),
-      "\",\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\","
-      "\"tcbLevels\":[{\"tcb\":{\"isvsvn\":3},\"tcbDate\":\"2025-06-01T00:00:00Z\","
-      "\"tcbStatus\":\"",
-      up_to_date_status,
-      "\"},{\"tcb\":{\"isvsvn\":0},\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":\"",
-      old_status, "\",\"advisoryIDs\":[\"INTEL-SA-00002\"]}]}]");
+  return absl::StrCat("[",
+                      pv::attest::simsp::intel::TdxModuleIdentity(
+                          id, std::string(96, '0'),
+                          {{3, "2025-06-01T00:00:00Z", up_to_date_status, {}},
+                           {0, "2024-01-01T00:00:00Z", old_status, {"INTEL-SA-00002"}}}),
+                      "]");
 }
 
 std::string DefaultLevels(const std::string& top_status = "UpToDate") {

@@ -1,8 +1,9 @@
 // A synthetic Intel-shaped PKI and quote factory for tests: a test root, a PCK Platform CA, a
-// PCK leaf carrying the SGX extension (built here with a small DER writer), a TCB signing
+// PCK leaf carrying the SGX extension, a TCB signing
 // certificate, CRLs, TCB info / QE identity documents signed like PCS signs them, and TDX
 // quotes (v4 and v5) signed by a fresh attestation key whose binding the QE report carries.
-// Everything is real OpenSSL crypto; the root is simply not Intel's, so verification needs
+// Built from attest/simsp/intel_shaped_pki.h, the same pieces the simulated TDX quoting path
+// uses. Everything is real OpenSSL crypto; the root is simply not Intel's, so verification needs
 // TdxVerifyOptions::allow_unpinned_root.
 #ifndef PV_TESTS_ATTEST_TDX_TEST_PKI_H_
 #define PV_TESTS_ATTEST_TDX_TEST_PKI_H_
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "attest/common/openssl_ptr.h"
+#include "attest/simsp/intel_shaped_pki.h"
 
 namespace pv::attest::tdx::testing_pki {
 
@@ -23,12 +25,7 @@ inline constexpr time_t kNow = 1767571200;              // 2026-01-05T00:00:00Z
 inline constexpr time_t kCollateralIssue = 1767225600;  // 2026-01-01T00:00:00Z
 inline constexpr time_t kCollateralNext = 1769904000;   // 2026-02-01T00:00:00Z
 
-struct PckTcb {
-  std::array<uint8_t, 16> components{5, 5, 2, 2, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0};
-  uint16_t pcesvn = 13;
-  std::string fmspc = std::string("\x90\xc0\x6f\x00\x00\x00", 6);
-  std::string pceid = std::string("\x00\x00", 2);
-};
+using PckTcb = pv::attest::simsp::intel::PckTcb;
 
 struct QuoteSpec {
   int version = 4;

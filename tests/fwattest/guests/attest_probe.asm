@@ -1,6 +1,6 @@
 ; Attestation probe guest (guest ABI v2): asks the paravisor for evidence with a REPORT_DATA of
 ; its own through GET_EVIDENCE, checks that the evidence carries it (SEV-SNP report: at 0x50;
-; TDX quote: in the TDREPORT after the 48-byte quote header, at 48 + 128), checks that a buffer
+; TDX v4 quote: the TD body's REPORTDATA, at 48 + 520), checks that a buffer
 ; too small is refused with -E2BIG and leaves the buffer alone, then times `iters` (test image;
 ; 4 otherwise) GET_EVIDENCE calls against as many proxied reads of the agent's test device (IO
 ; port 0x708) in the same run and prints:
@@ -63,11 +63,12 @@ main:
     mov rax, r12
     call put_hex
     PUTS msg_newline
-    ; Where REPORT_DATA sits: SNP report (1184 bytes) at 0x50, a TDX quote in its TDREPORT.
+    ; Where REPORT_DATA sits: SNP report (1184 bytes) at 0x50; a TDX v4 quote after its 48-byte
+    ; header at offset 520 of the TD 1.0 body.
     lea rsi, [evidence + 0x50]
     cmp r12, 1184
     je .compare
-    lea rsi, [evidence + 48 + 128]
+    lea rsi, [evidence + 48 + 520]
 .compare:
     lea rdi, [report_data]
     mov ecx, 64
