@@ -11,17 +11,10 @@ carries on."""
 import hashlib
 import json
 import os
-import subprocess
 import unittest
 
 from agent_harness import FIRMWARE, AgentTestCase, agent_guest
-
-PVATTEST = os.environ.get("PVATTEST_BIN", "")
-TD_BODY = 48  # the v4 quote header; TD 1.0 body offsets below are relative to it
-
-
-def pvattest(*args):
-    return subprocess.run([PVATTEST, *args], capture_output=True, text=True, timeout=120)
+from test_agent_simulated_attest import TD_BODY, pvattest
 
 
 def printed_quote(log):
@@ -41,12 +34,7 @@ class TdxGuestQuoteTest(AgentTestCase):
     def test_guest_quote_carries_its_reportdata_rtmr_and_the_launch_mrtd(self):
         a = self.agent
         image = agent_guest("tdx_quote.bin")
-        a.ok("create", "tdq", "--firmware", FIRMWARE, "--guest", image, "--tee", "tdx",
-             "--memory", "64", "--cmdline", "tee=tdx", "--guest-args", "tee=tdx")
-        a.ok("start", "tdq", timeout=120)
-        p = a.wait_state("tdq", ["PARTITION_STATE_STOPPED", "PARTITION_STATE_FAILED"], timeout=120)
-        with open(p["firmware_log_path"]) as f:
-            log = f.read()
+        p, log = self.run_tdx_to_stop("tdq", image, "tee=tdx")
         self.assertTrue(p["exit"].get("success"), log[-4000:])
         self.assertIn("tdx_quote: done", log)
         # The hostile forms were refused by name and the guest went on.
