@@ -224,11 +224,41 @@ std::vector<uint8_t> GuestRequestServer::TdReportResponse(std::span<const uint8_
   Put(info, id_.td_attributes, 8);
   Put(info + 8, 0x3, 8);  // XFAM: x87, SSE
   std::memcpy(info + 16, id_.mrtd.data(), 48);
+  for (size_t i = 0; i < rtmr_.size(); ++i) {
+    std::memcpy(r + kTdInfoRtmrOffset + 48 * i, rtmr_[i].data(), 48);
+  }
   unsigned int len = 48;
   EVP_Digest(tcb, kTdTeeTcbInfoSize, r + 32, &len, EVP_sha384(), nullptr);
   EVP_Digest(info, 512, r + 80, &len, EVP_sha384(), nullptr);
   TdReportMac(td_mac_key_, r, r + kTdReportMacOffset);
   return out;
+}
+
+std::vector<uint8_t> GuestRequestServer::RtmrExtendResponse(std::span<const uint8_t> request) {
+  std::vector<uint8_t> out(sizeof(ap::ReportResponseHeader), 0);
+  uint64_t index = 0;
+  if (request.size() == ap::kRtmrExtendRequestSize) std::memcpy(&index, request.data(), 8);  // LE
+  if (request.size() != ap::kRtmrExtendRequestSize || index >= ap::kRtmrCount) {
+    Put(out.data(), ap::kReportStatusInvalidParams, 4);
+    return out;
+  }
+  // RTMR = SHA-384(RTMR || data), as the TDX module extends it.
+  uint8_t buf[2 * ap::kRtmrSize];
+  std::memcpy(buf, rtmr_[index].data(), ap::kRtmrSize);
+  std::memcpy(buf + ap::kRtmrSize, request.data() + 8, ap::kRtmrSize);
+  unsigned int len = ap::kRtmrSize;
+  EVP_Digest(buf, sizeof(buf), rtmr_[index].data(), &len, EVP_sha384(), nullptr);
+  dirty_ = true;
+  out.resize(sizeof(ap::ReportResponseHeader) + ap::kRtmrSize);
+  Put(out.data(), ap::kReportStatusSuccess, 4);
+  Put(out.data() + 4, ap::kRtmrSize, 4);
+  std::memcpy(out.data() + sizeof(ap::ReportResponseHeader), rtmr_[index].data(), ap::kRtmrSize);
+  return out;
+}
+
+std::array<uint8_t, 48> GuestRequestServer::Rtmr(unsigned index) const {
+  absl::MutexLock lock(&mu_);
+  return index < rtmr_.size() ? rtmr_[index] : std::array<uint8_t, 48>{};
 }
 
 bool GuestRequestServer::VmpckWiped(unsigned index) const {
@@ -261,6 +291,7 @@ absl::Status GuestRequestServer::WriteState() {
   st.vmpck = vmpck_;
   st.wiped = wiped_;
   st.next_seqno = next_seqno_;
+  st.rtmr = rtmr_;
   st.report_id = report_id_;
   st.td_mac_key = td_mac_key_;
   st.tdx_personality = id_.tdx_personality;
@@ -311,6 +342,7 @@ absl::StatusOr<std::unique_ptr<GuestRequestServer>> GuestRequestServer::Restore(
   absl::MutexLock lock(&server->mu_);
   server->wiped_ = st->wiped;
   server->next_seqno_ = st->next_seqno;
+  server->rtmr_ = st->rtmr;
   for (unsigned i = 0; i < 4; ++i) {
     if (server->wiped_[i]) OPENSSL_cleanse(server->vmpck_[i].data(), server->vmpck_[i].size());
   }
@@ -373,6 +405,9 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Process(std::span<const
   if (h.msg_type == ap::kMsgSimTdReportReq && id_.tdx_personality) {
     response_payload = TdReportResponse(plain);
     response_type = ap::kMsgSimTdReportRsp;
+  } else if (h.msg_type == ap::kMsgSimRtmrExtendReq && id_.tdx_personality) {
+    response_payload = RtmrExtendResponse(plain);
+    response_type = ap::kMsgSimRtmrExtendRsp;
   } else if (h.msg_type == ap::kMsgReportReq && !id_.tdx_personality) {
     if (plain.size() != sizeof(ap::ReportRequest)) {
       // Authenticated but malformed: answered (with an error status) so the seqno advances.
@@ -393,7 +428,7 @@ absl::StatusOr<std::vector<uint8_t>> GuestRequestServer::Process(std::span<const
       hint =
           " under the TDX personality (a tee=tdx partition's paravisor needs tee=tdx on its "
           "command line)";
-    } else if (h.msg_type == ap::kMsgSimTdReportReq) {
+    } else if (h.msg_type == ap::kMsgSimTdReportReq || h.msg_type == ap::kMsgSimRtmrExtendReq) {
       hint = " under the SEV-SNP personality";
     }
     return absl::UnimplementedError(absl::StrCat("guest message: type ", h.msg_type,

@@ -7,6 +7,9 @@
 //     old number is refused); the response carries request + 1;
 //   - any authentication or sequence failure wipes that VMPCK here: like hardware whose guest
 //     has lost sync, it never answers with that key again (no IV is ever reused).
+// Under the TDX personality it also stands in for the TDX module's RTMRs: kMsgSimRtmrExtendReq
+// extends them (SHA-384), every TDREPORT carries them, and they are persisted with the rest of
+// the state. On TDX hardware the module keeps the RTMRs and nothing on the host can touch them.
 // MSG_REPORT_REQ -> MSG_REPORT_RSP with an ATTESTATION_REPORT v5: MEASUREMENT = the launch
 // digest, POLICY/HOST_DATA/FAMILY_ID/IMAGE_ID from the partition spec, REPORT_DATA from the
 // request, CHIP_ID/TCB of the simulated chip, signed with the simulated VCEK.
@@ -46,6 +49,7 @@ inline constexpr size_t kTdTeeTcbInfoOffset = 256;  // TEE_TCB_INFO[239]
 inline constexpr size_t kTdTeeTcbInfoSize = 239;
 inline constexpr size_t kTdInfoOffset = 512;  // TDINFO[512]
 inline constexpr size_t kTdInfoMrtdOffset = 512 + 16;
+inline constexpr size_t kTdInfoRtmrOffset = 512 + 208;  // RTMR0..3 (4 x 48)
 
 using Vmpck = std::array<uint8_t, pv::attest_proto::kVmpckSize>;
 
@@ -75,6 +79,8 @@ class GuestRequestServer {
                                                                      const std::string& path);
 
   bool VmpckWiped(unsigned index) const;
+  // The simulated TDX module's RTMR[index] (tests).
+  std::array<uint8_t, 48> Rtmr(unsigned index) const;
 
   // The launch digests, known only after the launch (which needs SecretsPage()) was written.
   void SetMeasurement(const std::array<uint8_t, 48>& measurement,
@@ -95,6 +101,8 @@ class GuestRequestServer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<uint8_t> TdReportResponse(std::span<const uint8_t> request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<uint8_t> RtmrExtendResponse(std::span<const uint8_t> request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wipe(unsigned index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<uint8_t>> Process(std::span<const uint8_t> message);
   absl::Status WriteState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -107,8 +115,9 @@ class GuestRequestServer {
   std::array<Vmpck, 4> vmpck_ ABSL_GUARDED_BY(mu_);
   std::array<bool, 4> wiped_ ABSL_GUARDED_BY(mu_){};
   std::array<uint64_t, 4> next_seqno_ ABSL_GUARDED_BY(mu_){1, 1, 1, 1};
-  std::string state_path_ ABSL_GUARDED_BY(mu_);  // empty: not persisted
-  bool dirty_ ABSL_GUARDED_BY(mu_) = false;      // changed since the last WriteState
+  std::array<std::array<uint8_t, 48>, 4> rtmr_ ABSL_GUARDED_BY(mu_){};  // TDX: RTMR0..3
+  std::string state_path_ ABSL_GUARDED_BY(mu_);                         // empty: not persisted
+  bool dirty_ ABSL_GUARDED_BY(mu_) = false;  // changed since the last WriteState
 };
 
 // AES-256-GCM with the guest-message conventions; exposed for the tests' guest side.

@@ -11,9 +11,9 @@ namespace pv::attest::simsp {
 namespace {
 
 constexpr char kMagic[8] = {'P', 'V', 'S', 'I', 'M', 'S', 'P', '\0'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kFlagTdx = 1;
-constexpr size_t kChecksumOffset = 424;
+constexpr size_t kChecksumOffset = 616;
 static_assert(kChecksumOffset + SHA256_DIGEST_LENGTH == kGuestRequestStateSize);
 
 void Put(uint8_t* p, uint64_t v, int n) {
@@ -64,6 +64,7 @@ std::vector<uint8_t> EncodeGuestRequestState(const GuestRequestState& s) {
   PutBytes(p + 360, s.host_data);
   PutBytes(p + 392, s.family_id);
   PutBytes(p + 408, s.image_id);
+  for (size_t i = 0; i < 4; ++i) PutBytes(p + 424 + 48 * i, s.rtmr[i]);
   SHA256(p, kChecksumOffset, p + kChecksumOffset);
   return out;
 }
@@ -82,7 +83,7 @@ absl::StatusOr<GuestRequestState> ParseGuestRequestState(std::span<const uint8_t
   const uint8_t* p = c.data();
   if (std::memcmp(p, kMagic, 8) != 0) return Bad("not a state file (magic)");
   if (Get(p + 8, 4) != kVersion)
-    return Bad(absl::StrCat("version ", Get(p + 8, 4), ", expected 1"));
+    return Bad(absl::StrCat("version ", Get(p + 8, 4), ", expected 2"));
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(p, kChecksumOffset, digest);
   if (CRYPTO_memcmp(digest, p + kChecksumOffset, sizeof(digest)) != 0) {
@@ -113,6 +114,7 @@ absl::StatusOr<GuestRequestState> ParseGuestRequestState(std::span<const uint8_t
   GetBytes(p + 360, s.host_data);
   GetBytes(p + 392, s.family_id);
   GetBytes(p + 408, s.image_id);
+  for (size_t i = 0; i < 4; ++i) GetBytes(p + 424 + 48 * i, s.rtmr[i]);
   return s;
 }
 

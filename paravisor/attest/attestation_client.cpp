@@ -12,6 +12,7 @@
 #include "crypto/aes_gcm.h"
 #include "crypto/drbg.h"
 #include "crypto/entropy.h"
+#include "ghci/rtmr.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "proxy/exit_proxy.h"
@@ -100,7 +101,10 @@ Result<usize> SnpReport(const u8 report_data[64], u8* out, usize cap) {
   return static_cast<usize>(attest_proto::kAttestationReportSize);
 }
 
+}  // namespace
+
 Status TdReport(const u8 report_data[64], u8 tdreport[attest_proto::kTdReportSize]) {
+  if (!TdxModuleAvailable()) return Status(Err::kUnsupported, "attest: no TDX module (tee=tdx)");
   if (g_state.transport == Transport::kTdxTdcall) {
     alignas(64) static u8 data[64];
     alignas(1024) static u8 report[attest_proto::kTdReportSize];
@@ -117,6 +121,33 @@ Status TdReport(const u8 report_data[64], u8 tdreport[attest_proto::kTdReportSiz
   if (!parsed.ok()) g_state.channel.Fail();
   return parsed;
 }
+
+Status ExtendRtmr(u32 index, const u8 data[attest_proto::kRtmrSize],
+                  u8 value[attest_proto::kRtmrSize]) {
+  if (!TdxModuleAvailable()) return Status(Err::kUnsupported, "attest: no TDX module (tee=tdx)");
+  if (index >= attest_proto::kRtmrCount) return Status(Err::kOutOfRange, "attest: RTMR index");
+  if (g_state.transport == Transport::kTdxTdcall) {
+    alignas(64) static u8 aligned[attest_proto::kRtmrSize];
+    memcpy(aligned, data, sizeof(aligned));
+    PV_TRY(TdcallRtmrExtend(reinterpret_cast<u64>(aligned), index));
+    return ghci::ExtendRtmr(value, data);
+  }
+  // Simulated platform: the sim-SP's TDX personality keeps the TD's RTMRs (kMsgSimRtmrExtendReq).
+  u8 request[attest_proto::kRtmrExtendRequestSize];
+  BuildRtmrExtendRequest(index, data, request);
+  PV_TRY_ASSIGN(usize len, Exchange(attest_proto::kMsgSimRtmrExtendReq, request, sizeof(request)));
+  const Status parsed = ParseRtmrExtendResponse(g_payload, len, value);
+  crypto::SecureZero(g_payload, sizeof(g_payload));
+  if (!parsed.ok()) g_state.channel.Fail();
+  return parsed;
+}
+
+bool TdxModuleAvailable() {
+  return g_state.personality == Personality::kTdx && g_state.transport != Transport::kNone &&
+         (g_state.transport == Transport::kTdxTdcall || g_state.channel.usable());
+}
+
+namespace {
 
 Result<usize> TdxQuote(const u8 report_data[64], u8* out, usize cap) {
   u8 tdreport[attest_proto::kTdReportSize];

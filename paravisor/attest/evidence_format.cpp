@@ -79,6 +79,19 @@ Status ParseTdReportResponse(const u8* payload, usize len, const u8 report_data[
   return Status::Ok();
 }
 
+void BuildRtmrExtendRequest(u32 index, const u8 data[attest_proto::kRtmrSize],
+                            u8 out[attest_proto::kRtmrExtendRequestSize]) {
+  const u64 index64 = index;
+  memcpy(out, &index64, 8);  // little-endian
+  memcpy(out + 8, data, attest_proto::kRtmrSize);
+}
+
+Status ParseRtmrExtendResponse(const u8* payload, usize len, u8 value[attest_proto::kRtmrSize]) {
+  PV_TRY(CheckStatusAndSize(payload, len, attest_proto::kRtmrSize));
+  memcpy(value, payload + sizeof(attest_proto::ReportResponseHeader), attest_proto::kRtmrSize);
+  return Status::Ok();
+}
+
 Result<usize> BuildQuoteBuffer(const u8 tdreport[attest_proto::kTdReportSize], u8* out, usize cap) {
   const usize total = sizeof(QuoteBufferHeader) + attest_proto::kTdReportSize;
   if (cap < total) return Status(Err::kOutOfRange, "quote buffer: smaller than a TDREPORT");

@@ -37,6 +37,12 @@ Status ParseReportResponse(const u8* payload, usize len, const u8 report_data[kR
 Status ParseTdReportResponse(const u8* payload, usize len, const u8 report_data[kReportDataSize],
                              u8 tdreport[attest_proto::kTdReportSize]);
 
+// Simulated TDX personality, RTMR extension: request = u64 index, 48 bytes; response = status,
+// size (48), rsvd, the new RTMR value (into `value`).
+void BuildRtmrExtendRequest(u32 index, const u8 data[attest_proto::kRtmrSize],
+                            u8 out[attest_proto::kRtmrExtendRequestSize]);
+Status ParseRtmrExtendResponse(const u8* payload, usize len, u8 value[attest_proto::kRtmrSize]);
+
 // struct tdx_quote_buf header (Linux tdx-guest ABI).
 struct QuoteBufferHeader {
   u64 version;  // kQuoteBufferVersion

@@ -19,6 +19,7 @@ constexpr usize kGhcbUsage = 0xffa;
 constexpr usize kGhcbProtocolVersion = 0xffc;
 
 constexpr u64 kTdcallMrReport = 4;
+constexpr u64 kTdcallRtmrExtend = 2;
 constexpr u64 kTdcallVpVmcall = 0;
 constexpr u64 kTdvmcallGetQuote = 0x10002;
 
@@ -92,6 +93,19 @@ Status TdcallMrReport(u64 report_data_gpa, u64 tdreport_gpa) {
                :
                : "memory");
   if (rax != 0) return Status(Err::kHardware, "attest: TDG.MR.REPORT failed");
+  return Status::Ok();
+}
+
+Status TdcallRtmrExtend(u64 data_gpa, u64 index) {
+  if (!DetectTdxGuest()) return Status(Err::kUnsupported, "attest: not a TDX guest (no TDCALL)");
+  register u64 rax asm("rax") = kTdcallRtmrExtend;
+  register u64 rcx asm("rcx") = data_gpa;
+  register u64 rdx asm("rdx") = index;
+  asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc"  // TDCALL
+               : "+r"(rax), "+r"(rcx), "+r"(rdx)
+               :
+               : "memory");
+  if (rax != 0) return Status(Err::kHardware, "attest: TDG.MR.RTMR.EXTEND failed");
   return Status::Ok();
 }
 

@@ -29,6 +29,9 @@ Result<usize> GhcbGuestRequest(u64 request_page_gpa, u64 response_page_gpa);
 // TDG.MR.REPORT: REPORTDATA (64 bytes, 64-byte aligned) -> TDREPORT (1024 bytes, 1024-aligned).
 Status TdcallMrReport(u64 report_data_gpa, u64 tdreport_gpa);
 
+// TDG.MR.RTMR.EXTEND (TDCALL leaf 2): 48 bytes (64-byte aligned) into RTMR[index] (0..3).
+Status TdcallRtmrExtend(u64 data_gpa, u64 index);
+
 // TDG.VP.VMCALL<GetQuote> on a shared buffer of `size` bytes holding a tdx_quote_buf; the host
 // fills it asynchronously (status stays "in flight" until it is done): polled, bounded.
 Status TdvmcallGetQuote(u64 buffer_gpa, u64 size);

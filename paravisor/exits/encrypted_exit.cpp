@@ -221,6 +221,8 @@ void ReportEncryptedState(const Vcpu& vcpu) {
       vcpu.tee.sev() ? "VMGEXITs" : "TDCALLs", vcpu.tee.protocol_errors,
       static_cast<u64>(vcpu.tee.shared.count()));
   if (vcpu.tee.mode != TeeMode::kTdx) return;
+  Log("tee: guest %u: %u RTMR extensions, %u TDREPORTs (TDG.MR.REPORT)", vcpu.guest_index,
+      vcpu.tee.rtmr_extends, vcpu.tee.td_reports);
   // RTMRs are measurements, not secrets: reported for the partition's log and its verifier.
   for (usize i = 0; i < kRtmrCount; ++i) {
     char hex[2 * kRtmrSize + 1];

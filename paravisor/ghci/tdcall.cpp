@@ -1,5 +1,7 @@
 #include "ghci/tdcall.h"
 
+#include "lib/string.h"
+
 namespace pv::ghci {
 
 TdcallRequest DecodeTdcall(const TdcallRegisters& regs) {
@@ -42,6 +44,22 @@ TdcallRequest DecodeTdcall(const TdcallRegisters& regs) {
   r.rdx = regs.gpr[kRdx];
   r.r8 = regs.gpr[kR8];
   return r;
+}
+
+Result<QuoteHeader> ParseQuoteHeader(const u8* buffer, u64 len) {
+  if (len < kQuoteHeaderSize) {
+    return Status(Err::kOutOfRange, "GetQuote buffer shorter than its 24-byte header");
+  }
+  QuoteHeader h;
+  memcpy(&h.version, buffer, 8);
+  memcpy(&h.status, buffer + 8, 8);
+  memcpy(&h.in_len, buffer + 16, 4);
+  memcpy(&h.out_len, buffer + 20, 4);
+  if (h.version != 1) return Status(Err::kUnsupported, "GetQuote header version is not 1");
+  if (h.in_len > len - kQuoteHeaderSize) {
+    return Status(Err::kOutOfRange, "GetQuote header in_len exceeds the buffer");
+  }
+  return h;
 }
 
 }  // namespace pv::ghci

@@ -9,6 +9,7 @@
 #ifndef PV_GHCI_TDCALL_H_
 #define PV_GHCI_TDCALL_H_
 
+#include "lib/status.h"
 #include "lib/types.h"
 
 namespace pv::ghci {
@@ -61,7 +62,18 @@ inline constexpr u64 kAlignError = 0x8000000000000002ull;
 // GetQuote buffer header (shared page): version 1, status, in/out lengths, then data.
 inline constexpr u64 kQuoteHeaderSize = 24;
 inline constexpr u64 kQuoteStatusSuccess = 0;
+inline constexpr u64 kQuoteStatusError = 0x8000000000000000ull;  // GET_QUOTE_ERROR
 inline constexpr u64 kQuoteStatusServiceUnavailable = 0x8000000000000001ull;
+
+// The header of a GetQuote buffer the guest shared (hostile bytes, `len` of them): version 1 and
+// in_len within the buffer; the error names the field.
+struct QuoteHeader {
+  u64 version = 0;
+  u64 status = 0;
+  u32 in_len = 0;
+  u32 out_len = 0;
+};
+Result<QuoteHeader> ParseQuoteHeader(const u8* buffer, u64 len);
 
 // GPA width the TD reports (TDG.VP.INFO); the shared bit is GPAW - 1.
 inline constexpr u8 kGpaWidth = 48;

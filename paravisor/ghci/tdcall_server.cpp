@@ -1,5 +1,7 @@
 #include "ghci/tdcall_server.h"
 
+#include "../../protocol/attest/snp_guest_msg.h"
+#include "attest/guest_evidence.h"
 #include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "ghci/rtmr.h"
@@ -158,8 +160,12 @@ VmcallResult ServeMapGpa(Vcpu& vcpu, const TdcallRequest& r) {
 }
 
 // GetQuote: the shared buffer's TDREPORT relayed to the partition's quoting service through the
-// host agent (the paravisor's own attestation path); without one the buffer's status says the
-// service is unavailable, as GHCI specifies.
+// host agent (the paravisor's own attestation path). The buffer is copied once and its header
+// checked (version 1, in_len within the buffer); only the header and in_len bytes are relayed.
+// The answer (the agent's tdx_quote_buf, host data the guest checks as it would on hardware)
+// goes back only if it fits the guest's buffer; otherwise, or when the service fails, the
+// buffer's status says GET_QUOTE_ERROR, and without a quoting service QE_SERVICE_UNAVAILABLE,
+// as GHCI specifies. The TDVMCALL itself succeeds in those cases.
 VmcallResult ServeGetQuote(Vcpu& vcpu, const TdcallRequest& r) {
   const u64 gpa = Strip(r.args[0]);
   const u64 size = r.args[1];
@@ -170,31 +176,35 @@ VmcallResult ServeGetQuote(Vcpu& vcpu, const TdcallRequest& r) {
   }
   static u8 buffer[kMaxQuoteBuffer];
   if (!vcpu.memory.ReadGpa(gpa, buffer, size).ok()) return Fail(vmcall_status::kInvalidOperand);
-  u64 version = 0;
-  u32 in_len = 0;
-  memcpy(&version, buffer, 8);
-  memcpy(&in_len, buffer + 16, 4);
-  if (version != 1 || in_len > size - kQuoteHeaderSize) {
-    ReportRefusal(vcpu, "GetQuote", "header version is not 1 or in_len exceeds the buffer");
+  const Result<QuoteHeader> h = ParseQuoteHeader(buffer, size);
+  if (!h.ok()) {
+    ReportRefusal(vcpu, "GetQuote", h.status().message());
     return Fail(vmcall_status::kInvalidOperand);
   }
   u64 quote_status = kQuoteStatusServiceUnavailable;
   u32 out_len = 0;
-  if (proxy_client::BulkAvailable()) {
+  if (!proxy_client::BulkAvailable()) {
+    ReportRefusal(vcpu, "GetQuote", "no quoting service (no host agent with bulk areas)");
+  } else {
     static u8 response[kMaxQuoteBuffer];
     const Result<u32> got = proxy_client::ForwardAttestation(
-        kAttestationKindGetQuote, buffer, static_cast<u32>(size), response, sizeof(response));
-    if (got.ok() && got.value() <= size) {
+        kAttestationKindGetQuote, buffer, static_cast<u32>(kQuoteHeaderSize + h.value().in_len),
+        response, sizeof(response));
+    if (!got.ok()) {
+      ReportRefusal(vcpu, "GetQuote", got.status().message());
+      quote_status = kQuoteStatusError;
+    } else if (got.value() < kQuoteHeaderSize || got.value() > size) {
+      ReportRefusal(vcpu, "GetQuote", "the quote does not fit the guest's buffer");
+      quote_status = kQuoteStatusError;
+    } else {
       memcpy(buffer, response, got.value());
       memcpy(&quote_status, buffer + 8, 8);
       memcpy(&out_len, buffer + 20, 4);
+      ++vcpu.tee.quotes;
     }
   }
-  if (quote_status == kQuoteStatusServiceUnavailable) {
-    ReportRefusal(vcpu, "GetQuote", "no quoting service (no host agent with bulk areas)");
-    memcpy(buffer + 8, &quote_status, 8);
-    memcpy(buffer + 20, &out_len, 4);
-  }
+  memcpy(buffer + 8, &quote_status, 8);
+  memcpy(buffer + 20, &out_len, 4);
   if (!vcpu.memory.WriteGpa(gpa, buffer, size).ok()) return Fail(vmcall_status::kInvalidOperand);
   return VmcallResult{};
 }
@@ -265,17 +275,72 @@ ExitAction ServeVmcall(Vcpu& vcpu, const TdcallRequest& r, VmcallResult* res) {
   }
 }
 
+// A private GPA of the TD for the module's own leaves: no shared bit, in RAM, its page not
+// shared (`len` bytes within one page, which the callers' alignments guarantee).
+bool PrivateGpa(const Vcpu& vcpu, u64 gpa, u64 len) {
+  return (gpa & kSharedBit) == 0 && vcpu.memory.Contains(gpa, len) &&
+         !vcpu.tee.shared.IsShared(gpa / kPageSize);
+}
+
 // TDG.MR.RTMR.EXTEND: RCX = GPA of 48 bytes (64-byte aligned, private memory the module reads),
-// RDX = RTMR index 0..3.
+// RDX = RTMR index 0..3. The paravisor plays the L1 of TDX partitioning: the TD's module (the
+// sim-SP's TDX personality on the simulated platform, the real module on hardware) is extended
+// first, so every later TDREPORT and quote carries the value; the paravisor's copy (logged at
+// the guest's stop) follows it. Without a TDX module (no tee=tdx partition) only the copy.
 u64 ServeRtmrExtend(Vcpu& vcpu, const TdcallRequest& r) {
-  if (!IsAligned(r.rcx, 64) || r.rdx >= kRtmrCount || !vcpu.memory.Contains(r.rcx, kRtmrSize)) {
-    ReportRefusal(vcpu, "TDG.MR.RTMR.EXTEND", "data GPA not 64-byte aligned in RAM, or index > 3");
+  if (!IsAligned(r.rcx, 64) || r.rdx >= kRtmrCount || !PrivateGpa(vcpu, r.rcx, kRtmrSize)) {
+    ReportRefusal(vcpu, "TDG.MR.RTMR.EXTEND",
+                  "data GPA not 64-byte aligned in private RAM, or index > 3");
     return status::kOperandInvalid;
   }
   u8 data[kRtmrSize];
   if (!vcpu.memory.PlatformReadGpa(r.rcx, data, sizeof(data)).ok()) return status::kOperandInvalid;
-  if (!ghci::ExtendRtmr(vcpu.tee.rtmr[r.rdx], data).ok()) return status::kOperandInvalid;
+  u8* rtmr = vcpu.tee.rtmr[r.rdx];
+  if (attest::TdxModuleAvailable()) {
+    u8 value[kRtmrSize];
+    memcpy(value, rtmr, sizeof(value));
+    if (const Status s = attest::ExtendRtmr(static_cast<u32>(r.rdx), data, value); !s.ok()) {
+      ReportRefusal(vcpu, "TDG.MR.RTMR.EXTEND", s.message());
+      return status::kOperandInvalid;
+    }
+    memcpy(rtmr, value, sizeof(value));
+  } else if (!ghci::ExtendRtmr(rtmr, data).ok()) {
+    return status::kOperandInvalid;
+  }
   ++vcpu.tee.rtmr_extends;
+  return status::kSuccess;
+}
+
+// TDG.MR.REPORT: RCX = GPA of the TDREPORT_STRUCT out (1024-byte aligned), RDX = GPA of the
+// REPORTDATA in (64 bytes, 64-byte aligned), R8 = report subtype (0); both private. The TD's
+// TDREPORT comes from its module (attestation_client.h) with the guest's REPORTDATA and the
+// RTMRs the guest extended; it is written only once complete.
+u64 ServeMrReport(Vcpu& vcpu, const TdcallRequest& r) {
+  if (!IsAligned(r.rcx, attest_proto::kTdReportSize) || !IsAligned(r.rdx, 64) || r.r8 != 0 ||
+      !PrivateGpa(vcpu, r.rcx, attest_proto::kTdReportSize) || !PrivateGpa(vcpu, r.rdx, 64)) {
+    ReportRefusal(vcpu, "TDG.MR.REPORT",
+                  "TDREPORT not 1024-byte / REPORTDATA not 64-byte aligned in private RAM, or "
+                  "subtype not 0");
+    return status::kOperandInvalid;
+  }
+  if (!attest::TdxModuleAvailable()) {
+    ReportRefusal(vcpu, "TDG.MR.REPORT",
+                  "no TDX module (not a tee=tdx partition with attestation)");
+    return status::kOperandInvalid;
+  }
+  u8 report_data[64];
+  static u8 tdreport[attest_proto::kTdReportSize];
+  if (!vcpu.memory.PlatformReadGpa(r.rdx, report_data, sizeof(report_data)).ok()) {
+    return status::kOperandInvalid;
+  }
+  if (const Status s = attest::TdReport(report_data, tdreport); !s.ok()) {
+    ReportRefusal(vcpu, "TDG.MR.REPORT", s.message());
+    return status::kOperandInvalid;
+  }
+  if (!vcpu.memory.PlatformWriteGpa(r.rcx, tdreport, sizeof(tdreport)).ok()) {
+    return status::kOperandInvalid;
+  }
+  ++vcpu.tee.td_reports;
   return status::kSuccess;
 }
 
@@ -327,10 +392,7 @@ ExitAction ServeTdcall(Vcpu& vcpu) {
       vcpu.set_gpr(kRax, ServeRtmrExtend(vcpu, r));
       return ExitAction::kResumeNext;
     case TdcallKind::kMrReport:
-      // A TDREPORT is MACed by the CPU for the TD; the simulated platform's TDREPORT path
-      // serves the paravisor's own evidence, not an L2 guest's with its RTMRs. Refused.
-      ReportRefusal(vcpu, "TDG.MR.REPORT", "no TDREPORT source for an encrypted-state guest");
-      vcpu.set_gpr(kRax, status::kOperandInvalid);
+      vcpu.set_gpr(kRax, ServeMrReport(vcpu, r));
       return ExitAction::kResumeNext;
     case TdcallKind::kBadExposure:
       ReportRefusal(vcpu, "TDG.VP.VMCALL", "RCX exposes RAX, RCX, RSP or a reserved bit");

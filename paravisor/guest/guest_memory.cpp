@@ -34,6 +34,12 @@ Status GuestMemory::ReadGpa(u64 gpa, void* dst, usize len) const {
   return RawRead(gpa, dst, len);
 }
 
+Status GuestMemory::PlatformWriteGpa(u64 gpa, const void* src, usize len) {
+  if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: write outside guest RAM");
+  memcpy(base_ + gpa, src, len);
+  return Status::Ok();
+}
+
 Status GuestMemory::WriteGpa(u64 gpa, const void* src, usize len) {
   if (!Contains(gpa, len)) return Status(Err::kOutOfRange, "guest memory: write outside guest RAM");
   PV_TRY(CheckShared(gpa, len));

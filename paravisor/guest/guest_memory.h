@@ -50,8 +50,9 @@ class GuestMemory {
   // of an instruction the "hardware" completes) uses it, never an exit handler.
   Status PlatformReadGva(const GuestPaging& paging, u64 gva, void* dst, usize len) const;
   // The same for guest-physical memory the platform itself reads or writes (the TDX module's
-  // own leaves, TDG.MR.RTMR.EXTEND's data).
+  // own leaves: TDG.MR.RTMR.EXTEND's data, TDG.MR.REPORT's REPORTDATA in and TDREPORT out).
   Status PlatformReadGpa(u64 gpa, void* dst, usize len) const { return RawRead(gpa, dst, len); }
+  Status PlatformWriteGpa(u64 gpa, const void* src, usize len);
 
  private:
   template <typename Fn>

@@ -46,6 +46,8 @@ struct EncryptedState {
   VeInfo ve;
   u8 rtmr[kRtmrCount][kRtmrSize] = {};
   u32 rtmr_extends = 0;
+  u32 td_reports = 0;    // TDG.MR.REPORTs served
+  u32 quotes = 0;        // GetQuotes answered by the quoting service
   u8 notify_vector = 0;  // SetupEventNotifyInterrupt (0: none)
 
   bool sev() const { return mode == TeeMode::kSevEs || mode == TeeMode::kSevSnp; }

@@ -34,6 +34,10 @@ inline constexpr uint8_t kMsgReportRsp = 6;
 // Simulated platform only (not an AMD message type): TDX personality, TDG.MR.REPORT stand-in.
 inline constexpr uint8_t kMsgSimTdReportReq = 0xE0;
 inline constexpr uint8_t kMsgSimTdReportRsp = 0xE1;
+// Simulated platform only: the stand-in for the TDX module's RTMR registers (TDG.MR.RTMR.EXTEND
+// of the TD, relayed by the paravisor); on hardware the module keeps the RTMRs itself.
+inline constexpr uint8_t kMsgSimRtmrExtendReq = 0xE2;
+inline constexpr uint8_t kMsgSimRtmrExtendRsp = 0xE3;
 
 struct GuestMsgHeader {
   uint8_t authtag[32];  // 0x00: AES-GCM tag in bytes 0..15, rest zero
@@ -88,6 +92,13 @@ inline constexpr uint32_t kReportStatusInvalidKeySel = 0x27;
 // Simulated TDX personality: request payload = 64 bytes REPORTDATA; response payload = u32
 // status, u32 size (1024), 24 reserved bytes, then the 1024-byte TDREPORT.
 inline constexpr uint32_t kTdReportSize = 1024;
+
+// Simulated TDX personality, RTMR extension: request payload = u64 index (0..3, LE) then the 48
+// bytes to extend with (RTMR[index] = SHA-384(RTMR[index] || data)); response payload = u32
+// status, u32 size (48), 24 reserved bytes, then the new RTMR value.
+inline constexpr uint32_t kRtmrCount = 4;
+inline constexpr uint32_t kRtmrSize = 48;
+inline constexpr uint32_t kRtmrExtendRequestSize = 8 + kRtmrSize;
 
 }  // namespace pv::attest_proto
 

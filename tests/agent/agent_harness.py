@@ -197,6 +197,17 @@ class AgentTestCase(unittest.TestCase):
             args += ["--guest-args", guest_args]
         return self.agent.ok(*args, *extra)
 
+    def run_tdx_to_stop(self, name, guest_image, guest_args=None, timeout=120):
+        """A tee=tdx measured partition (64 MiB, paravisor `tee=tdx`) run until it stops: the
+        partition and its firmware log."""
+        self.create(name, guest_image, guest_args, "--tee", "tdx", "--memory", "64",
+                    "--cmdline", "tee=tdx")
+        self.agent.ok("start", name, timeout=120)
+        p = self.agent.wait_state(name, ["PARTITION_STATE_STOPPED", "PARTITION_STATE_FAILED"],
+                                  timeout=timeout)
+        with open(p["firmware_log_path"]) as f:
+            return p, f.read()
+
     def create_long_running(self, name):
         # The loop guest with iters=0 runs (CPUID exits) until it is stopped.
         return self.create(name, guest("loop.bin"), "iters=0")

@@ -157,15 +157,9 @@ class SimulatedSpAttestTest(AgentTestCase):
         a.ok("stop", "keep", "--force")
 
     def test_tdx_guest_get_evidence_returns_a_quote(self):
-        a = self.agent
         probe = os.path.join(PROBE_DIR, "attest_probe.bin")
         self.assertTrue(os.path.isfile(probe), f"PV_FWATTEST_GUEST_DIR: no {probe}")
-        a.ok("create", "probe", "--firmware", FIRMWARE, "--guest", probe, "--tee", "tdx",
-             "--memory", "64", "--cmdline", "tee=tdx")
-        a.ok("start", "probe", timeout=120)
-        p = a.wait_state("probe", ["PARTITION_STATE_STOPPED", "PARTITION_STATE_FAILED"], timeout=90)
-        with open(p["firmware_log_path"]) as f:
-            log = f.read()
+        p, log = self.run_tdx_to_stop("probe", probe, timeout=90)
         self.assertTrue(p["exit"].get("success"), log[-3000:])
         # The probe found its REPORT_DATA in the quote's TD body and timed GET_EVIDENCE.
         self.assertIn("ATTEST evidence_bytes=", log)

@@ -4,12 +4,14 @@
 #include "kbs/kbs_client.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <utility>
 
 #include "arch/event_timer.h"
 #include "arch/host_cpu.h"
 #include "attest/guest_evidence.h"
+#include "ghci/rtmr.h"
 #include "lib/log.h"
 #include "vcpu/backend_ops.h"
 
@@ -45,6 +47,11 @@ FakeEvidence& Evidence() {
   return evidence;
 }
 
+FakeTdxModule& TdxModule() {
+  static FakeTdxModule module;
+  return module;
+}
+
 std::vector<MsrInterceptCall>& MsrInterceptCalls() {
   static std::vector<MsrInterceptCall> calls;
   return calls;
@@ -62,6 +69,7 @@ void Reset() {
   MsrInterceptCalls().clear();
   Tsc() = 0;
   Evidence() = FakeEvidence{};
+  TdxModule() = FakeTdxModule{};
   Xcr0() = 0;
   Timer() = {};
 }
@@ -136,6 +144,27 @@ Result<usize> GuestEvidence(const u8 report_data[64], u8* out, usize cap) {
   if (e.evidence.size() > cap) return Status(Err::kOutOfRange, "fake evidence too large");
   std::copy(e.evidence.begin(), e.evidence.end(), out);
   return e.evidence.size();
+}
+bool TdxModuleAvailable() {
+  return fake::TdxModule().available;
+}
+Status TdReport(const u8 report_data[64], u8 tdreport[1024]) {
+  fake::FakeTdxModule& m = fake::TdxModule();
+  if (!m.status.ok()) return m.status;
+  ++m.reports;
+  std::memset(tdreport, 0, 1024);
+  tdreport[0] = 0x81;
+  std::memcpy(tdreport + 128, report_data, 64);
+  return Status::Ok();
+}
+Status ExtendRtmr(u32 index, const u8 data[48], u8 value[48]) {
+  fake::FakeTdxModule& m = fake::TdxModule();
+  if (!m.status.ok()) return m.status;
+  if (index >= 4) return Status(Err::kOutOfRange, "fake module: RTMR index");
+  ++m.extends;
+  PV_TRY(ghci::ExtendRtmr(m.rtmr[index], data));
+  std::memcpy(value, m.rtmr[index], 48);
+  return Status::Ok();
 }
 }  // namespace attest
 

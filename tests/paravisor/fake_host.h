@@ -39,6 +39,16 @@ struct FakeEvidence {
   u32 calls = 0;
 };
 FakeEvidence& Evidence();
+// The TD's TDX module behind the same seam: when `available`, TdReport returns a 1024-byte
+// TDREPORT of 0x81 then REPORTDATA at 128 (or fails with `status`) and ExtendRtmr extends
+// `rtmr` with the real SHA-384 (ghci/rtmr.cpp) and hands back the new value.
+struct FakeTdxModule {
+  bool available = false;
+  Status status;
+  u8 rtmr[4][48] = {};
+  u32 reports = 0, extends = 0;
+};
+FakeTdxModule& TdxModule();
 // The register seam (vcpu.h FillRegisters): a backend whose guest registers hold `values`
 // (indexed by register number, GPRs first); records what was fetched and how often.
 struct FakeRegisterSource {

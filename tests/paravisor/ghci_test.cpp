@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "exits/encrypted_exit.h"
+#include "fake_host.h"
 #include "ghci/tdcall.h"
 #include "guest/abi.h"
 #include "guest_fixture.h"
@@ -191,6 +192,87 @@ TEST_F(GhciTest, ModuleLeavesInfoVeinfoRtmrReport) {
   vcpu_.set_gpr(kRax, 99);
   Tdcall();
   EXPECT_EQ(vcpu_.gpr(kRax), status::kOperandInvalid);
+}
+
+// With the TD's module behind the attestation seam (a tee=tdx partition): RTMR extensions reach
+// the module first and the paravisor's copy follows it; TDG.MR.REPORT writes the module's
+// TDREPORT with the guest's REPORTDATA into the guest's buffer, after the checks the module makes
+// (alignment, private RAM, subtype 0), and writes nothing when a check or the module fails.
+TEST_F(GhciTest, MrReportAndRtmrExtendReachTheTdsModule) {
+  fake::TdxModule().available = true;
+  constexpr u64 kData = 0x900000, kReportData = 0x900040, kReport = 0xa00000;
+  u8 data[48];
+  for (int i = 0; i < 48; ++i) data[i] = static_cast<u8>(0x10 + i);
+  std::memcpy(ram_.data() + kData, data, 48);
+  fake::TdxModule().rtmr[1][0] = 0x55;  // the module's value, which the copy must follow
+  vcpu_.set_gpr(kRax, leaf::kMrRtmrExtend);
+  vcpu_.set_gpr(kRcx, kData);
+  vcpu_.set_gpr(kRdx, 1);
+  Tdcall();
+  EXPECT_EQ(vcpu_.gpr(kRax), status::kSuccess);
+  EXPECT_EQ(fake::TdxModule().extends, 1u);
+  EXPECT_EQ(std::memcmp(vcpu_.tee.rtmr[1], fake::TdxModule().rtmr[1], 48), 0);
+  u8 in[96] = {0x55};
+  std::memcpy(in + 48, data, 48);
+  u8 expect[48];
+  SHA384(in, sizeof(in), expect);
+  EXPECT_EQ(std::memcmp(vcpu_.tee.rtmr[1], expect, 48), 0);
+
+  u8 report_data[64];
+  for (int i = 0; i < 64; ++i) report_data[i] = static_cast<u8>(0xc0 + i);
+  std::memcpy(ram_.data() + kReportData, report_data, 64);
+  auto report = [&](u64 out, u64 rd, u64 subtype) {
+    vcpu_.set_gpr(kRax, leaf::kMrReport);
+    vcpu_.set_gpr(kRcx, out);
+    vcpu_.set_gpr(kRdx, rd);
+    vcpu_.set_gpr(kR8, subtype);
+    Tdcall();
+    return vcpu_.gpr(kRax);
+  };
+  EXPECT_EQ(report(kReport + 512, kReportData, 0), status::kOperandInvalid) << "TDREPORT align";
+  EXPECT_EQ(report(kReport, kReportData + 8, 0), status::kOperandInvalid) << "REPORTDATA align";
+  EXPECT_EQ(report(kReport, kReportData, 1), status::kOperandInvalid) << "subtype";
+  EXPECT_EQ(report(kRam, kReportData, 0), status::kOperandInvalid) << "outside RAM";
+  EXPECT_EQ(report(kRam - 512, kReportData, 0), status::kOperandInvalid) << "runs past RAM";
+  EXPECT_EQ(report(kReport | kSharedBit, kReportData, 0), status::kOperandInvalid) << "shared bit";
+  vcpu_.tee.shared.Share(kReport / kPageSize);
+  EXPECT_EQ(report(kReport, kReportData, 0), status::kOperandInvalid) << "shared page";
+  vcpu_.tee.shared.MakePrivate(kReport / kPageSize);
+  fake::TdxModule().status = Status(Err::kHardware, "module refused");
+  EXPECT_EQ(report(kReport, kReportData, 0), status::kOperandInvalid) << "module failed";
+  EXPECT_EQ(ram_[kReport], 0) << "nothing written before success";
+  fake::TdxModule().status = Status::Ok();
+  EXPECT_EQ(report(kReport, kReportData, 0), status::kSuccess);
+  EXPECT_EQ(ram_[kReport], 0x81);
+  EXPECT_EQ(std::memcmp(ram_.data() + kReport + 128, report_data, 64), 0);
+  EXPECT_EQ(vcpu_.tee.td_reports, 1u);
+  fake::TdxModule().available = false;
+  EXPECT_EQ(report(kReport, kReportData, 0), status::kOperandInvalid) << "no module";
+}
+
+TEST(GhciQuoteHeader, HostileHeadersAreRefusedByField) {
+  u8 buf[64] = {};
+  u64 version = 1;
+  std::memcpy(buf, &version, 8);
+  u32 in_len = 40;
+  std::memcpy(buf + 16, &in_len, 4);
+  const Result<QuoteHeader> ok = ParseQuoteHeader(buf, sizeof(buf));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.value().in_len, 40u);
+  EXPECT_FALSE(ParseQuoteHeader(buf, 23).ok());
+  in_len = 41;  // one byte past the 64-byte buffer
+  std::memcpy(buf + 16, &in_len, 4);
+  const Result<QuoteHeader> past = ParseQuoteHeader(buf, sizeof(buf));
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(std::string(past.status().message()).find("in_len"), std::string::npos);
+  in_len = 0xffffffff;
+  std::memcpy(buf + 16, &in_len, 4);
+  EXPECT_FALSE(ParseQuoteHeader(buf, sizeof(buf)).ok());
+  in_len = 0;
+  std::memcpy(buf + 16, &in_len, 4);
+  version = 2;
+  std::memcpy(buf, &version, 8);
+  EXPECT_FALSE(ParseQuoteHeader(buf, sizeof(buf)).ok());
 }
 
 TEST_F(GhciTest, InterceptsBecomeVeWithTheirInformation) {

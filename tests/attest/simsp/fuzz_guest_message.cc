@@ -2,6 +2,7 @@
 // picks the shape: odd = the input is the raw message (header checks, sizes, tag), even = the
 // rest is header fields + payload that the fuzzer seals with the known VMPCK, so the parsing
 // behind the authentication (report requests, sequence numbers, VMPL/key selection) is reached.
+// Bit 1 of byte 0 picks the TDX personality (TD report requests, RTMR extensions).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -25,8 +26,10 @@ const ss::SimulatedAmdSp* Sp() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::array<ss::Vmpck, 4> keys;
   for (int i = 0; i < 4; ++i) keys[i].fill(static_cast<uint8_t>(0x20 + i));
-  ss::GuestRequestServer server(Sp(), ss::PartitionIdentity(), keys);
   if (size == 0) return 0;
+  ss::PartitionIdentity id;
+  id.tdx_personality = (data[0] & 2) != 0;
+  ss::GuestRequestServer server(Sp(), id, keys);
   if (data[0] & 1) {
     (void)server.Handle(std::span<const uint8_t>(data + 1, size - 1));
     return 0;

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <openssl/evp.h>
+
 #include "attest/common/bytes.h"
 #include "attest/simsp/guest_request_server.h"
 #include "attest/simsp/guest_request_state.h"
@@ -74,7 +76,7 @@ TEST(GuestRequestState, DamagedFilesAreRefused) {
   };
   std::vector<uint8_t> b = good;
   b.pop_back();
-  EXPECT_NE(message(b).find("455 bytes, expected 456"), std::string::npos) << message(b);
+  EXPECT_NE(message(b).find("647 bytes, expected 648"), std::string::npos) << message(b);
   b = good;
   b[0] = 'X';
   EXPECT_NE(message(b).find("magic"), std::string::npos);
@@ -131,6 +133,70 @@ TEST(GuestRequestState, RestoredServerContinuesAndRefusesReplays) {
   EXPECT_EQ(std::vector<uint8_t>(tdreport.begin() + kTdInfoMrtdOffset,
                                  tdreport.begin() + kTdInfoMrtdOffset + 48),
             std::vector<uint8_t>(48, 0x3D));
+}
+
+// The payload of the response to `message` (sealed with Keys()[0]).
+std::vector<uint8_t> Open(const std::vector<uint8_t>& message) {
+  ap::GuestMsgHeader h;
+  std::memcpy(&h, message.data(), sizeof(h));
+  std::vector<uint8_t> plain(h.msg_sz);
+  EXPECT_TRUE(GuestMsgOpen(Keys()[0], h.msg_seqno,
+                           std::span<const uint8_t>(message.data() + ap::kAadOffset, ap::kAadSize),
+                           std::span<const uint8_t>(message.data() + sizeof(h), h.msg_sz),
+                           h.authtag, plain.data()));
+  return plain;
+}
+
+std::vector<uint8_t> Sha384(const std::vector<uint8_t>& in) {
+  std::vector<uint8_t> out(48);
+  unsigned int len = 48;
+  EVP_Digest(in.data(), in.size(), out.data(), &len, EVP_sha384(), nullptr);
+  return out;
+}
+
+// The simulated TDX module's RTMRs: extended with SHA-384(RTMR || data), carried by every later
+// TDREPORT (TDINFO.RTMR, covered by the MAC), kept across a restore; a bad index or size is
+// answered with an error status and changes nothing.
+TEST(GuestRequestState, RtmrExtensionsReachTheTdReportAndArePersisted) {
+  const std::string path = StatePath() + ".rtmr";
+  std::vector<uint8_t> extend(ap::kRtmrExtendRequestSize, 0xAB);
+  std::memset(extend.data(), 0, 8);
+  extend[0] = 2;  // RTMR2
+  std::vector<uint8_t> expected(48, 0);
+  expected.insert(expected.end(), extend.begin() + 8, extend.end());
+  expected = Sha384(expected);
+  {
+    GuestRequestServer server(nullptr, TdxIdentity(), Keys());
+    ASSERT_TRUE(server.PersistTo(path).ok());
+    auto rsp = server.Handle(BuildGuestMessage(Keys()[0], 0, 1, ap::kMsgSimRtmrExtendReq, extend));
+    ASSERT_TRUE(rsp.ok()) << rsp.status();
+    const std::vector<uint8_t> plain = Open(*rsp);
+    ASSERT_EQ(plain.size(), sizeof(ap::ReportResponseHeader) + 48);
+    EXPECT_EQ(plain[0], ap::kReportStatusSuccess);
+    EXPECT_EQ(std::vector<uint8_t>(plain.begin() + 32, plain.end()), expected);
+    std::vector<uint8_t> bad = extend;
+    bad[0] = 4;  // no RTMR4
+    auto refused = server.Handle(BuildGuestMessage(Keys()[0], 0, 3, ap::kMsgSimRtmrExtendReq, bad));
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(Open(*refused)[0], ap::kReportStatusInvalidParams);
+    auto short_one = server.Handle(
+        BuildGuestMessage(Keys()[0], 0, 5, ap::kMsgSimRtmrExtendReq, std::vector<uint8_t>(8, 0)));
+    ASSERT_TRUE(short_one.ok());
+    EXPECT_EQ(Open(*short_one)[0], ap::kReportStatusInvalidParams);
+    const auto rtmr2 = server.Rtmr(2);
+    EXPECT_EQ(std::vector<uint8_t>(rtmr2.begin(), rtmr2.end()), expected);
+  }
+  auto restored = GuestRequestServer::Restore(nullptr, path);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  auto rsp = (*restored)->Handle(Request(7));
+  ASSERT_TRUE(rsp.ok()) << rsp.status();
+  const std::vector<uint8_t> plain = Open(*rsp);
+  const std::vector<uint8_t> tdreport(plain.begin() + sizeof(ap::ReportResponseHeader),
+                                      plain.end());
+  EXPECT_TRUE((*restored)->CheckTdReport(tdreport).ok());
+  const auto at = tdreport.begin() + kTdInfoRtmrOffset;
+  EXPECT_EQ(std::vector<uint8_t>(at + 96, at + 144), expected);
+  EXPECT_EQ(std::vector<uint8_t>(at, at + 96), std::vector<uint8_t>(96, 0));
 }
 
 TEST(GuestRequestState, AFileThatIsNotAStateIsRefusedByName) {
