@@ -1338,6 +1338,10 @@ absl::StatusOr<pv::v1::Partition> PartitionManager::QmpTransition(
     absl::MutexLock qmp_lock(&p->qmp_mu);
     absl::StatusOr<nlohmann::json> done = qmp->Execute(command, nullptr, std::chrono::seconds(5));
     if (!done.ok()) {
+      // A stop or delete racing with this call ends QEMU under it: that is the caller's wrong
+      // state, not an unavailable agent.
+      absl::MutexLock lock(&mu_);
+      if (p->record.state() != from) return WrongState(p->record, call, StateName(from));
       return absl::UnavailableError(absl::StrCat("QMP ", command, ": ", done.status().message()));
     }
   }

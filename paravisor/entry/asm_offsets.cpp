@@ -102,6 +102,7 @@ extern "C" void pv_asm_offsets() {
   PV_DEFINE(PV_BOOT_INFO_mem_size, offsetof(pv::abi::BootInfo, mem_size));
   PV_DEFINE(PV_BOOT_INFO_cmdline_len, offsetof(pv::abi::BootInfo, cmdline_len));
   PV_DEFINE(PV_HC_GET_ABI_VERSION, pv::abi::kHcGetAbiVersion);
+  PV_DEFINE(PV_ABI_VERSION, pv::abi::kAbiVersion);
   PV_DEFINE(PV_HC_PRINT, pv::abi::kHcPrint);
   PV_DEFINE(PV_HC_EXIT, pv::abi::kHcExit);
   PV_DEFINE(PV_HC_NOP, pv::abi::kHcNop);

@@ -111,7 +111,7 @@ main:
     ;    memory the paravisor cannot read (-14).
     mov eax, PV_HC_GET_ABI_VERSION
     vmmcall
-    cmp rax, 2
+    cmp rax, PV_ABI_VERSION
     FAIL_IF_NE 23
     mov eax, 0x1234
     vmmcall
