@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# One command from a fresh machine to a running demo: installs packages, builds the paravisor,
-# the demo guest, the host agent and its CLI, starts `pv-agent` unless one already answers on
-# its socket, and runs `pvctl launch` on the demo partition. The partition is a QEMU process
-# (TCG, AMD SVM with nested paging) managed by the agent; the guest's console shown below
+# One command from a fresh machine to the project's main job: installs packages, builds, and
+# launches an ATTESTED demo confidential partition (scripts/demo_attest.sh): pv-kbs with a policy
+# whose reference measurement `pvattest measure` computed, pv-agent, and `pvctl launch --attest`
+# on a measured tee=sev-snp partition of the SIMULATED secure processor (a test platform, not a
+# trust anchor); the guest gets its secret only after the KBS verified the partition's evidence,
+# and the timeline is printed. `scripts/demo.sh [--attest] [--json]` is that; `--plain` runs
+# the unattested demo instead: `pvctl launch` of the paravisor + hello guest, whose console
 # arrives through the paravisor's exit proxy (flatbuffers messages over shared-memory rings).
 #
 # Environment: PV_BUILD_DIR (build directory, default build), PV_AGENT_SOCKET (agent socket,
 # default as pvctl's), PV_DEMO_KEEP_AGENT=1 (leave an agent this script started running).
-# `scripts/demo.sh --attest [--json]`: the attested launch instead (scripts/demo_attest.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,8 +23,10 @@ if [ -z "${PV_AGENT_SOCKET:-}" ]; then
   fi
 fi
 export PV_AGENT_SOCKET
-if [ "${1:-}" = "--attest" ]; then
+if [ "${1:-}" = "--plain" ]; then
   shift
+else
+  [ "${1:-}" = "--attest" ] && shift
   scripts/build.sh --target paravisor guests pv-agent pvctl pv-kbs pvkbs pvattest
   exec scripts/demo_attest.sh "$@"
 fi
