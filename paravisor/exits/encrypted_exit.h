@@ -28,8 +28,9 @@ namespace pv {
 ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit);
 
 // What the backends' run loops call after a guest exit: the encrypted-state path for a tee= guest,
-// the ordinary exit model otherwise (one flag test on the common path).
-inline ExitAction ProcessGuestExit(Vcpu& vcpu, const Exit& exit) {
+// the ordinary exit model otherwise (one flag test on the common path). Always inline: as an
+// out-of-line call it costs the common exit a call, a frame and two saved registers.
+[[gnu::always_inline]] inline ExitAction ProcessGuestExit(Vcpu& vcpu, const Exit& exit) {
   if (vcpu.tee.enabled()) [[unlikely]]
     return ProcessEncryptedStateExit(vcpu, exit);
   return ProcessExit(vcpu, exit);

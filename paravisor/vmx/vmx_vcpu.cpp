@@ -233,7 +233,7 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
 // The rest of the exit information the reason needs (VmxExitKind), for the exits whose handlers
 // need more than the length, RIP and CPL, and for entry failures; and the event whose delivery
 // the exit interrupted. Out of line: the common instruction exits need none of it.
-[[gnu::noinline]] Exit ReadExitDetails(Vcpu& vcpu, u32 reason, u32 length) {
+[[gnu::noinline]] void ReadExitDetails(Vcpu& vcpu, u32 reason, u32 length, Exit* exit) {
   const u8 needs = VmxExitKindOf(reason).needs;
   ExitInfo info;
   info.reason = reason;
@@ -249,7 +249,7 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
     vcpu.run.launched = 1;  // only after an entry that really happened
     if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
   }
-  return DecodeVmxExit(info);
+  *exit = DecodeVmxExit(info);
 }
 
 }  // namespace
@@ -418,15 +418,15 @@ void RunVmxVcpu(Vcpu& vcpu) {
       available |= RegBit(Reg::kCpl);
     }
     vcpu.BeginExit(available);
-    ExitAction action;
+    // One Exit and one (inline) dispatch for both kinds of exit.
+    Exit exit;
     if ((kind.needs & kDetailNeeds) || (reason & exit_reason::kEntryFailureBit)) [[unlikely]] {
-      action = ProcessGuestExit(vcpu, ReadExitDetails(vcpu, reason, length));
+      ReadExitDetails(vcpu, reason, length, &exit);
     } else {
       vcpu.run.launched = 1;  // only after an entry that really happened
-      Exit exit;
       DecodeVmxCommon(reason, kind, length, &exit);
-      action = ProcessGuestExit(vcpu, exit);
     }
+    const ExitAction action = ProcessGuestExit(vcpu, exit);
 
     if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
