@@ -182,13 +182,14 @@ inline void DecodeVmxOperands(const ExitInfo& info, Exit* out) {
 // What every exit's decoding shares: the reason, the raw code, the hardware's length. The run
 // loop uses it alone for the exits with nothing else to decode (VmxExitKind needs only the length
 // and registers), DecodeVmxExit for the rest.
+// Every one of these fields is written: the run loop keeps one Exit whose other fields stay 0.
 inline void DecodeVmxCommon(u32 reason, const VmxExitKind& kind, u32 instruction_length, Exit* e) {
   e->raw_code = reason;
   e->reason = kind.reason;
-  if ((kind.needs & exit_needs::kInstructionLength) && instruction_length != 0) {
-    e->instruction_length = instruction_length;
-    e->length_valid = true;
-  }
+  const bool length_valid =
+      (kind.needs & exit_needs::kInstructionLength) && instruction_length != 0;
+  e->instruction_length = length_valid ? instruction_length : 0;
+  e->length_valid = length_valid;
 }
 
 inline Exit DecodeVmxExit(const ExitInfo& info) {

@@ -231,9 +231,10 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
                             exit_needs::kVectoring | exit_needs::kOperands;
 
 // The rest of the exit information the reason needs (VmxExitKind), for the exits whose handlers
-// need more than the length, RIP and CPL, and for entry failures; and the event whose delivery
-// the exit interrupted. Out of line: the common instruction exits need none of it.
-[[gnu::noinline]] void ReadExitDetails(Vcpu& vcpu, u32 reason, u32 length, Exit* exit) {
+// need more than the length, RIP and CPL, and for entry failures; the event whose delivery the
+// exit interrupted; and the dispatch, on an Exit of its own. Out of line: the common
+// instruction exits need none of it.
+[[gnu::noinline]] ExitAction ProcessExitInDetail(Vcpu& vcpu, u32 reason, u32 length) {
   const u8 needs = VmxExitKindOf(reason).needs;
   ExitInfo info;
   info.reason = reason;
@@ -249,7 +250,7 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
     vcpu.run.launched = 1;  // only after an entry that really happened
     if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
   }
-  *exit = DecodeVmxExit(info);
+  return ProcessGuestExit(vcpu, DecodeVmxExit(info));
 }
 
 }  // namespace
@@ -377,6 +378,9 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx) {
 
 void RunVmxVcpu(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
+  // One Exit for the loop's common exits: DecodeVmxCommon writes the fields they use, the others
+  // are never written (0), so no exit pays for clearing them.
+  Exit exit;
   for (;;) {
     // What the handlers changed, into the VMCS: RIP after almost every exit (the advance past
     // the instruction) in line, anything else in one call that only some exits need.
@@ -418,15 +422,14 @@ void RunVmxVcpu(Vcpu& vcpu) {
       available |= RegBit(Reg::kCpl);
     }
     vcpu.BeginExit(available);
-    // One Exit and one (inline) dispatch for both kinds of exit.
-    Exit exit;
+    ExitAction action;
     if ((kind.needs & kDetailNeeds) || (reason & exit_reason::kEntryFailureBit)) [[unlikely]] {
-      ReadExitDetails(vcpu, reason, length, &exit);
+      action = ProcessExitInDetail(vcpu, reason, length);
     } else {
       vcpu.run.launched = 1;  // only after an entry that really happened
       DecodeVmxCommon(reason, kind, length, &exit);
+      action = ProcessGuestExit(vcpu, exit);
     }
-    const ExitAction action = ProcessGuestExit(vcpu, exit);
 
     if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
