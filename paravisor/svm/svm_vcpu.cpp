@@ -227,9 +227,11 @@ namespace {
   return ProcessGuestExit(vcpu, exit);
 }
 
-}  // namespace
-
-void RunSvmVcpu(Vcpu& vcpu) {
+// kPlain: a guest of the paravisor's own ABI, with neither the PC platform (vcpu.irq) nor the
+// encrypted-state mode (vcpu.tee), both fixed before the guest first runs; its loop tests
+// neither (RunSvmVcpu picks the loop once).
+template <bool kPlain>
+void RunSvmLoop(Vcpu& vcpu) {
   SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
   Vmcb& vmcb = *svm.vmcb;
   const bool nrip_save = svm.nrip_save;
@@ -253,7 +255,7 @@ void RunSvmVcpu(Vcpu& vcpu) {
                : 0);
       vcpu.pending.valid = false;
     }
-    if (vcpu.irq.enabled) PrepareSvmInterrupt(vcpu, vmcb);
+    if (!kPlain && vcpu.irq.enabled) PrepareSvmInterrupt(vcpu, vmcb);
 
     pv_svm_run(&vcpu.run);
 
@@ -276,7 +278,7 @@ void RunSvmVcpu(Vcpu& vcpu) {
       action = ProcessExitInDetail(vcpu, vmcb, nrip_save);
     } else {
       DecodeSvmCommon(vmcb, kind, nrip_save, &exit);
-      action = ProcessGuestExit(vcpu, exit);
+      action = kPlain ? ProcessExit(vcpu, exit) : ProcessGuestExit(vcpu, exit);
     }
     if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
@@ -285,6 +287,16 @@ void RunSvmVcpu(Vcpu& vcpu) {
     } else if (action == ExitAction::kStop) {
       return;
     }
+  }
+}
+
+}  // namespace
+
+void RunSvmVcpu(Vcpu& vcpu) {
+  if (vcpu.irq.enabled || vcpu.tee.enabled()) {
+    RunSvmLoop<false>(vcpu);
+  } else {
+    RunSvmLoop<true>(vcpu);
   }
 }
 

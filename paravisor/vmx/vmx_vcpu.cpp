@@ -376,7 +376,13 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx) {
   vmx = VmxVcpu{};
 }
 
-void RunVmxVcpu(Vcpu& vcpu) {
+namespace {
+
+// kPlain: a guest of the paravisor's own ABI, with neither the PC platform (vcpu.irq) nor the
+// encrypted-state mode (vcpu.tee), both fixed before the guest first runs; its loop tests
+// neither (RunVmxVcpu picks the loop once).
+template <bool kPlain>
+void RunVmxLoop(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
   // One Exit for the loop's common exits: DecodeVmxCommon writes the fields they use, the others
   // are never written (0), so no exit pays for clearing them.
@@ -389,7 +395,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
     if (dirty & ~(kSwitchedGprs | RegBit(Reg::kRip))) [[unlikely]]
       WriteDirtyRegisters(vcpu, vmx);
     if (vcpu.pending.valid) InjectPendingException(vcpu);
-    if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
+    if (!kPlain && vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
     const int fail = pv_vmx_run(&vcpu.run);
 
@@ -409,7 +415,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
     // exits (CPUID, VMCALL, HLT, ...) never need is read out of line; any other register only
     // if a handler asks (vcpu/registers.h).
     const u32 reason = static_cast<u32>(VmRead(field::kExitReason));
-    const VmxExitKind& kind = VmxExitKindOf(reason);
+    const VmxExitKind& kind = VmxExitKindForRunLoop(reason);
     u32 length = 0;
     RegMask available = kSwitchedGprs;
     if (kind.needs & exit_needs::kInstructionLength) [[likely]] {
@@ -423,12 +429,12 @@ void RunVmxVcpu(Vcpu& vcpu) {
     }
     vcpu.BeginExit(available);
     ExitAction action;
-    if ((kind.needs & kDetailNeeds) || (reason & exit_reason::kEntryFailureBit)) [[unlikely]] {
+    if (kind.needs & kDetailNeeds) [[unlikely]] {  // entry failures too (VmxExitKindForRunLoop)
       action = ProcessExitInDetail(vcpu, reason, length);
     } else {
       vcpu.run.launched = 1;  // only after an entry that really happened
       DecodeVmxCommon(reason, kind, length, &exit);
-      action = ProcessGuestExit(vcpu, exit);
+      action = kPlain ? ProcessExit(vcpu, exit) : ProcessGuestExit(vcpu, exit);
     }
 
     if (action == ExitAction::kResumeNext) [[likely]] {
@@ -440,6 +446,16 @@ void RunVmxVcpu(Vcpu& vcpu) {
     } else if (action == ExitAction::kStop) {
       return;
     }
+  }
+}
+
+}  // namespace
+
+void RunVmxVcpu(Vcpu& vcpu) {
+  if (vcpu.irq.enabled || vcpu.tee.enabled()) {
+    RunVmxLoop<false>(vcpu);
+  } else {
+    RunVmxLoop<true>(vcpu);
   }
 }
 
