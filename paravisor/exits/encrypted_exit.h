@@ -36,6 +36,13 @@ ExitAction ProcessEncryptedStateExit(Vcpu& vcpu, const Exit& exit);
   return ProcessExit(vcpu, exit);
 }
 
+// A guest of the paravisor's own ABI: neither the PC platform (vcpu.irq) nor the encrypted-state
+// mode, both fixed before the guest first runs. The backends run it in a loop that tests neither
+// and calls ProcessExit directly.
+inline bool IsPlainGuest(const Vcpu& vcpu) {
+  return !vcpu.irq.enabled && !vcpu.tee.enabled();
+}
+
 // For the GHCB and GHCI servers. An exit of `reason` and nothing else: what a protocol request
 // hands to DispatchExit.
 inline Exit ProtocolExit(ExitReason reason) {

@@ -227,9 +227,7 @@ namespace {
   return ProcessGuestExit(vcpu, exit);
 }
 
-// kPlain: a guest of the paravisor's own ABI, with neither the PC platform (vcpu.irq) nor the
-// encrypted-state mode (vcpu.tee), both fixed before the guest first runs; its loop tests
-// neither (RunSvmVcpu picks the loop once).
+// kPlain: IsPlainGuest (exits/encrypted_exit.h), decided once by RunSvmVcpu.
 template <bool kPlain>
 void RunSvmLoop(Vcpu& vcpu) {
   SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
@@ -293,11 +291,7 @@ void RunSvmLoop(Vcpu& vcpu) {
 }  // namespace
 
 void RunSvmVcpu(Vcpu& vcpu) {
-  if (vcpu.irq.enabled || vcpu.tee.enabled()) {
-    RunSvmLoop<false>(vcpu);
-  } else {
-    RunSvmLoop<true>(vcpu);
-  }
+  IsPlainGuest(vcpu) ? RunSvmLoop<true>(vcpu) : RunSvmLoop<false>(vcpu);
 }
 
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {

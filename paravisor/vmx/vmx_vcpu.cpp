@@ -378,9 +378,7 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx) {
 
 namespace {
 
-// kPlain: a guest of the paravisor's own ABI, with neither the PC platform (vcpu.irq) nor the
-// encrypted-state mode (vcpu.tee), both fixed before the guest first runs; its loop tests
-// neither (RunVmxVcpu picks the loop once).
+// kPlain: IsPlainGuest (exits/encrypted_exit.h), decided once by RunVmxVcpu.
 template <bool kPlain>
 void RunVmxLoop(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
@@ -452,11 +450,7 @@ void RunVmxLoop(Vcpu& vcpu) {
 }  // namespace
 
 void RunVmxVcpu(Vcpu& vcpu) {
-  if (vcpu.irq.enabled || vcpu.tee.enabled()) {
-    RunVmxLoop<false>(vcpu);
-  } else {
-    RunVmxLoop<true>(vcpu);
-  }
+  IsPlainGuest(vcpu) ? RunVmxLoop<true>(vcpu) : RunVmxLoop<false>(vcpu);
 }
 
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {
