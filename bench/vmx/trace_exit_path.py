@@ -47,12 +47,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build", required=True, help="the build directory")
     p.add_argument("--cpu", default="corei7_skylake_x", help="Bochs CPU model (ryzen for SVM)")
-    p.add_argument("--function", default="pv::HandleHypercall(pv::Vcpu&, pv::Exit const&)",
-                   help="a function called once per round trip (demangled name)")
+    p.add_argument("--function",
+                   help="a function called once per round trip (demangled name; default: the "
+                        "world switch, pv_svm_run for ryzen, pv_vmx_run otherwise)")
     p.add_argument("--skip", type=int, default=8, help="round trips to let pass first")
     p.add_argument("--out", help="write the instruction trace here")
     p.add_argument("--bochs", default="bochs")
     args = p.parse_args()
+    if args.function is None:
+        args.function = "pv_svm_run" if args.cpu == "ryzen" else "pv_vmx_run"
     firmware = os.path.join(args.build, "paravisor", "paravisor-test.elf")
     syms, image_end = symbols(firmware)
     addrs = [a for a, _ in syms]

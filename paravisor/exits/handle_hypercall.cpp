@@ -1,5 +1,5 @@
-// VMMCALL/VMCALL: the guest ABI in guest/abi.h. Only CPL 0 may call; other privilege levels get
-// #UD, as if the instruction did not exist for them.
+// VMMCALL/VMCALL: the guest ABI in guest/abi.h, all but the calls that only set a result (those
+// are inline in exits/handlers.h: HandleHypercall).
 #include "attest/guest_evidence.h"
 #include "exits/handlers.h"
 #include "guest/abi.h"
@@ -72,9 +72,9 @@ namespace {
   return static_cast<i64>(v.len);
 }
 
-// Everything but the calls that only set a result: out of line, so the null hypercall and
-// GET_ABI_VERSION pay for none of it (no frame, no saved registers).
-[[gnu::noinline]] ExitAction HandleOtherHypercall(Vcpu& vcpu, const Exit& exit, u64 nr) {
+}  // namespace
+
+ExitAction HandleOtherHypercall(Vcpu& vcpu, const Exit& exit, u64 nr) {
   if (nr >= abi::kHcTestBase) return testing::HandleTestHypercall(vcpu, exit);
   i64 result;
   switch (nr) {
@@ -98,27 +98,9 @@ namespace {
   return ExitAction::kResumeNext;
 }
 
-[[gnu::noinline]] ExitAction RefuseHypercall(Vcpu& vcpu) {
+ExitAction RefuseHypercall(Vcpu& vcpu) {
   vcpu.InjectException(kVectorUd, false, 0);
   return ExitAction::kResumeSame;
-}
-
-}  // namespace
-
-ExitAction HandleHypercall(Vcpu& vcpu, const Exit& exit) {
-  if (vcpu.cpl() != 0) [[unlikely]]
-    return RefuseHypercall(vcpu);
-  const u64 nr = vcpu.gpr(kRax);
-  switch (nr) {
-    case abi::kHcNop:
-      vcpu.set_gpr(kRax, 0);
-      return ExitAction::kResumeNext;
-    case abi::kHcGetAbiVersion:
-      vcpu.set_gpr(kRax, abi::kAbiVersion);
-      return ExitAction::kResumeNext;
-    default:
-      return HandleOtherHypercall(vcpu, exit, nr);
-  }
 }
 
 }  // namespace pv

@@ -118,27 +118,31 @@ inline void DecodeSvmOperands(const Vmcb& vmcb, u64 guest_rcx, Exit* out) {
   }
 }
 
+// What every exit's decoding shares: the reason, the raw code and the hardware's length (NRIP
+// save's next RIP minus the VMCB's RIP), every one of these fields written. The run loop uses it
+// alone for the exits with nothing else to decode (no kInfo, no kOperands), on an Exit whose
+// other fields stay 0; DecodeSvmExit for the rest.
+inline void DecodeSvmCommon(const Vmcb& vmcb, const SvmExitKind& kind, bool nrip_save, Exit* e) {
+  const VmcbControl& c = vmcb.control;
+  e->raw_code = c.exit_code;
+  e->reason = kind.reason;
+  const bool length_valid = nrip_save && (kind.needs & exit_needs::kNextRip) && c.next_rip != 0;
+  e->instruction_length = length_valid ? c.next_rip - vmcb.save.rip : 0;
+  e->length_valid = length_valid;
+}
+
 // Decodes the VMCB's exit information into the architecture-neutral model. The instruction
 // length is the hardware's next RIP (NRIP save, IOIO's EXITINFO2) minus the VMCB's RIP.
 inline Exit DecodeSvmExit(const Vmcb& vmcb, bool nrip_save, u64 guest_rcx) {
   const VmcbControl& c = vmcb.control;
   Exit e;
-  e.raw_code = c.exit_code;
   const SvmExitKind kind = SvmExitKindOf(c.exit_code);
-  e.reason = kind.reason;
-  // Without NRIP save no exit has a next RIP: drop the bit, then one test per path.
-  const u8 needs = kind.needs & (nrip_save ? 0xff : static_cast<u8>(~exit_needs::kNextRip));
-  if (needs & (exit_needs::kInfo | exit_needs::kOperands)) [[unlikely]] {
-    if (needs & exit_needs::kInfo) {
-      e.raw_info1 = c.exit_info1;
-      e.raw_info2 = c.exit_info2;
-    }
-    if (needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
+  DecodeSvmCommon(vmcb, kind, nrip_save, &e);
+  if (kind.needs & exit_needs::kInfo) {
+    e.raw_info1 = c.exit_info1;
+    e.raw_info2 = c.exit_info2;
   }
-  if ((needs & exit_needs::kNextRip) && c.next_rip != 0) [[likely]] {
-    e.instruction_length = c.next_rip - vmcb.save.rip;
-    e.length_valid = true;
-  }
+  if (kind.needs & exit_needs::kOperands) DecodeSvmOperands(vmcb, guest_rcx, &e);
   return e;
 }
 

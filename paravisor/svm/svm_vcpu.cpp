@@ -201,10 +201,41 @@ void TeardownSvmVcpu(SvmVcpu& svm) {
   svm = SvmVcpu{};
 }
 
-void RunSvmVcpu(Vcpu& vcpu) {
+namespace {
+
+// The exits with more to decode than the common ones (EXITINFO, operands) or an event whose
+// delivery they interrupted: decoded, the event handled, dispatched. kStop after a #GP during
+// a #DF's delivery (shutdown), kResumeSame after one during another event's (#DF injected).
+[[gnu::noinline]] ExitAction ProcessExitInDetail(Vcpu& vcpu, Vmcb& vmcb, bool nrip_save) {
+  const Exit exit = DecodeSvmExit(vmcb, nrip_save, vcpu.run.gprs[kRcx]);
+  // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
+  // EXITINTINFO; it must be delivered again on the next entry or the guest loses it.
+  if (vmcb.control.exit_int_info & kEventValid) {
+    // A #GP raised while delivering another event (intercepted only to tell SVM instructions
+    // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
+    // here instead of re-injecting #GP, which would fault again forever.
+    if (exit.reason == ExitReason::kGeneralProtection) {
+      if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
+        ProcessExit(vcpu, ShutdownExit(exit));
+        return ExitAction::kStop;
+      }
+      vmcb.control.event_inject = kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
+      return ExitAction::kResumeSame;
+    }
+    vmcb.control.event_inject = vmcb.control.exit_int_info;
+  }
+  return ProcessGuestExit(vcpu, exit);
+}
+
+// kPlain: IsPlainGuest (exits/encrypted_exit.h), decided once by RunSvmVcpu.
+template <bool kPlain>
+void RunSvmLoop(Vcpu& vcpu) {
   SvmVcpu& svm = *static_cast<SvmVcpu*>(vcpu.backend_state);
   Vmcb& vmcb = *svm.vmcb;
   const bool nrip_save = svm.nrip_save;
+  // One Exit for the loop's common exits: DecodeSvmCommon writes the fields they use, the others
+  // are never written (0), so no exit pays for clearing them.
+  Exit exit;
   for (;;) {
     // RAX is switched by VMRUN from the VMCB; every handler family reads or writes it, so it is
     // copied both ways (two moves) rather than fetched; RIP, which the cache always holds on
@@ -222,7 +253,7 @@ void RunSvmVcpu(Vcpu& vcpu) {
                : 0);
       vcpu.pending.valid = false;
     }
-    if (vcpu.irq.enabled) PrepareSvmInterrupt(vcpu, vmcb);
+    if (!kPlain && vcpu.irq.enabled) PrepareSvmInterrupt(vcpu, vmcb);
 
     pv_svm_run(&vcpu.run);
 
@@ -236,25 +267,17 @@ void RunSvmVcpu(Vcpu& vcpu) {
     vcpu.regs.value(Reg::kCpl) = vmcb.save.cpl;
     vcpu.BeginExit(kSwitchedGprs | RegBit(Reg::kRip) | RegBit(Reg::kCpl));
 
-    const Exit exit = DecodeSvmExit(vmcb, nrip_save, vcpu.run.gprs[kRcx]);
-    // An event whose delivery the exit interrupted (e.g. an exception that hit an NPF) is in
-    // EXITINTINFO; it must be delivered again on the next entry or the guest loses it.
-    if (vmcb.control.exit_int_info & kEventValid) {
-      // A #GP raised while delivering another event (intercepted only to tell SVM instructions
-      // apart) is what the CPU would have turned into #DF, or after a #DF into shutdown: do that
-      // here instead of re-injecting #GP, which would fault again forever.
-      if (exit.reason == ExitReason::kGeneralProtection) {
-        if ((vmcb.control.exit_int_info & 0xff) == kVectorDf) {
-          ProcessExit(vcpu, ShutdownExit(exit));
-          return;
-        }
-        vmcb.control.event_inject =
-            kVectorDf | kEventTypeException | kEventErrorValid | kEventValid;
-        continue;
-      }
-      vmcb.control.event_inject = vmcb.control.exit_int_info;
+    // The common exits (CPUID, VMMCALL, HLT, ...: nothing but the length to decode, no event
+    // interrupted) in line, on an Exit whose other fields stay 0; the rest out of line.
+    const SvmExitKind kind = SvmExitKindOf(vmcb.control.exit_code);
+    ExitAction action;
+    if ((kind.needs & (exit_needs::kInfo | exit_needs::kOperands)) ||
+        (vmcb.control.exit_int_info & kEventValid)) [[unlikely]] {
+      action = ProcessExitInDetail(vcpu, vmcb, nrip_save);
+    } else {
+      DecodeSvmCommon(vmcb, kind, nrip_save, &exit);
+      action = kPlain ? ProcessExit(vcpu, exit) : ProcessGuestExit(vcpu, exit);
     }
-    const ExitAction action = ProcessGuestExit(vcpu, exit);
     if (action == ExitAction::kResumeNext) [[likely]] {
       // Skipping the instruction ends any STI / MOV SS interrupt shadow it was in (a HLT right
       // after STI exits inside the shadow); keeping it would shadow the wrong instruction.
@@ -263,6 +286,12 @@ void RunSvmVcpu(Vcpu& vcpu) {
       return;
     }
   }
+}
+
+}  // namespace
+
+void RunSvmVcpu(Vcpu& vcpu) {
+  IsPlainGuest(vcpu) ? RunSvmLoop<true>(vcpu) : RunSvmLoop<false>(vcpu);
 }
 
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {

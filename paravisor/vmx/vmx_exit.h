@@ -130,6 +130,16 @@ inline const VmxExitKind& VmxExitKindOf(u32 full_reason) {
   return kVmxExitKinds.kinds[basic < kVmxExitKindCount ? basic : kVmxExitKindCount];
 }
 
+// The run loop's first look at an exit: the kind of the full exit-reason field, in which any bit
+// beyond the basic reason (entry failure, enclave mode, pending MTF, exit from VMX root) selects
+// the unknown kind, whose needs send the exit to the complete, out-of-line decode; one compare
+// on the common path instead of the mask and a test of the entry-failure bit.
+inline const VmxExitKind& VmxExitKindForRunLoop(u32 full_reason) {
+  static_assert((kVmxExitKinds.kinds[kVmxExitKindCount].needs & exit_needs::kQualification) != 0,
+                "the unknown kind takes the complete decode");
+  return kVmxExitKinds.kinds[full_reason < kVmxExitKindCount ? full_reason : kVmxExitKindCount];
+}
+
 namespace exit_qualification {
 // I/O exit qualification (SDM table 28-5).
 constexpr u64 kIoSizeMask = 0x7;  // size - 1
@@ -182,13 +192,14 @@ inline void DecodeVmxOperands(const ExitInfo& info, Exit* out) {
 // What every exit's decoding shares: the reason, the raw code, the hardware's length. The run
 // loop uses it alone for the exits with nothing else to decode (VmxExitKind needs only the length
 // and registers), DecodeVmxExit for the rest.
+// `instruction_length`: the VM-exit instruction length for a kind with kInstructionLength, 0 for
+// any other (the field is undefined then). Every one of these fields is written: the run loop
+// keeps one Exit whose other fields stay 0.
 inline void DecodeVmxCommon(u32 reason, const VmxExitKind& kind, u32 instruction_length, Exit* e) {
   e->raw_code = reason;
   e->reason = kind.reason;
-  if ((kind.needs & exit_needs::kInstructionLength) && instruction_length != 0) {
-    e->instruction_length = instruction_length;
-    e->length_valid = true;
-  }
+  e->instruction_length = instruction_length;
+  e->length_valid = instruction_length != 0;
 }
 
 inline Exit DecodeVmxExit(const ExitInfo& info) {
@@ -201,7 +212,8 @@ inline Exit DecodeVmxExit(const ExitInfo& info) {
     return e;
   }
   const VmxExitKind& kind = VmxExitKindOf(info.reason);
-  DecodeVmxCommon(info.reason, kind, info.instruction_length, &e);
+  DecodeVmxCommon(info.reason, kind,
+                  (kind.needs & exit_needs::kInstructionLength) ? info.instruction_length : 0, &e);
   if (kind.needs & exit_needs::kOperands) DecodeVmxOperands(info, &e);
   return e;
 }

@@ -231,9 +231,10 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
                             exit_needs::kVectoring | exit_needs::kOperands;
 
 // The rest of the exit information the reason needs (VmxExitKind), for the exits whose handlers
-// need more than the length, RIP and CPL, and for entry failures; and the event whose delivery
-// the exit interrupted. Out of line: the common instruction exits need none of it.
-[[gnu::noinline]] Exit ReadExitDetails(Vcpu& vcpu, u32 reason, u32 length) {
+// need more than the length, RIP and CPL, and for entry failures; the event whose delivery the
+// exit interrupted; and the dispatch, on an Exit of its own. Out of line: the common
+// instruction exits need none of it.
+[[gnu::noinline]] ExitAction ProcessExitInDetail(Vcpu& vcpu, u32 reason, u32 length) {
   const u8 needs = VmxExitKindOf(reason).needs;
   ExitInfo info;
   info.reason = reason;
@@ -249,7 +250,7 @@ constexpr u8 kDetailNeeds = exit_needs::kQualification | exit_needs::kGuestPhysi
     vcpu.run.launched = 1;  // only after an entry that really happened
     if (needs & exit_needs::kVectoring) RedeliverInterruptedEvent();
   }
-  return DecodeVmxExit(info);
+  return ProcessGuestExit(vcpu, DecodeVmxExit(info));
 }
 
 }  // namespace
@@ -375,8 +376,15 @@ void TeardownVmxVcpu(Vcpu& vcpu, VmxVcpu& vmx) {
   vmx = VmxVcpu{};
 }
 
-void RunVmxVcpu(Vcpu& vcpu) {
+namespace {
+
+// kPlain: IsPlainGuest (exits/encrypted_exit.h), decided once by RunVmxVcpu.
+template <bool kPlain>
+void RunVmxLoop(Vcpu& vcpu) {
   VmxVcpu& vmx = *static_cast<VmxVcpu*>(vcpu.backend_state);
+  // One Exit for the loop's common exits: DecodeVmxCommon writes the fields they use, the others
+  // are never written (0), so no exit pays for clearing them.
+  Exit exit;
   for (;;) {
     // What the handlers changed, into the VMCS: RIP after almost every exit (the advance past
     // the instruction) in line, anything else in one call that only some exits need.
@@ -385,7 +393,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
     if (dirty & ~(kSwitchedGprs | RegBit(Reg::kRip))) [[unlikely]]
       WriteDirtyRegisters(vcpu, vmx);
     if (vcpu.pending.valid) InjectPendingException(vcpu);
-    if (vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
+    if (!kPlain && vcpu.irq.enabled) PrepareVmxInterrupt(vcpu, vmx);
 
     const int fail = pv_vmx_run(&vcpu.run);
 
@@ -405,7 +413,7 @@ void RunVmxVcpu(Vcpu& vcpu) {
     // exits (CPUID, VMCALL, HLT, ...) never need is read out of line; any other register only
     // if a handler asks (vcpu/registers.h).
     const u32 reason = static_cast<u32>(VmRead(field::kExitReason));
-    const VmxExitKind& kind = VmxExitKindOf(reason);
+    const VmxExitKind& kind = VmxExitKindForRunLoop(reason);
     u32 length = 0;
     RegMask available = kSwitchedGprs;
     if (kind.needs & exit_needs::kInstructionLength) [[likely]] {
@@ -419,13 +427,12 @@ void RunVmxVcpu(Vcpu& vcpu) {
     }
     vcpu.BeginExit(available);
     ExitAction action;
-    if ((kind.needs & kDetailNeeds) || (reason & exit_reason::kEntryFailureBit)) [[unlikely]] {
-      action = ProcessGuestExit(vcpu, ReadExitDetails(vcpu, reason, length));
+    if (kind.needs & kDetailNeeds) [[unlikely]] {  // entry failures too (VmxExitKindForRunLoop)
+      action = ProcessExitInDetail(vcpu, reason, length);
     } else {
       vcpu.run.launched = 1;  // only after an entry that really happened
-      Exit exit;
       DecodeVmxCommon(reason, kind, length, &exit);
-      action = ProcessGuestExit(vcpu, exit);
+      action = kPlain ? ProcessExit(vcpu, exit) : ProcessGuestExit(vcpu, exit);
     }
 
     if (action == ExitAction::kResumeNext) [[likely]] {
@@ -438,6 +445,12 @@ void RunVmxVcpu(Vcpu& vcpu) {
       return;
     }
   }
+}
+
+}  // namespace
+
+void RunVmxVcpu(Vcpu& vcpu) {
+  IsPlainGuest(vcpu) ? RunVmxLoop<true>(vcpu) : RunVmxLoop<false>(vcpu);
 }
 
 u64 BareRoundTrips(Vcpu& vcpu, u64 rip, u64 count) {

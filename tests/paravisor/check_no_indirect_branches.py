@@ -18,10 +18,10 @@ import tempfile
 
 FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
 INDIRECT_RE = re.compile(r"\b(jmp|call)q?\s+\*")
-# DispatchExit and the exit decoders are inline (exits/handlers.h, svm/svm_exit.h,
+# DispatchExit, HandleHypercall and the exit decoders are inline (exits/handlers.h, svm/svm_exit.h,
 # vmx/vmx_exit.h): their switches are checked inside each backend's run loop.
 REQUIRED = ["pv::vmx::RunVmxVcpu(", "pv::AdvanceByDecoding(", "pv::HandleCpuid(", "pv::HandleIo(", "pv::HandleMsrRead(",
-            "pv::HandleHypercall(", "pv::svm::RunSvmVcpu(",
+            "pv::HandleOtherHypercall(", "pv::svm::RunSvmVcpu(",
             "pv::insn::Decode(", "pv_svm_run"]
 
 
