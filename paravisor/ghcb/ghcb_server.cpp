@@ -265,8 +265,8 @@ ExitAction ServeGuestRequest(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
     return ExitAction::kResumeNext;
   }
   const u32 request_len = static_cast<u32>(sizeof(attest_proto::GuestMsgHeader) + msg_sz);
-  const Result<u32> got = proxy_client::ForwardAttestation(
-      kAttestationKindGuestRequest, request, request_len, response, sizeof(response));
+  const Result<u32> got = proxy_client::ForwardAttestation(kAttestationKindGuestRequest, request,
+                                                           request_len, response, sizeof(response));
   if (!got.ok()) {
     ReportRefusal(vcpu, "SNP guest request", got.status().message());
     SetError(resp, GhcbError::kInvalidInput);

@@ -7,11 +7,11 @@
 #include "arch/tsc.h"
 #include "attest/attestation_client.h"
 #include "crypto/aes_gcm.h"
-#include "guest/abi.h"
 #include "exits/encrypted_exit.h"
 #include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
+#include "guest/abi.h"
 #include "guest/boot_state.h"
 #include "guest/linux_module.h"
 #include "guest/loader.h"
@@ -170,8 +170,8 @@ void ProvideGuestSecretsPage(Vcpu& vcpu, u32 index) {
   if (!attest::TakeGuestSecretsPage(page)) return;
   const Status w = vcpu.memory.WriteGpa(abi::kGuestSecretsPageGpa, page, sizeof(page));
   crypto::SecureZero(page, sizeof(page));
-  Log("guest %u: guest secrets page (VMPCK2, VMPCK3) at 0x%lx%s", index,
-      abi::kGuestSecretsPageGpa, w.ok() ? "" : ": not writable, none given");
+  Log("guest %u: guest secrets page (VMPCK2, VMPCK3) at 0x%lx%s", index, abi::kGuestSecretsPageGpa,
+      w.ok() ? "" : ": not writable, none given");
 }
 
 bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {

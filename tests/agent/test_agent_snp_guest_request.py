@@ -33,9 +33,12 @@ def printed_report(log):
 
 class SnpGuestRequestTest(AgentTestCase):
 
-    def run_snp_to_stop(self, name, guest_args, timeout=120):
+    def run_snp_to_stop(self, name, guest_args, cmdline="attest-selftest", timeout=120):
+        """A measured tee=sev-snp partition (64 MiB) whose paravisor first uses its own channel
+        (VMPCK0, `attest-selftest`: sequence numbers 1 and 2), run until it stops."""
         image = agent_guest("snp_guest_request.bin")
-        self.create(name, image, guest_args, "--tee", "sev-snp", "--memory", "64")
+        self.create(name, image, guest_args, "--tee", "sev-snp", "--memory", "64",
+                    "--cmdline", cmdline)
         self.agent.ok("start", name, timeout=120)
         p = self.agent.wait_state(name, ["PARTITION_STATE_STOPPED", "PARTITION_STATE_FAILED"],
                                   timeout=timeout)
@@ -48,6 +51,8 @@ class SnpGuestRequestTest(AgentTestCase):
         self.assertTrue(p["exit"].get("success"), log[-4000:] + "\nagent log:\n" + a.log()[-3000:])
         self.assertIn("guest secrets page (VMPCK2, VMPCK3)", log)
         self.assertIn("snp_guest_request: done", log)
+        # VMPCK0's numbers (the paravisor's) are not VMPCK2's: the guest's first request is 1.
+        self.assertIn("sequence number now 2", log)
         report = printed_report(log)
         self.assertEqual(len(report), 1184)
         path = os.path.join(self.tmp.name, "guest-report.bin")
@@ -69,7 +74,7 @@ class SnpGuestRequestTest(AgentTestCase):
         self.assertEqual(report[0x50:0x90], REPORT_DATA)
         measured = json.loads(pvattest("measure", "--firmware", FIRMWARE, "--guest", image,
                                        "--guest-cmdline", "tee=sev-snp", "--memory", "64",
-                                       "--json").stdout)
+                                       "--cmdline", "attest-selftest", "--json").stdout)
         self.assertEqual(report[0x90:0xC0].hex(), measured["snp_launch_digest"])
         self.assertEqual(a.ok("get", "snpreq")["measurement"]["snp_launch_digest"],
                          measured["snp_launch_digest"])
