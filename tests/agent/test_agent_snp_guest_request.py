@@ -15,20 +15,9 @@ import unittest
 
 from agent_harness import FIRMWARE, AgentTestCase, agent_guest
 from test_agent_simulated_attest import pvattest
+from test_agent_tdx_quote import printed_hex
 
 REPORT_DATA = bytes((0x30 + 5 * i) & 0xff for i in range(64))
-
-
-def printed_report(log):
-    """The report the guest printed: "REPORT <hex>" lines up to "REPORT-END <length>"."""
-    lines = [l.split("[guest] ", 1)[1] for l in log.splitlines() if "[guest] REPORT" in l]
-    end = [l for l in lines if l.startswith("REPORT-END ")]
-    if len(end) != 1:
-        raise AssertionError("no single REPORT-END line in the firmware log")
-    body = bytes.fromhex("".join(l[len("REPORT "):] for l in lines if not l.startswith("REPORT-")))
-    if len(body) != int(end[0].split()[1], 16):
-        raise AssertionError(f"{len(body)} report bytes printed, REPORT-END says {end[0]}")
-    return body
 
 
 class SnpGuestRequestTest(AgentTestCase):
@@ -53,7 +42,7 @@ class SnpGuestRequestTest(AgentTestCase):
         self.assertIn("snp_guest_request: done", log)
         # VMPCK0's numbers (the paravisor's) are not VMPCK2's: the guest's first request is 1.
         self.assertIn("sequence number now 2", log)
-        report = printed_report(log)
+        report = printed_hex(log, "REPORT")
         self.assertEqual(len(report), 1184)
         path = os.path.join(self.tmp.name, "guest-report.bin")
         with open(path, "wb") as f:

@@ -206,47 +206,11 @@ has_flip:
 print_report:
     lea rsi, [plain + 0x20]
     mov r15d, REPORT_SIZE
-.line:
-    lea rdi, [line_hex]
-    mov ecx, 64
-    cmp r15d, ecx
-    cmovb ecx, r15d
-    sub r15d, ecx
-.byte:
-    lodsb
-    call hex_byte
-    loop .byte
-    mov byte [rdi], 10
-    mov byte [rdi + 1], 0
-    push rsi
-    PUTS line_prefix
-    pop rsi
-    test r15d, r15d
-    jnz .line
+    call print_hex_lines
     PUTS end_line
     ret
 
-; AL as two hex digits at RDI (advanced by 2).
-hex_byte:
-    push rax
-    push rbx
-    mov bl, al
-    shr al, 4
-    call .digit
-    mov al, bl
-    and al, 0xf
-    call .digit
-    pop rbx
-    pop rax
-    ret
-.digit:
-    add al, '0'
-    cmp al, '9'
-    jbe .store
-    add al, 'a' - '9' - 1
-.store:
-    stosb
-    ret
+%include "hex_lines.inc"
 
 fail_50:
     GEXIT 50
