@@ -35,7 +35,7 @@ std::vector<std::string> BuildQemuArgs(const pv::v1::Partition& partition, const
   if (spec.platform() == pv::v1::PLATFORM_KVM_NESTED) {
     args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
   } else {
-    args.insert(args.end(), {"-accel", "tcg", "-cpu", "qemu64,+svm,+npt,+rdrand"});
+    args.insert(args.end(), {"-accel", "tcg", "-cpu", "qemu64,+svm,+npt,+rdrand,+ssse3,+aes,+pclmulqdq"});
   }
   args.insert(args.end(),
               {

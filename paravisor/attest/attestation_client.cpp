@@ -47,6 +47,13 @@ struct ClientState {
 };
 ClientState g_state;
 
+// VMPCK2 and VMPCK3, taken from the secrets page for the guest's own secrets page (guest ABI
+// kGuestSecretsPageGpa): the guest runs as a VMPL2 guest would, the paravisor keeps VMPCK0.
+// Handed over once, to the first tee=sev-snp guest, and zeroed here when handed over: a VMPCK
+// carries one sequence of message numbers, which a second guest could not continue.
+u8 g_guest_vmpck[2][attest_proto::kVmpckSize];
+bool g_guest_vmpck_held = false;
+
 // Page-aligned so the hardware transports could share them with the hypervisor as they are.
 alignas(4096) u8 g_request_page[kPageSize];
 alignas(4096) u8 g_response_page[kPageSize];
@@ -212,6 +219,11 @@ Status LoadVmpck(u64 gpa) {
   memcpy(copy, page, sizeof(copy));
   u8 key[attest_proto::kVmpckSize];
   const Status parsed = ParseSecretsPage(copy, sizeof(copy), 0, key);
+  // VMPCK2 and VMPCK3 for the guest (both present or the guest gets no page).
+  g_guest_vmpck_held = parsed.ok() &&
+                       ParseSecretsPage(copy, sizeof(copy), 2, g_guest_vmpck[0]).ok() &&
+                       ParseSecretsPage(copy, sizeof(copy), 3, g_guest_vmpck[1]).ok();
+  if (!g_guest_vmpck_held) crypto::SecureZero(g_guest_vmpck, sizeof(g_guest_vmpck));
   crypto::SecureZero(copy, sizeof(copy));
   if (!parsed.ok()) return parsed;
   crypto::SecureZero(page, sizeof(attest_proto::SecretsPage));
@@ -294,6 +306,22 @@ Status InitAttestation(const Cmdline& cmdline) {
 
 bool AttestationAvailable() {
   return g_state.transport != Transport::kNone;
+}
+
+bool TakeGuestSecretsPage(u8 page[kPageSize]) {
+  if (g_state.transport == Transport::kNone || g_state.transport == Transport::kTdxTdcall ||
+      g_state.personality != Personality::kSevSnp || !g_guest_vmpck_held) {
+    return false;
+  }
+  memset(page, 0, kPageSize);
+  using attest_proto::SecretsPage;
+  const u32 version = attest_proto::kSecretsPageVersion;
+  memcpy(page + offsetof(SecretsPage, version), &version, sizeof(version));
+  memcpy(page + offsetof(SecretsPage, vmpck) + 2 * attest_proto::kVmpckSize, g_guest_vmpck,
+         sizeof(g_guest_vmpck));
+  crypto::SecureZero(g_guest_vmpck, sizeof(g_guest_vmpck));
+  g_guest_vmpck_held = false;
+  return true;
 }
 
 Result<usize> ProduceEvidence(const u8 report_data[64], u8* out, usize cap) {

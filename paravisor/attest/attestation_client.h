@@ -30,6 +30,13 @@ inline constexpr usize kMaxEvidence = 32768 - 24;
 Status InitAttestation(const Cmdline& cmdline);
 bool AttestationAvailable();
 
+// The guest secrets page (guest ABI kGuestSecretsPageGpa): the SNP secrets-page layout with only
+// VMPCK2 and VMPCK3 (VMPCK0/1 zero), so a tee=sev-snp guest talks to the secure processor
+// through the SNP guest request NAE as a VMPL2 guest. Built into `page` (one page) only in an
+// SEV-SNP partition with attestation available, and only once: the paravisor zeroes its copy of
+// the keys when it hands them over. False: no page for this guest.
+bool TakeGuestSecretsPage(u8 page[kPageSize]);
+
 // Fresh evidence with `report_data` into `out`; returns its length.
 Result<usize> ProduceEvidence(const u8 report_data[64], u8* out, usize cap);
 

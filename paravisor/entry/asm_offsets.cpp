@@ -96,6 +96,7 @@ extern "C" void pv_asm_offsets() {
 
   // Guest ABI, for the project's NASM test guests.
   PV_DEFINE(PV_BOOT_INFO_GPA, pv::abi::kBootInfoGpa);
+  PV_DEFINE(PV_GUEST_SECRETS_PAGE_GPA, pv::abi::kGuestSecretsPageGpa);
   PV_DEFINE(PV_CMDLINE_GPA, pv::abi::kCmdlineGpa);
   PV_DEFINE(PV_IMAGE_BASE, pv::abi::kImageBase);
   PV_DEFINE(PV_BOOT_INFO_MAGIC, pv::abi::kBootInfoMagic);

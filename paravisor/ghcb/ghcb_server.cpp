@@ -1,5 +1,6 @@
 #include "ghcb/ghcb_server.h"
 
+#include "../../protocol/attest/snp_guest_msg.h"
 #include "exits/encrypted_exit.h"
 #include "exits/handlers.h"
 #include "ghcb/msr_protocol.h"
@@ -254,8 +255,18 @@ ExitAction ServeGuestRequest(Vcpu& vcpu, const NaeRequest& r, GhcbPage& resp) {
     SetError(resp, GhcbError::kInvalidInput);
     return ExitAction::kResumeNext;
   }
-  const Result<u32> got = proxy_client::ForwardAttestation(
-      kAttestationKindGuestRequest, request, sizeof(request), response, sizeof(response));
+  // The message is the header and msg_sz payload bytes (as the secure processor reads it), not
+  // the whole page; a size past the page is refused here, from the paravisor's own copy.
+  u16 msg_sz = 0;
+  memcpy(&msg_sz, request + offsetof(attest_proto::GuestMsgHeader, msg_sz), sizeof(msg_sz));
+  if (msg_sz > attest_proto::kMaxPayload) {
+    ReportRefusal(vcpu, "SNP guest request", "msg_sz larger than the request page");
+    SetError(resp, GhcbError::kInvalidInput);
+    return ExitAction::kResumeNext;
+  }
+  const u32 request_len = static_cast<u32>(sizeof(attest_proto::GuestMsgHeader) + msg_sz);
+  const Result<u32> got = proxy_client::ForwardAttestation(kAttestationKindGuestRequest, request,
+                                                           request_len, response, sizeof(response));
   if (!got.ok()) {
     ReportRefusal(vcpu, "SNP guest request", got.status().message());
     SetError(resp, GhcbError::kInvalidInput);

@@ -16,6 +16,10 @@ constexpr u64 kCmdlineMax = 0x0f00;   // bytes, including the NUL
 constexpr u64 kGdtGpa = 0x2000;       // null, 0x08 code64, 0x10 data, 0x18 TSS
 constexpr u64 kTssGpa = 0x2100;
 constexpr u64 kPageTablesGpa = 0x3000;       // PML4; PDPT at +0x1000; PD at +0x2000
+// The guest secrets page (SEV-SNP secrets-page layout, protocol/attest/secrets_page.h, holding
+// only VMPCK2 and VMPCK3) of the first tee=sev-snp guest of a measured SEV-SNP partition with
+// attestation available; zeros otherwise. Private to the guest; for the SNP guest request NAE.
+constexpr u64 kGuestSecretsPageGpa = 0x9000;
 constexpr u64 kImageBase = 0x100000;         // flat images load (and start) here
 constexpr u64 kMaxGuestMemory = 1ull << 30;  // the boot page tables map up to 1 GiB
 constexpr u64 kMinGuestMemory = 2ull << 20;

@@ -5,10 +5,13 @@
 #include "arch/registers.h"
 #include "arch/shared_cpu_state.h"
 #include "arch/tsc.h"
+#include "attest/attestation_client.h"
+#include "crypto/aes_gcm.h"
 #include "exits/encrypted_exit.h"
 #include "exits/guest_interrupts.h"
 #include "exits/handlers.h"
 #include "exits/msr_policy.h"
+#include "guest/abi.h"
 #include "guest/boot_state.h"
 #include "guest/linux_module.h"
 #include "guest/loader.h"
@@ -161,6 +164,16 @@ Result<TeeMode> GuestTeeMode(const Cmdline& options, Backend backend) {
   return mode;
 }
 
+// Written before the guest's memory becomes private; the page is the guest's own.
+void ProvideGuestSecretsPage(Vcpu& vcpu, u32 index) {
+  static u8 page[kPageSize];
+  if (!attest::TakeGuestSecretsPage(page)) return;
+  const Status w = vcpu.memory.WriteGpa(abi::kGuestSecretsPageGpa, page, sizeof(page));
+  crypto::SecureZero(page, sizeof(page));
+  Log("guest %u: guest secrets page (VMPCK2, VMPCK3) at 0x%lx%s", index, abi::kGuestSecretsPageGpa,
+      w.ok() ? "" : ": not writable, none given");
+}
+
 bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirtualization& virt) {
   const boot::Module& module = boot.modules[index];
   linux_boot::ModuleString parts;
@@ -195,6 +208,7 @@ bool RunOne(u32 index, const boot::BootInfo& boot, u64 mem_bytes, const HostVirt
       break;
     }
     vcpu.tee.mode = tee.value();
+    if (vcpu.tee.mode == TeeMode::kSevSnp) ProvideGuestSecretsPage(vcpu, index);
     const Status setup =
         use_vmx ? vmx::SetupVmxVcpu(vcpu, vmx, virt.vmx_caps, entry.value())
                 : svm::SetupSvmVcpu(vcpu, svm, virt.svm_caps, virt.svm_host, entry.value());

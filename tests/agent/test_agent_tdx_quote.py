@@ -17,16 +17,21 @@ from agent_harness import FIRMWARE, AgentTestCase, agent_guest
 from test_agent_simulated_attest import TD_BODY, pvattest
 
 
+def printed_hex(log, word):
+    """What a guest printed in hex: "<word> <hex>" lines up to "<word>-END <length>"."""
+    lines = [l.split("[guest] ", 1)[1] for l in log.splitlines() if f"[guest] {word}" in l]
+    end = [l for l in lines if l.startswith(f"{word}-END ")]
+    if len(end) != 1:
+        raise AssertionError(f"no single {word}-END line in the firmware log")
+    body = bytes.fromhex("".join(l[len(word) + 1:] for l in lines if not l.startswith(f"{word}-")))
+    if len(body) != int(end[0].split()[1], 16):
+        raise AssertionError(f"{len(body)} bytes printed, {word}-END says {end[0]}")
+    return body
+
+
 def printed_quote(log):
     """The quote the guest printed: "QUOTE <hex>" lines up to "QUOTE-END <length>"."""
-    lines = [l.split("[guest] ", 1)[1] for l in log.splitlines() if "[guest] QUOTE" in l]
-    end = [l for l in lines if l.startswith("QUOTE-END ")]
-    if len(end) != 1:
-        raise AssertionError("no single QUOTE-END line in the firmware log")
-    body = bytes.fromhex("".join(l[len("QUOTE "):] for l in lines if not l.startswith("QUOTE-")))
-    if len(body) != int(end[0].split()[1], 16):
-        raise AssertionError(f"{len(body)} quote bytes printed, QUOTE-END says {end[0]}")
-    return body
+    return printed_hex(log, "QUOTE")
 
 
 class TdxGuestQuoteTest(AgentTestCase):

@@ -108,23 +108,7 @@ main:
     ; The quote in hex, 64 bytes a line.
     lea rsi, [abs QUOTE_GPA + 24]
     mov r15d, [quote_len]
-.line:
-    lea rdi, [line_hex]
-    mov ecx, 64
-    cmp r15d, ecx
-    cmovb ecx, r15d
-    sub r15d, ecx
-.byte:
-    lodsb
-    call hex_byte
-    loop .byte
-    mov byte [rdi], 10
-    mov byte [rdi + 1], 0
-    push rsi
-    PUTS line_prefix
-    pop rsi
-    test r15d, r15d
-    jnz .line
+    call print_hex_lines
     lea rdi, [end_hex]
     mov eax, [quote_len]
     bswap eax                       ; most significant byte first
@@ -139,27 +123,7 @@ main:
     PUTS msg_done
     TEXIT 0
 
-; AL as two hex digits at RDI (advanced by 2); keeps RAX's other bits.
-hex_byte:
-    push rax
-    push rbx
-    mov bl, al
-    shr al, 4
-    call .digit
-    mov al, bl
-    and al, 0xf
-    call .digit
-    pop rbx
-    pop rax
-    ret
-.digit:
-    add al, '0'
-    cmp al, '9'
-    jbe .store
-    add al, 'a' - '9' - 1
-.store:
-    stosb
-    ret
+%include "hex_lines.inc"
 
 fail_30:
     TEXIT 30
