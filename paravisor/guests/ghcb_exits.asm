@@ -4,6 +4,7 @@
 ; features, MMIO, guest request) and MSR-protocol requests are made directly. Exit code 0 = all
 ; good; otherwise the code names the failed step.
 %include "ghcb_guest.inc"
+%include "encrypted_guest_steps.inc"
 
 %macro FAIL_IF_NE 1
     jne fail_%1
@@ -19,26 +20,8 @@
 
 main:
     ; 1. CPUID: the hypervisor leaf through #VC + GHCB CPUID.
-    mov eax, 0x40000000
-    cpuid
-    cmp ebx, 'PvPa'
-    FAIL_IF_NE 10
     ; 2. RDMSR/WRMSR of PAT round-trip through GHCB MSR events.
-    mov ecx, 0x277
-    rdmsr
-    shl rdx, 32
-    or rax, rdx
-    mov rbx, 0x0007040600070406
-    cmp rax, rbx
-    FAIL_IF_NE 11
-    mov ecx, 0x277
-    mov eax, 0x00070106
-    mov edx, 0x00070406
-    wrmsr
-    xor eax, eax
-    rdmsr
-    cmp eax, 0x00070106
-    FAIL_IF_NE 12
+    CHECK_HV_CPUID_AND_PAT 10, 11, 12
     ; 3. An MSR outside the allow-list: the GHCB answers "inject #GP(0)" (SW_EXITINFO1 = 1).
     EXPECT_FAULT 13
     mov ecx, 0xdead0000

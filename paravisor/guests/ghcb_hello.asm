@@ -2,17 +2,10 @@
 ; events (one OUT per byte, and one REP OUTSB through the shared buffer), CPUID through a GHCB
 ; CPUID event and through the MSR protocol (both must agree), and exit through a VMMCALL event.
 %include "ghcb_guest.inc"
+%include "encrypted_guest_steps.inc"
 
 main:
-    PUTS banner
-    mov eax, 0x40000000
-    cpuid                           ; #VC -> GHCB CPUID
-    mov [signature], ebx
-    mov [signature + 4], ecx
-    mov [signature + 8], edx
-    PUTS hv_prefix
-    PUTS signature
-    PUTS newline
+    PRINT_HV_SIGNATURE              ; CPUID through #VC -> GHCB CPUID
     ; The MSR protocol's CPUID of the same leaf, register 1 (EBX), must say the same.
     mov rax, (0x40000000 << 32) | (1 << 30) | 0x004
     MSR_PROTOCOL

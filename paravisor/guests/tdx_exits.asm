@@ -5,6 +5,7 @@
 ; no #VE pending, a bad RTMR index, TDG.MR.REPORT (no TDREPORT source), an invalid notification
 ; vector, and a real #UD that must reach the guest's own handler. Exit code 0 = all good.
 %include "tdx_guest.inc"
+%include "encrypted_guest_steps.inc"
 
 QUOTE_GPA equ 0x800000
 RTMR_DATA_GPA equ 0x900000
@@ -15,26 +16,8 @@ RTMR_DATA_GPA equ 0x900000
 
 main:
     ; 1. CPUID through #VE.
-    mov eax, 0x40000000
-    cpuid
-    cmp ebx, 'PvPa'
-    FAIL_IF_NE 10
     ; 2. RDMSR/WRMSR of PAT through #VE; an MSR outside the allow-list fails (recorded as #GP).
-    mov ecx, 0x277
-    rdmsr
-    shl rdx, 32
-    or rax, rdx
-    mov rbx, 0x0007040600070406
-    cmp rax, rbx
-    FAIL_IF_NE 11
-    mov ecx, 0x277
-    mov eax, 0x00070106
-    mov edx, 0x00070406
-    wrmsr
-    xor eax, eax
-    rdmsr
-    cmp eax, 0x00070106
-    FAIL_IF_NE 12
+    CHECK_HV_CPUID_AND_PAT 10, 11, 12
     mov byte [last_vector], 0xff
     mov ecx, 0xdead0000
     rdmsr

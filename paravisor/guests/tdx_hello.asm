@@ -2,17 +2,10 @@
 ; CPUID through #VE and TDG.VP.VMCALL<Instruction.CPUID>, the TD's environment from TDG.VP.INFO,
 ; and exit through the paravisor's vendor-specific TDG.VP.VMCALL.
 %include "tdx_guest.inc"
+%include "encrypted_guest_steps.inc"
 
 main:
-    PUTS banner
-    mov eax, 0x40000000
-    cpuid                           ; #VE -> TDVMCALL CPUID
-    mov [signature], ebx
-    mov [signature + 4], ecx
-    mov [signature + 8], edx
-    PUTS hv_prefix
-    PUTS signature
-    PUTS newline
+    PRINT_HV_SIGNATURE              ; CPUID through #VE -> TDVMCALL CPUID
     ; TDG.VP.INFO: GPAW 48, one vCPU.
     mov eax, 1
     TDCALL
